@@ -1,0 +1,3 @@
+from rehabcoach.cli.main import main
+
+raise SystemExit(main())

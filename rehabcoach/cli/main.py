@@ -1,0 +1,76 @@
+"""``rehabcoach`` entry point.
+
+With no subcommand it opens the desktop coach; every subcommand lives in its own module in this
+package and registers itself in ``COMMAND_MODULES``.  A :class:`UserError` anywhere becomes one
+clear line on stderr and a non-zero exit; a traceback is only ever shown for a genuine bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from rehabcoach import __version__
+from rehabcoach.errors import UserError
+
+# Each module defines register(subparsers) and sets `run=<callable(args) -> int>` as a default.
+COMMAND_MODULES = [
+    "rehabcoach.cli.library_commands",  # list, validate, schema
+    "rehabcoach.cli.analyze_command",  # analyze
+    "rehabcoach.cli.bench_command",  # bench
+    "rehabcoach.cli.evaluate_command",  # evaluate
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rehabcoach",
+        description="A coach for facial rehabilitation: guided massage, relaxation and movement "
+        "retraining with live per-side warnings. Run without a command to open the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"rehabcoach {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a command not written yet: leave it out rather than break the others
+                continue
+            raise
+        module.register(subparsers, parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "run", None)
+    if run is None:
+        run = _run_app_default(parser)
+    try:
+        return int(run(args) or 0)
+    except UserError as exc:
+        print(f"rehabcoach: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("rehabcoach: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _run_app_default(parser: argparse.ArgumentParser):
+    app_run = getattr(parser, "app_run", None)
+    if app_run is None:
+
+        def no_app(_args) -> int:
+            parser.print_help()
+            return 0
+
+        return no_app
+    return app_run
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

