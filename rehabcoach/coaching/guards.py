@@ -1,0 +1,265 @@
+"""Guards: catching an unwanted movement (synkinesis) while staying quiet the rest of the time.
+
+A per-frame threshold on a measure raises a false alarm every few seconds (blinks, speech, a head turn,
+a natural smile narrowing both eyes).  The monitor therefore asks more of a deviation before it warns:
+
+1. it is measured against the person's own calibrated baseline, and never below the baseline's own noise;
+2. it is smoothed over a few frames, and frames without a face or with the head turned far from the
+   calibrated pose are ignored (they neither start nor extend a warning);
+3. when the affected side is known, the other side is a second reference: the affected side must move
+   clearly more than the other side (healthy faces narrow both eyes when smiling);
+4. ordinary blinks (fast, both eyes) are skipped;
+5. it must persist for the guard's minimum duration (debounce), and once raised it only ends when the
+   deviation has fallen well below the threshold for a moment (hysteresis), so warnings do not flicker.
+
+Warnings are per region and side: several guards on one region (mouth-corner lift and excursion) make
+one warning, named after the measure that deviates most.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from rehabcoach.coaching.types import ActiveWarning, Baseline, MovementEvent, ResolvedGuard
+from rehabcoach.vision.catalogue import MEASURES, SIDES, Side
+from rehabcoach.vision.types import FaceFrame
+
+POSE_LIMIT_DEG = 12.0  # frames turned further than this from the calibrated pose are unreliable
+SMOOTHING_FRAMES = 3  # median over this many frames removes single-frame landmark jitter
+NOISE_FACTOR = 4.0  # a threshold is never below this many resting-noise sigmas
+REFERENCE_SHARE = 0.6  # with a reference side: must exceed the other side's movement by this share of the threshold
+RELEASE_RATIO = 0.6  # a warning ends below this share of its threshold (hysteresis) ...
+RELEASE_SECONDS = 0.3  # ... sustained for this long
+PENDING_GAP_SECONDS = 0.15  # a pending deviation survives dips this short
+UNRELIABLE_END_SECONDS = 0.6  # an active warning ends when the face is lost or turned away this long
+BLINK_LEVEL = 0.45  # both eyes closing by this much at once is blink-like ...
+BLINK_MAX_SECONDS = 0.5  # ... unless it lasts longer (a deliberate closure)
+
+REGION_NOUNS = {"eye": "eye", "brow": "eyebrow", "mouth": "mouth corner", "cheek": "cheek", "nose": "nose"}
+
+
+def amount_in_direction(deviation: float, direction: str) -> float:
+    """How far a signed deviation goes in the given direction (negative: the other way)."""
+    if direction == "increase":
+        return deviation
+    if direction == "decrease":
+        return -deviation
+    return abs(deviation)
+
+
+def warning_message(region: str, side: Side, measure: str, deviation: float) -> str:
+    info = MEASURES[measure]
+    words = info.increase_words if deviation >= 0 else info.decrease_words
+    return f"Your {side} {REGION_NOUNS.get(region, region)} is {words}"
+
+
+@dataclass
+class _RegionTrack:
+    region: str
+    side: Side
+    state: str = "idle"  # idle -> pending -> active
+    start: float = 0.0
+    last_over: float = 0.0
+    below_since: float | None = None
+    peak_ratio: float = 0.0
+    peak_deviation: float = 0.0
+    peak_measure: str = ""
+    peak_threshold: float = 0.0
+    min_duration: float = 0.5
+    message: str = ""
+
+
+@dataclass
+class _History:
+    values: deque = field(default_factory=lambda: deque(maxlen=SMOOTHING_FRAMES))
+
+    def push(self, value: float) -> float:
+        self.values.append(value)
+        ordered = sorted(self.values)
+        return ordered[len(ordered) // 2]
+
+
+class GuardMonitor:
+    def __init__(self, guards: Sequence[ResolvedGuard], baseline: Baseline, affected_side: Side | None = None):
+        self.guards = tuple(guards)
+        self.baseline = baseline
+        self.affected_side = affected_side
+        self.reset()
+
+    def reset(self) -> None:
+        self._tracks: dict[tuple[str, Side], _RegionTrack] = {}
+        for guard in self.guards:
+            for side in guard.sides:
+                key = (guard.region, side)
+                track = self._tracks.setdefault(key, _RegionTrack(guard.region, side, min_duration=guard.min_duration))
+                track.min_duration = min(track.min_duration, guard.min_duration)
+        self._history: dict[tuple[str, Side], _History] = {}
+        self._finished: list[MovementEvent] = []
+        self._last_reliable: float | None = None
+        self._blink_since: float | None = None
+
+    # -- public API -------------------------------------------------------------------------------
+    def update(self, frame: FaceFrame) -> list[ActiveWarning]:
+        t = frame.timestamp
+        if not self._reliable(frame):
+            self._hold_unreliable(t)
+            return self.active
+        self._last_reliable = t
+        amounts = self._smoothed_amounts(frame)
+        blink_like = self._blink_like(amounts, t)
+        for key, track in self._tracks.items():
+            self._step(track, amounts, t, skip_eyes=blink_like)
+        return self.active
+
+    @property
+    def active(self) -> list[ActiveWarning]:
+        return [
+            ActiveWarning(region=tr.region, side=tr.side, measure=tr.peak_measure, since=tr.start,
+                          deviation=tr.peak_deviation, message=tr.message)
+            for tr in self._tracks.values() if tr.state == "active"
+        ]
+
+    def pop_finished(self) -> list[MovementEvent]:
+        events, self._finished = self._finished, []
+        return events
+
+    def finish(self, timestamp: float) -> list[MovementEvent]:
+        """Close every warning (end of the movement phase) and return all events not yet popped."""
+        for track in self._tracks.values():
+            if track.state == "active":
+                self._end(track, timestamp)
+            track.state = "idle"
+        self._history.clear()
+        self._blink_since = None
+        return self.pop_finished()
+
+    # -- internals --------------------------------------------------------------------------------
+    def _reliable(self, frame: FaceFrame) -> bool:
+        if not frame.face or not frame.measures:
+            return False
+        if frame.pose is not None and frame.pose.distance(self.baseline.pose) > POSE_LIMIT_DEG:
+            return False
+        return True
+
+    def _hold_unreliable(self, t: float) -> None:
+        # Nothing is learnt from this frame; a warning in progress survives a short gap but not a long one.
+        last = self._last_reliable
+        for track in self._tracks.values():
+            if track.state == "pending" and (last is None or t - last > PENDING_GAP_SECONDS):
+                track.state = "idle"
+            elif track.state == "active" and last is not None and t - last > UNRELIABLE_END_SECONDS:
+                self._end(track, last)
+        if last is not None and t - last > UNRELIABLE_END_SECONDS:
+            self._history.clear()
+
+    def _smoothed_amounts(self, frame: FaceFrame) -> dict[tuple[int, Side], tuple[float, float]]:
+        """(unwanted amount, signed deviation) per (guard index, side), smoothed over a few frames."""
+        deviations: dict[tuple[str, Side], float] = {}
+        for measure in {guard.measure for guard in self.guards}:
+            for side in SIDES:
+                value = frame.value(measure, side)
+                if value is not None:
+                    history = self._history.setdefault((measure, side), _History())
+                    deviations[(measure, side)] = history.push(self.baseline.deviation(measure, side, value))
+        return {
+            (index, side): (amount_in_direction(deviations[(guard.measure, side)], guard.direction),
+                            deviations[(guard.measure, side)])
+            for index, guard in enumerate(self.guards)
+            for side in SIDES
+            if (guard.measure, side) in deviations
+        }
+
+    def _blink_like(self, amounts: dict[tuple[int, Side], tuple[float, float]], t: float) -> bool:
+        both_closing = True
+        seen = False
+        for index, guard in enumerate(self.guards):
+            if guard.measure != "eye_aperture":
+                continue
+            for side in SIDES:
+                amount = amounts.get((index, side))
+                if amount is None:
+                    continue
+                seen = True
+                if -amount[1] < BLINK_LEVEL:
+                    both_closing = False
+        if not seen or not both_closing:
+            self._blink_since = None
+            return False
+        if self._blink_since is None:
+            self._blink_since = t
+        return t - self._blink_since <= BLINK_MAX_SECONDS
+
+    def _threshold(self, guard: ResolvedGuard, side: Side) -> float:
+        noise = self.baseline.noise[guard.measure][side]
+        if MEASURES[guard.measure].scale == "relative":
+            base = self.baseline.measures[guard.measure][side]
+            noise = noise / base if base > 1e-6 else 0.0
+        return max(guard.threshold, NOISE_FACTOR * noise)
+
+    def _step(self, track: _RegionTrack, amounts, t: float, *, skip_eyes: bool) -> None:
+        best_ratio, best = 0.0, None  # strongest guard of this region on this side
+        holding = False  # at least one guard is still above its release level
+        for index, guard in enumerate(self.guards):
+            if guard.region != track.region or track.side not in guard.sides:
+                continue
+            own = amounts.get((index, track.side))
+            if own is None:
+                continue
+            threshold = self._threshold(guard, track.side)
+            amount, deviation = own
+            excess = amount
+            if self.affected_side is not None:
+                other = amounts.get((index, _other(track.side)))
+                if other is not None:
+                    excess = amount - max(other[0], 0.0)
+            over = amount > threshold and (self.affected_side is None or excess > REFERENCE_SHARE * threshold)
+            hold = amount > threshold * RELEASE_RATIO and (
+                self.affected_side is None or excess > REFERENCE_SHARE * threshold * RELEASE_RATIO)
+            holding = holding or hold
+            ratio = amount / threshold
+            if over and ratio > best_ratio:
+                best_ratio, best = ratio, (guard, deviation, threshold)
+        if skip_eyes and track.region == "eye":
+            # A blink: neither start nor extend nor end a warning on its account.
+            return
+        if best is not None:
+            guard, deviation, threshold = best
+            if track.state == "idle":
+                track.state, track.start, track.peak_ratio = "pending", t, 0.0
+            track.last_over = t
+            track.below_since = None
+            if best_ratio > track.peak_ratio:
+                track.peak_ratio, track.peak_deviation = best_ratio, deviation
+                track.peak_measure, track.peak_threshold = guard.measure, threshold
+                track.message = warning_message(track.region, track.side, guard.measure, deviation)
+            if track.state == "pending" and t - track.start >= track.min_duration:
+                track.state = "active"
+            return
+        if track.state == "pending":
+            if t - track.last_over > PENDING_GAP_SECONDS:
+                track.state = "idle"
+        elif track.state == "active":
+            if holding:
+                track.below_since = None
+            else:
+                if track.below_since is None:
+                    track.below_since = t
+                if t - track.below_since >= RELEASE_SECONDS:
+                    self._end(track, track.below_since)
+
+    def _end(self, track: _RegionTrack, end: float) -> None:
+        self._finished.append(MovementEvent(
+            region=track.region, side=track.side, measure=track.peak_measure,
+            start_s=track.start, end_s=max(end, track.start), peak=track.peak_deviation,
+            threshold=track.peak_threshold,
+        ))
+        track.state = "idle"
+        track.below_since = None
+        track.peak_ratio = 0.0
+
+
+def _other(side: Side) -> Side:
+    return "left" if side == "right" else "right"
+

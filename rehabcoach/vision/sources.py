@@ -1,0 +1,171 @@
+"""Frame sources: a webcam, a video file or a folder of images, behind one small interface.
+
+Every source yields :class:`Frame` objects (BGR, un-mirrored) with a timestamp in seconds.  Files are
+read as fast as they are consumed; pacing to real time is the consumer's business (the window's
+capture worker does it, the headless analysis does not want it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from rehabcoach.clock import Clock, SystemClock
+from rehabcoach.errors import UserError
+from rehabcoach.vision.types import Frame
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+class SourceLost(RuntimeError):
+    """A camera stopped delivering frames (unplugged, taken by another program)."""
+
+
+class FrameSource:
+    """Base class: iterate for frames, use as a context manager to release the device or file."""
+
+    name: str = ""
+    fps: float = 30.0
+    frame_count: int | None = None
+
+    def __iter__(self) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "FrameSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class VideoFileSource(FrameSource):
+    """A recording; timestamps come from the frame index and the file's frame rate."""
+
+    def __init__(self, path: str | os.PathLike, *, loop: bool = False):
+        self.path = Path(path)
+        self.name = self.path.name
+        self.loop = loop
+        if not self.path.exists():
+            raise UserError(f"video not found: {self.path}")
+        if not self.path.is_file():
+            raise UserError(f"not a video file: {self.path}")
+        if not os.access(self.path, os.R_OK):
+            raise UserError(f"video not readable (permission denied): {self.path}")
+        self._capture = cv2.VideoCapture(str(self.path))
+        if not self._capture.isOpened():
+            raise UserError(f"cannot read video {self.path}: not a video file or an unsupported/corrupt format")
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = float(fps) if fps and 1.0 <= fps <= 240.0 else 30.0
+        count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.frame_count = count if count > 0 else None
+        ok, first = self._capture.read()
+        if not ok or first is None:
+            self._capture.release()
+            raise UserError(f"cannot read video {self.path}: no frame could be decoded (corrupt or empty file)")
+        self._pending: np.ndarray | None = first
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        offset = 0.0  # accumulated duration of previous passes when looping
+        local = 0
+        while True:
+            if self._pending is not None:
+                image, self._pending = self._pending, None
+            else:
+                ok, image = self._capture.read()
+                if not ok or image is None:
+                    if not self.loop or local == 0:
+                        return
+                    offset += local / self.fps
+                    local = 0
+                    self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    continue
+            yield Frame(index=index, timestamp=offset + local / self.fps, image=image)
+            index += 1
+            local += 1
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+class ImageFolderSource(FrameSource):
+    """A folder of still images (or one image), taken in name order, at a nominal frame rate."""
+
+    def __init__(self, path: str | os.PathLike, *, fps: float = 10.0, loop: bool = False):
+        path = Path(path)
+        self.name = path.name
+        self.fps = fps
+        self.loop = loop
+        if path.is_dir():
+            self.files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif path.is_file():
+            self.files = [path]
+        else:
+            raise UserError(f"image folder not found: {path}")
+        if not self.files:
+            raise UserError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {path}")
+        self.frame_count = len(self.files)
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        while True:
+            for path in self.files:
+                image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+                if image is None:
+                    raise UserError(f"cannot read image {path}: not an image or corrupt")
+                yield Frame(index=index, timestamp=index / self.fps, image=image)
+                index += 1
+            if not self.loop:
+                return
+
+
+class CameraSource(FrameSource):
+    """A webcam by index; timestamps come from the injected clock."""
+
+    def __init__(self, index: int, *, clock: Clock | None = None, width: int = 640, height: int = 480):
+        self.index = index
+        self.name = f"camera {index}"
+        self.clock = clock or SystemClock()
+        self._capture = cv2.VideoCapture(index)
+        if not self._capture.isOpened():
+            raise UserError(f"camera {index} cannot be opened: is it connected and not in use by another program?")
+        self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = float(fps) if fps and 1.0 <= fps <= 240.0 else 30.0
+        self.frame_count = None
+        self._start = self.clock.now()
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        failures = 0
+        while True:
+            ok, image = self._capture.read()
+            if not ok or image is None:
+                failures += 1
+                if failures >= 15:  # about half a second of nothing: the camera is gone
+                    raise SourceLost(f"{self.name} stopped delivering images")
+                continue
+            failures = 0
+            yield Frame(index=index, timestamp=self.clock.now() - self._start, image=image)
+            index += 1
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+def open_source(spec: int | str | os.PathLike, *, loop: bool = False, clock: Clock | None = None) -> FrameSource:
+    """Open a webcam (an int or a string of digits), a video file or a folder of images."""
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
+        return CameraSource(int(spec), clock=clock)
+    path = Path(spec)
+    if path.is_dir() or (path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()):
+        return ImageFolderSource(path, loop=loop)
+    return VideoFileSource(path, loop=loop)
