@@ -6,9 +6,10 @@ misspelled key is reported (with a "did you mean" hint) instead of being silentl
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from rehabcoach.vision.catalogue import MEASURE_NAMES, MEASURES, REGIONS
 
@@ -104,6 +105,8 @@ class Exercise(_Strict):
     )
     steps: list[Step] = Field(min_length=1, max_length=40)
     movement: Movement | None = None
+    # Set by the loader: the library folder that ``illustration`` is relative to (not part of the file).
+    _library_root: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _movement_only_for_movement(self) -> "Exercise":

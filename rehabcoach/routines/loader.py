@@ -1,0 +1,281 @@
+"""Load the exercise library and extra routine files, checking everything before anything is used.
+
+Rules (docs/routine-format.md explains them to authors):
+- A file is an exercise or a routine (its ``kind``).  Folders are searched recursively for
+  ``*.yaml`` / ``*.yml``; hidden files and folders are skipped.
+- The *library folder* of a file, which its ``illustration`` is relative to, is the parent of the
+  nearest enclosing folder named ``exercises``; without one, the file's own folder (so a therapist's
+  prescription bundle, a plain folder of files, works as it is).  Illustrations must stay inside it:
+  no absolute paths, no ``..``, no symbolic links leading out.
+- Ids are unique across all exercises and routines loaded together.
+- A file whose name differs from its id gets a *warning* (it still loads): the id is what
+  routines and commands use, the name only helps people find the file.
+- Routine items must name a known exercise; their overrides must make sense for it (reps, hold,
+  rest and thresholds only on movement exercises; thresholds only for measures it guards).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rehabcoach.errors import UserError
+from rehabcoach.resources import resource_path
+from rehabcoach.routines.mistakes import Mistake, field_path
+from rehabcoach.routines.models import Exercise, Routine, RoutineItem
+from rehabcoach.routines.resolve import ResolvedExercise, resolve_exercise, resolve_routine
+from rehabcoach.routines.suggestions import did_you_mean, hint_text
+from rehabcoach.routines.validation import validate_document
+from rehabcoach.routines.yaml_source import SourceMap, read_yaml_mapping
+
+__all__ = [
+    "CheckResult", "Library", "LoadedFile", "ResolvedExercise", "check_files", "find_routine_files",
+    "library_folder_of", "load_library", "resolve_exercise", "resolve_routine",
+]
+
+ROUTINE_SUFFIXES = (".yaml", ".yml")
+# Folders of a library that hold routine files (exercises and routines may sit in either).
+LIBRARY_FOLDERS = ("exercises", "routines")
+_OVERRIDES = ("reps", "hold_seconds", "rest_seconds", "thresholds")
+
+
+def library_folder_of(path: Path) -> Path:
+    """The folder an exercise file's illustration path is relative to (see the module rules)."""
+    absolute = path.absolute()
+    for parent in absolute.parents:
+        if parent.name == "exercises":
+            return parent.parent
+    return absolute.parent
+
+
+def find_routine_files(paths: Iterable[Path]) -> tuple[list[Path], list[Mistake]]:
+    """Expand files and folders (recursively) into routine files; a missing path is a mistake."""
+    files: list[Path] = []
+    mistakes: list[Mistake] = []
+    seen: set[Path] = set()
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(
+                candidate
+                for candidate in path.rglob("*")
+                if candidate.suffix.lower() in ROUTINE_SUFFIXES
+                and candidate.is_file()
+                and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
+            )
+            if not found:
+                mistakes.append(Mistake(path, "no .yaml or .yml files in this folder"))
+        elif path.is_file():
+            found = [path]
+        else:
+            mistakes.append(Mistake(path, "no such file or folder"))
+            continue
+        for candidate in found:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(candidate)
+    return files, mistakes
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    model: Exercise | Routine
+    source: SourceMap
+
+
+@dataclass
+class CheckResult:
+    files: list[Path]
+    loaded: list[LoadedFile] = field(default_factory=list)  # files that passed their own checks
+    mistakes: list[Mistake] = field(default_factory=list)  # errors and warnings, sorted
+
+    @property
+    def errors(self) -> list[Mistake]:
+        return [m for m in self.mistakes if not m.warning]
+
+
+def check_files(
+    files: Iterable[Path],
+    *,
+    known_exercises: Mapping[str, Exercise] | None = None,
+    taken_ids: Mapping[str, Path] | None = None,
+) -> CheckResult:
+    """Read, validate and cross-check routine files, collecting every mistake.
+
+    ``known_exercises`` are exercises routines may use besides those in ``files`` (the library
+    already loaded); ``taken_ids`` are ids, with their files, that ``files`` must not reuse.
+    """
+    result = CheckResult(files=list(files))
+    for path in result.files:
+        doc, mistakes = read_yaml_mapping(path)
+        result.mistakes += mistakes
+        if doc is None:
+            continue
+        model, mistakes = validate_document(doc, path)
+        result.mistakes += mistakes
+        if model is None:
+            continue
+        loaded = LoadedFile(path, model, doc.source)
+        if isinstance(model, Exercise):
+            model._library_root = library_folder_of(path)
+            result.mistakes += _illustration_mistakes(loaded, model._library_root)
+        result.mistakes += _file_name_warning(loaded)
+        result.loaded.append(loaded)
+    _check_unique_ids(result, dict(taken_ids or {}))
+    exercises = dict(known_exercises or {})
+    exercises.update({f.model.id: f.model for f in result.loaded if isinstance(f.model, Exercise)})
+    for loaded in result.loaded:
+        if isinstance(loaded.model, Routine):
+            result.mistakes += _routine_item_mistakes(loaded, exercises)
+    result.mistakes.sort(key=Mistake.sort_key)
+    return result
+
+
+def _at(loaded: LoadedFile, loc: tuple, message: str, *, key: bool = False, **extra) -> Mistake:
+    line, column = loaded.source.key_position(loc) if key else loaded.source.value_position(loc)
+    return Mistake(loaded.path, message, line=line + 1, column=column + 1, field=field_path(loc), **extra)
+
+
+def _file_name_warning(loaded: LoadedFile) -> list[Mistake]:
+    if loaded.path.stem == loaded.model.id:
+        return []
+    return [
+        _at(loaded, ("id",), f"the file is named '{loaded.path.name}' but its id is '{loaded.model.id}'; "
+            f"name it '{loaded.model.id}{loaded.path.suffix}' so people can find it", warning=True)
+    ]
+
+
+def _illustration_mistakes(loaded: LoadedFile, root: Path) -> list[Mistake]:
+    written = loaded.model.illustration
+    parts = re.split(r"[\\/]+", written)
+
+    def mistake(message: str, hint: str | None = None) -> list[Mistake]:
+        return [_at(loaded, ("illustration",), message, hint=hint)]
+
+    if Path(written).is_absolute() or written.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", written):
+        return mistake(f"'{written}' is an absolute path; write it relative to the library folder {root}")
+    if ".." in parts:
+        return mistake(f"'{written}' goes up with '..'; illustrations must stay inside the library folder {root}")
+    target = root.joinpath(*parts)
+    resolved = target.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        return mistake(f"'{written}' leads (through a symbolic link) to {resolved}, outside the library "
+                       f"folder {root}")
+    if not resolved.is_file():
+        nearby = [p.name for p in target.parent.iterdir() if p.is_file()] if target.parent.is_dir() else []
+        match = did_you_mean(target.name, nearby)
+        hint = "/".join(parts[:-1] + [match]) if match else None
+        return mistake(f"file not found: {target}", hint)
+    return []
+
+
+def _check_unique_ids(result: CheckResult, owners: dict[str, Path]) -> None:
+    unique: list[LoadedFile] = []
+    for loaded in result.loaded:
+        other = owners.get(loaded.model.id)
+        if other is not None:
+            result.mistakes.append(
+                _at(loaded, ("id",), f"the id '{loaded.model.id}' is already used by {other}; ids must be unique")
+            )
+            continue
+        owners[loaded.model.id] = loaded.path
+        unique.append(loaded)
+    result.loaded = unique
+
+
+def _routine_item_mistakes(loaded: LoadedFile, exercises: Mapping[str, Exercise]) -> list[Mistake]:
+    mistakes: list[Mistake] = []
+    routine: Routine = loaded.model  # type: ignore[assignment]
+    for index, item in enumerate(routine.items):
+        loc = ("items", index)
+        exercise = exercises.get(item.exercise)
+        if exercise is None:
+            mistakes.append(_at(loaded, loc + ("exercise",), f"no exercise with the id '{item.exercise}'",
+                                hint=did_you_mean(item.exercise, exercises)))
+            continue
+        mistakes += _override_mistakes(loaded, loc, item, exercise)
+    return mistakes
+
+
+def _override_mistakes(loaded: LoadedFile, loc: tuple, item: RoutineItem, exercise: Exercise) -> list[Mistake]:
+    given = [name for name in _OVERRIDES if name in item.model_fields_set and getattr(item, name)]
+    if exercise.movement is None:
+        return [
+            _at(loaded, loc + (name,), f"'{exercise.id}' is a {exercise.category} exercise: {name} only applies "
+                "to movement exercises", key=True)
+            for name in given
+        ]
+    guarded = sorted({guard.measure for guard in exercise.movement.guards})
+    mistakes = []
+    for measure in item.thresholds:
+        if measure not in guarded:
+            watched = ", ".join(guarded) if guarded else "nothing (it has no guards)"
+            mistakes.append(
+                _at(loaded, loc + ("thresholds", measure), f"'{exercise.id}' has no guard on '{measure}'; "
+                    f"its guards watch: {watched}", key=True, hint=did_you_mean(measure, guarded))
+            )
+    return mistakes
+
+
+class Library:
+    """Exercises and routines by id, every file checked before anything is added."""
+
+    def __init__(self) -> None:
+        self.exercises: dict[str, Exercise] = {}
+        self.routines: dict[str, Routine] = {}
+        self.files: dict[str, Path] = {}  # id -> the file it was loaded from
+
+    def add(self, *paths: Path | str) -> None:
+        """Load more files or folders (e.g. a therapist's prescription bundle) on top of what is here.
+
+        Its routines may use the exercises already loaded.  Nothing is added if any file has a
+        mistake: a UserError lists them all.
+        """
+        files, mistakes = find_routine_files(Path(p) for p in paths)
+        result = check_files(files, known_exercises=self.exercises, taken_ids=self.files)
+        errors = sorted(mistakes + result.errors, key=Mistake.sort_key)
+        if errors:
+            count = f"{len(errors)} mistake{'s' if len(errors) > 1 else ''}"
+            raise UserError(f"{count} in the routine files (fix them, or run `rehabcoach validate` on them):\n"
+                            + "\n".join(f"  {m}" for m in errors))
+        for loaded in result.loaded:
+            target = self.exercises if isinstance(loaded.model, Exercise) else self.routines
+            target[loaded.model.id] = loaded.model
+            self.files[loaded.model.id] = loaded.path
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        if exercise_id in self.exercises:
+            return self.exercises[exercise_id]
+        raise UserError(self._unknown("exercise", exercise_id, self.exercises, self.routines, "routine"))
+
+    def routine(self, routine_id: str) -> Routine:
+        if routine_id in self.routines:
+            return self.routines[routine_id]
+        raise UserError(self._unknown("routine", routine_id, self.routines, self.exercises, "exercise"))
+
+    @staticmethod
+    def _unknown(kind: str, wanted: str, ids: Mapping, other_ids: Mapping, other_kind: str) -> str:
+        if wanted in other_ids:
+            return f"'{wanted}' is an {other_kind}, not a {kind}" if other_kind == "exercise" else \
+                f"'{wanted}' is a {other_kind}, not an {kind}"
+        listing = "; `rehabcoach list` shows them all"
+        return f"no {kind} with the id '{wanted}'{hint_text(did_you_mean(wanted, ids))}{listing}"
+
+
+def load_library(root: Path | str | None = None) -> Library:
+    """The exercise library in ``root`` (default: the one installed with the app).
+
+    Raises UserError listing every mistake if any file is wrong.
+    """
+    folder = Path(root) if root is not None else resource_path("library")
+    if not folder.is_dir():
+        raise UserError(f"library folder not found: {folder}")
+    parts = [folder / name for name in LIBRARY_FOLDERS if (folder / name).is_dir()]
+    if not parts:
+        raise UserError(f"{folder} is not an exercise library: it has no exercises/ folder")
+    library = Library()
+    library.add(*parts)
+    return library
