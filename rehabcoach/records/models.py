@@ -1,0 +1,104 @@
+"""Plain records read from and written to the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from rehabcoach.coaching.types import MovementEvent
+from rehabcoach.vision.catalogue import Side
+
+AFFECTED_SIDES = ("left", "right")
+SESSION_STATUSES = ("in_progress", "completed", "stopped")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("record times must be timezone-aware")
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def day_start_iso(day: date) -> str:
+    return to_iso(datetime(day.year, day.month, day.day, tzinfo=timezone.utc))
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: int
+    name: str
+    affected_side: Side | None
+    notes: str
+    created_at: datetime
+    # exercise id -> measure -> threshold, overriding the exercise's and the routine's guards
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepRecord:
+    """One completed repetition as stored."""
+
+    exercise_id: str
+    rep: int
+    started_s: float
+    ended_s: float
+    target_measure: str | None
+    target_reached: dict[Side, float]
+    face_missing_s: float
+    thresholds: dict[str, float]
+    events: tuple[MovementEvent, ...]
+    recorded_at: datetime
+
+    def unwanted_seconds(self, side: Side | None = None) -> float:
+        return sum(e.duration_s for e in self.events if side is None or e.side == side)
+
+
+@dataclass(frozen=True)
+class SessionMark:
+    at_s: float
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    uuid: str
+    profile_id: int
+    routine_id: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: str
+    supervised: bool
+    prescription_id: int | None
+    baseline: dict | None
+    app_version: str
+    reps: tuple[RepRecord, ...] = ()
+    marks: tuple[SessionMark, ...] = ()
+
+    @property
+    def warnings(self) -> int:
+        return sum(len(r.events) for r in self.reps)
+
+
+@dataclass(frozen=True)
+class PrescriptionRecord:
+    id: int
+    profile_id: int
+    title: str
+    prescribed_by: str
+    starts_on: date
+    ends_on: date | None
+    notes: str
+    document: dict  # the validated prescription, as JSON data
+    source_name: str
+    source_sha256: str
+    imported_at: datetime
+    active: bool
+    files: tuple[str, ...] = ()
