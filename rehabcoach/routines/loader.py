@@ -91,6 +91,7 @@ class CheckResult:
     files: list[Path]
     loaded: list[LoadedFile] = field(default_factory=list)  # files that passed their own checks
     mistakes: list[Mistake] = field(default_factory=list)  # errors and warnings, sorted
+    broken_ids: set[str] = field(default_factory=set)  # ids of files that failed their own checks
 
     @property
     def errors(self) -> list[Mistake]:
@@ -112,11 +113,16 @@ def check_files(
     for path in result.files:
         doc, mistakes = read_yaml_mapping(path)
         result.mistakes += mistakes
-        if doc is None:
-            continue
-        model, mistakes = validate_document(doc, path)
-        result.mistakes += mistakes
+        model = None
+        if doc is not None:
+            model, mistakes = validate_document(doc, path)
+            result.mistakes += mistakes
         if model is None:
+            # Its mistakes are reported already: do not also call its id unknown where routines use it.
+            # The file name stands in for an id that could not be read (names should match ids).
+            result.broken_ids.add(path.stem)
+            if doc is not None and isinstance(doc.data.get("id"), str):
+                result.broken_ids.add(doc.data["id"])
             continue
         loaded = LoadedFile(path, model, doc.source)
         if isinstance(model, Exercise):
@@ -129,7 +135,7 @@ def check_files(
     exercises.update({f.model.id: f.model for f in result.loaded if isinstance(f.model, Exercise)})
     for loaded in result.loaded:
         if isinstance(loaded.model, Routine):
-            result.mistakes += _routine_item_mistakes(loaded, exercises)
+            result.mistakes += _routine_item_mistakes(loaded, exercises, result.broken_ids)
     result.mistakes.sort(key=Mistake.sort_key)
     return result
 
@@ -186,12 +192,14 @@ def _check_unique_ids(result: CheckResult, owners: dict[str, Path]) -> None:
     result.loaded = unique
 
 
-def _routine_item_mistakes(loaded: LoadedFile, exercises: Mapping[str, Exercise]) -> list[Mistake]:
+def _routine_item_mistakes(loaded: LoadedFile, exercises: Mapping[str, Exercise], broken: set[str]) -> list[Mistake]:
     mistakes: list[Mistake] = []
     routine: Routine = loaded.model  # type: ignore[assignment]
     for index, item in enumerate(routine.items):
         loc = ("items", index)
         exercise = exercises.get(item.exercise)
+        if exercise is None and item.exercise in broken:
+            continue
         if exercise is None:
             mistakes.append(_at(loaded, loc + ("exercise",), f"no exercise with the id '{item.exercise}'",
                                 hint=did_you_mean(item.exercise, exercises)))
