@@ -1,0 +1,75 @@
+"""Every sentence the session engine shows or speaks, in one place.
+
+Patients are often tired and some see poorly, so cues are short, plain and kind; the wording of a
+warning comes from the guard monitor (``ActiveWarning.message``, e.g. "Your left eye is narrowing")
+and the advice for what to do about it depends on the movement being practised.
+"""
+
+from __future__ import annotations
+
+from rehabcoach.coaching.types import ActiveWarning, ResolvedTarget
+
+GET_READY = "Get ready"
+HOLD = "Hold"
+RELAX = "Relax"
+EXERCISE_DONE = "Well done. Let your face rest."
+SESSION_DONE = "That is the end of the session. Well done."
+SESSION_STOPPED = "Session stopped."
+PAUSED = "Paused"
+RESUMED = "Let's continue"
+CALIBRATION_START = "Let's measure your resting face. Look at the camera and let your face rest."
+CALIBRATION_DONE = "Thank you. Calibration done."
+FACE_LOST = "I can't see your face: move back into view."
+CAMERA_MISSING = (
+    "This exercise needs the camera, and no camera is working. Choose another camera, "
+    "or continue with the massage and relaxation exercises only."
+)
+NOT_A_DIAGNOSIS = "RehabCoach supports your therapy; it does not diagnose. Stop an exercise if it hurts."
+
+# What to do in the move phase, by (measure, direction) of the exercise's target.
+_MOVE_WORDS: dict[tuple[str, str], str] = {
+    ("mouth_corner_excursion", "increase"): "Smile gently",
+    ("mouth_corner_lift", "increase"): "Smile gently",
+    ("lip_width", "decrease"): "Pucker your lips gently",
+    ("lip_width", "increase"): "Stretch your lips gently",
+    ("eye_aperture", "decrease"): "Close your eyes gently",
+    ("eye_aperture", "increase"): "Open your eyes wide, gently",
+    ("brow_height", "increase"): "Raise your eyebrows gently",
+    ("brow_height", "decrease"): "Frown gently",
+    ("nose_wrinkle", "increase"): "Wrinkle your nose gently",
+    ("cheek_raise", "increase"): "Lift your cheeks gently",
+}
+
+# What to soften when an unwanted movement appears, by the region of the target being practised.
+_ADVICE_BY_TARGET_REGION: dict[str, str] = {
+    "mouth": "soften the smile",
+    "eye": "keep your mouth relaxed",
+    "brow": "keep the rest of your face relaxed",
+    "nose": "make the movement smaller",
+    "cheek": "make the movement smaller",
+}
+_LIP_ADVICE = "soften the pucker"
+_DEFAULT_ADVICE = "make the movement smaller and slower"
+
+
+def move_cue(target: ResolvedTarget | None) -> str:
+    """The target's plain words, spoken at the start of each move phase."""
+    if target is None:
+        return "Now move gently"
+    return _MOVE_WORDS.get((target.measure, target.direction), "Now move gently")
+
+
+def advice(target: ResolvedTarget | None, warning: ActiveWarning) -> str:
+    """What the patient can do about ``warning`` while practising ``target``."""
+    if target is None:
+        return _DEFAULT_ADVICE
+    if target.measure == "lip_width" and target.direction == "decrease":
+        return _LIP_ADVICE
+    if target.region == warning.region:  # the practised region itself over-moves on one side
+        return _DEFAULT_ADVICE
+    return _ADVICE_BY_TARGET_REGION.get(target.region, _DEFAULT_ADVICE)
+
+
+def warning_sentence(target: ResolvedTarget | None, warning: ActiveWarning) -> str:
+    """The spoken reminder: "Your left eye is narrowing: soften the smile"."""
+    return f"{warning.message.rstrip('.')}: {advice(target, warning)}"

@@ -1,0 +1,828 @@
+"""The session engine: one clock-driven state machine that steps a patient through a routine.
+
+It is the single source of truth: the window renders :attr:`SessionEngine.state` and forwards the
+patient's commands; the voice and the records store listen to its events (``subscribe``).  It knows
+nothing about Qt, cameras or threads: call it from one thread, give it the time through an injected
+:class:`~rehabcoach.clock.Clock`, feed it face frames, and call :meth:`tick` regularly (a few times a
+second is enough; every frame is fine).
+
+Flow per exercise:
+- massage and relaxation: each step runs by countdown (``seconds``) or a fixed time per rep;
+- movement: calibration first if there is no baseline yet (it needs the camera), the instruction
+  steps, then per rep ``get_ready -> move -> hold -> relax``, then ``done``.  Guards run during move
+  and hold only (speech and blinks outside the movement are not synkinesis); a hold waits while the
+  face is out of view (short losses are tolerated).
+
+Pausing during a rep's move or hold abandons that rep: on resume it starts again with "Get ready",
+because half a hold is not a rep.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from rehabcoach.clock import Clock
+from rehabcoach.coaching import cues
+from rehabcoach.coaching.calibration import CalibrationStatus, Calibrator
+from rehabcoach.coaching.events import (
+    CalibrationDone,
+    ExerciseCompleted,
+    ExerciseStarted,
+    Listener,
+    MovementPhase,
+    PhaseChanged,
+    RepCompleted,
+    Screen,
+    ScreenChanged,
+    SessionEvent,
+    SessionFinished,
+    SessionStarted,
+    SpeakRequest,
+    SpeechPriority,
+    StepChanged,
+    WarningEnded,
+    WarningStarted,
+)
+from rehabcoach.coaching.guards import GuardMonitor
+from rehabcoach.coaching.reminders import ReminderCooldown
+from rehabcoach.coaching.summary import ExerciseTally, SessionSummary
+from rehabcoach.coaching.target import TargetMeter
+from rehabcoach.coaching.types import ActiveWarning, Baseline, MovementEvent, RepSummary
+from rehabcoach.vision.catalogue import Side
+from rehabcoach.vision.types import FaceFrame
+
+if TYPE_CHECKING:  # the loader imports nothing from here; keep the dependency one-way at runtime too
+    from rehabcoach.routines.resolve import ResolvedExercise
+
+REP_PHASES: tuple[MovementPhase, ...] = ("get_ready", "move", "hold", "relax")
+WATCHED_PHASES = ("move", "hold")  # the only phases where guards run
+FACE_REMINDER_KEY = ("face", "-")
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    affected_side: Side | None = None
+    camera_available: bool = True
+    get_ready_seconds: float = 2.0
+    move_seconds: float = 1.5
+    done_seconds: float = 2.0
+    seconds_per_rep: float = 4.0  # massage/relaxation steps given as a number of reps
+    face_lost_grace: float = 0.3  # shorter face losses are ignored
+    countdown_from: int = 3  # the hold is counted down aloud from this number
+    reminder_global_seconds: float = 8.0
+    reminder_per_region_seconds: float = 15.0
+    calibration_reminder_seconds: float = 6.0
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """An immutable snapshot of everything the window shows."""
+
+    screen: Screen
+    started: bool
+    finished: bool
+    exercise: Any  # ResolvedExercise | None (None once the session is over)
+    exercise_index: int  # 0-based
+    exercise_total: int
+    step_index: int | None  # 0-based; None during reps, calibration and summary
+    step_count: int
+    step_text: str  # the instruction shown large
+    step_cue: str
+    phase: MovementPhase | None  # movement exercises only
+    phase_seconds: float | None  # full length of the current step/phase
+    phase_seconds_remaining: float | None
+    rep: int | None  # 1-based: movement rep, or massage rep of a step counted in reps
+    reps: int | None
+    paused: bool
+    needs_face: bool  # calibration or a movement exercise: frames are worth processing
+    camera_available: bool
+    face_lost: bool
+    face_lost_reason: str | None
+    calibration: CalibrationStatus | None
+    baseline_ready: bool
+    target_levels: dict[str, float]  # side -> fraction of the target reached now (0..1)
+    target_best: dict[str, float]  # side -> best fraction this rep
+    warnings: tuple[ActiveWarning, ...]
+    progress: float  # 0..1 through the whole routine
+    elapsed_s: float  # since start()
+    message: str | None  # a sentence for the patient when the screen needs one (camera missing, summary)
+    summary: SessionSummary | None
+
+
+@dataclass
+class _ReturnPoint:
+    """Where to go back to after calibration or a camera change."""
+
+    index: int
+    step: int | None
+    phase: MovementPhase | None
+    rep: int
+
+
+@dataclass
+class _RepTracking:
+    started_s: float = 0.0
+    events: list[MovementEvent] = field(default_factory=list)
+    face_missing_s: float = 0.0
+
+
+class SessionEngine:
+    def __init__(
+        self,
+        exercises: Sequence["ResolvedExercise"],
+        clock: Clock,
+        settings: SessionSettings | None = None,
+        *,
+        baseline: Baseline | None = None,
+        calibrator_factory: Callable[[], Any] = Calibrator,
+        guard_factory: Callable[..., Any] = GuardMonitor,
+        target_factory: Callable[..., Any] = TargetMeter,
+    ):
+        if not exercises:
+            raise ValueError("a session needs at least one exercise")
+        self.exercises = list(exercises)
+        self.clock = clock
+        self.settings = settings or SessionSettings()
+        self._calibrator_factory = calibrator_factory
+        self._guard_factory = guard_factory
+        self._target_factory = target_factory
+        self._listeners: list[Listener] = []
+        self._pending: list[SessionEvent] = []
+        self._dispatching = False
+
+        self.baseline = baseline
+        self._camera = self.settings.camera_available
+        self._movement_without_camera_declined = False  # "continue with massage/relaxation only"
+        self._tallies = [
+            ExerciseTally(ex.id, ex.title, ex.category, ex.reps if _is_movement(ex) else 0) for ex in self.exercises
+        ]
+        self._warning_reminders = ReminderCooldown(
+            self.settings.reminder_global_seconds, self.settings.reminder_per_region_seconds
+        )
+        self._other_reminders = ReminderCooldown(self.settings.calibration_reminder_seconds, 0.0)
+
+        self._started_at: float | None = None
+        self._ended_at: float | None = None
+        self._finished = False
+        self._completed = False
+        self._summary: SessionSummary | None = None
+        self._last_now: float | None = None
+        self._paused = False
+        self._restart_rep_on_resume = False
+
+        # Position in the routine.
+        self._index = 0
+        self._screen: Screen = "step"
+        self._step: int | None = 0
+        self._phase: MovementPhase | None = None
+        self._rep = 0
+        self._elapsed = 0.0
+        self._duration: float | None = None
+        self._countdown_next: int | None = None
+        self._massage_rep = 0
+        self._return: _ReturnPoint | None = None
+
+        # Face and monitors.
+        self._calibrator = None
+        self._calibration: CalibrationStatus | None = None
+        self._guard = None
+        self._target = None
+        self._warnings: dict[tuple[str, str], ActiveWarning] = {}
+        self._target_levels: dict[str, float] = {}
+        self._rep_tracking = _RepTracking()
+        self._face_missing_since: float | None = None
+        self._face_lost_announced = False
+        self._last_frame_ts: float | None = None
+
+    # -- listeners --------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(event)`` for every event from now on; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _emit(self, event: SessionEvent) -> None:
+        self._pending.append(event)
+
+    def _speak(self, text: str, priority: SpeechPriority, *, interrupt: bool | None = None) -> None:
+        if interrupt is None:
+            interrupt = priority in ("phase", "warning")
+        self._emit(SpeakRequest(text=text, priority=priority, interrupt=interrupt))
+
+    def _flush(self) -> None:
+        # Listeners run after the state is consistent; a listener calling a command re-enters here and
+        # its events are appended to the same queue, so the order of events is the order of changes.
+        if self._dispatching:
+            return
+        self._dispatching = True
+        try:
+            while self._pending:
+                event = self._pending.pop(0)
+                for listener in list(self._listeners):
+                    listener(event)
+        finally:
+            self._dispatching = False
+
+    # -- commands ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._started_at is not None:
+            return
+        now = self.clock.now()
+        self._started_at = self._last_now = now
+        self._emit(SessionStarted(at=now, exercise_ids=tuple(ex.id for ex in self.exercises)))
+        self._enter_exercise(0)
+        self._flush()
+
+    def tick(self) -> None:
+        """Advance timers to the clock's current time."""
+        self._advance(self.clock.now())
+        self._flush()
+
+    def on_face_frame(self, frame: FaceFrame) -> None:
+        now = self.clock.now()
+        self._advance(now)
+        if self._active:
+            self._note_face(frame, now)
+            if self._screen == "calibration":
+                self._feed_calibration(frame, now)
+            elif self._screen == "movement" and self._phase in WATCHED_PHASES:
+                self._feed_monitors(frame, now)
+        self._flush()
+
+    def pause(self) -> None:
+        if not self._active:
+            return
+        if self._screen == "movement" and self._phase in WATCHED_PHASES:
+            self._abandon_rep()
+            self._restart_rep_on_resume = True
+        self._paused = True
+        self._speak(cues.PAUSED, "info", interrupt=True)
+        self._flush()
+
+    def resume(self) -> None:
+        if not self._paused or self._finished:
+            return
+        self._paused = False
+        self._last_now = self.clock.now()  # the paused time never counts
+        if self._restart_rep_on_resume:
+            self._restart_rep_on_resume = False
+            self._enter_phase("get_ready")
+        else:
+            self._speak(cues.RESUMED, "info", interrupt=True)
+        self._flush()
+
+    def skip(self) -> None:
+        """Next step; after the last step (or during the reps, calibration, a missing camera) the next exercise."""
+        if not self._active_or_paused:
+            return
+        self._unpause_silently()
+        exercise = self._exercise
+        if self._screen == "step" and self._step is not None and self._step + 1 < len(exercise.steps):
+            self._enter_step(self._step + 1)
+        elif self._screen == "movement" and self._phase == "instruction":
+            if self._step is not None and self._step + 1 < len(exercise.steps):
+                self._enter_step(self._step + 1)
+            else:
+                self._begin_reps()
+        else:
+            self._abandon_rep()
+            self._leave_exercise("skipped", "skipped by the patient")
+            self._enter_exercise(self._index + 1)
+        self._flush()
+
+    def previous(self) -> None:
+        """Previous step; from the first step (or the reps) back to the start of the previous exercise."""
+        if not self._active_or_paused:
+            return
+        self._unpause_silently()
+        if self._screen in ("step", "movement") and self._step is not None and self._step > 0:
+            self._enter_step(self._step - 1)
+        elif self._screen == "movement" and self._phase != "instruction":
+            self._abandon_rep()
+            self._enter_exercise(self._index)  # like a player's "previous": first back to this exercise's start
+        else:
+            self._abandon_rep()
+            self._enter_exercise(max(0, self._index - 1))
+        self._flush()
+
+    def repeat(self) -> None:
+        """Start the current exercise again from its first step."""
+        if not self._active_or_paused:
+            return
+        self._unpause_silently()
+        self._abandon_rep()
+        self._enter_exercise(self._index)
+        self._flush()
+
+    def recalibrate(self) -> None:
+        """Measure the resting face again, then carry on where we were (the current step or rep restarts)."""
+        if not self._active_or_paused:
+            return
+        self._unpause_silently()
+        self._abandon_rep()
+        self._return = self._here()
+        if self._camera:
+            self._enter_calibration()
+        else:
+            self._set_screen("camera_missing")
+        self._flush()
+
+    def stop(self) -> None:
+        """End the session now; the summary marks it as stopped."""
+        if self._started_at is None or self._finished:
+            return
+        self._abandon_rep()
+        self._leave_exercise("stopped", None)
+        self._finish(completed=False)
+        self._flush()
+
+    def camera_lost(self) -> None:
+        self._camera = False
+        if self._active_or_paused and self._screen in ("calibration", "movement"):
+            self._abandon_rep()
+            self._return = self._return if self._screen == "calibration" else self._here()
+            self._set_screen("camera_missing")
+            self._speak(cues.CAMERA_MISSING, "phase")
+        self._flush()
+
+    def camera_restored(self) -> None:
+        """A camera works again (maybe another one): calibrate, then carry on."""
+        self._camera = True
+        self._movement_without_camera_declined = False
+        if self._active_or_paused and self._screen == "camera_missing":
+            self._unpause_silently()
+            self.baseline = None  # a different camera or position: the old baseline no longer fits
+            self._enter_calibration()
+        self._flush()
+
+    def continue_without_camera(self) -> None:
+        """Skip every movement exercise from here on; massage and relaxation go on."""
+        self._movement_without_camera_declined = True
+        if self._active_or_paused and self._screen == "camera_missing":
+            self._unpause_silently()
+            self._leave_exercise("skipped", "no camera")
+            self._enter_exercise(self._index + 1)
+        self._flush()
+
+    # -- state ------------------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    @property
+    def summary(self) -> SessionSummary | None:
+        return self._summary
+
+    @property
+    def state(self) -> SessionState:
+        now = self.clock.now()
+        exercise = None if self._finished else self._exercise
+        steps = len(exercise.steps) if exercise is not None else 0
+        step_text = step_cue = ""
+        if exercise is not None and self._step is not None:
+            step = exercise.steps[self._step]
+            step_text, step_cue = step.instruction, step.cue
+        elif exercise is not None and self._phase is not None:
+            step_text = self._phase_text(exercise)
+        rep: int | None = None
+        reps: int | None = None
+        if self._screen == "movement" and self._phase in REP_PHASES:
+            rep, reps = self._rep, exercise.reps
+        elif self._screen == "step" and exercise is not None and self._step is not None:
+            step = exercise.steps[self._step]
+            if step.reps is not None:
+                rep, reps = self._massage_rep, step.reps
+        timed = self._screen in ("step", "movement") and self._duration is not None
+        lost = self._face_lost(now)
+        message = None
+        if self._screen == "camera_missing":
+            message = cues.CAMERA_MISSING
+        elif self._screen == "summary":
+            message = cues.NOT_A_DIAGNOSIS
+        return SessionState(
+            screen=self._screen,
+            started=self._started_at is not None,
+            finished=self._finished,
+            exercise=exercise,
+            exercise_index=min(self._index, len(self.exercises) - 1),
+            exercise_total=len(self.exercises),
+            step_index=self._step,
+            step_count=steps,
+            step_text=step_text,
+            step_cue=step_cue,
+            phase=self._phase if self._screen == "movement" else None,
+            phase_seconds=self._duration if timed else None,
+            phase_seconds_remaining=max(0.0, self._duration - self._elapsed) if timed else None,
+            rep=rep,
+            reps=reps,
+            paused=self._paused,
+            needs_face=self._needs_face,
+            camera_available=self._camera,
+            face_lost=lost and self._needs_face,
+            face_lost_reason=cues.FACE_LOST if lost and self._needs_face else None,
+            calibration=self._calibration,
+            baseline_ready=self.baseline is not None,
+            target_levels=dict(self._target_levels),
+            target_best=dict(self._target.best) if self._target is not None else {},
+            warnings=tuple(self._warnings.values()),
+            progress=self._progress(),
+            elapsed_s=(now if self._ended_at is None else self._ended_at) - self._started_at
+            if self._started_at is not None else 0.0,
+            message=message,
+            summary=self._summary,
+        )
+
+    # -- internals: time --------------------------------------------------------------------------
+    @property
+    def _active(self) -> bool:
+        return self._started_at is not None and not self._finished and not self._paused
+
+    @property
+    def _active_or_paused(self) -> bool:
+        return self._started_at is not None and not self._finished
+
+    @property
+    def _exercise(self):
+        return self.exercises[min(self._index, len(self.exercises) - 1)]
+
+    @property
+    def _needs_face(self) -> bool:
+        return self._screen == "calibration" or (self._screen == "movement" and self._phase != "done")
+
+    def _face_lost(self, now: float) -> bool:
+        since = self._face_missing_since
+        return since is not None and now - since >= self.settings.face_lost_grace
+
+    def _advance(self, now: float) -> None:
+        if self._last_now is None or now <= self._last_now:
+            return
+        start, self._last_now = self._last_now, now
+        if not self._active or self._screen not in ("step", "movement"):
+            return
+        # Several phases may end within one interval (a slow tick, a fast replay): walk through them.
+        for _ in range(10_000):  # a bound against a zero-length phase; real phases last >= 1 s
+            if self._duration is None or self._screen not in ("step", "movement") or not self._active:
+                return
+            remaining = self._duration - self._elapsed
+            counted = self._counted_time(start, now)
+            if counted < remaining:
+                self._count_face_missing(start, now)
+                self._elapsed += counted
+                self._on_time_passed()
+                return
+            # The phase ends inside this interval.  (If the face is lost the hold never gets here:
+            # counted time stops growing, so the end is simply start + remaining.)
+            end = start + remaining
+            self._count_face_missing(start, end)
+            self._elapsed = self._duration
+            start = end
+            self._next()
+
+    def _counted_time(self, start: float, end: float) -> float:
+        """Seconds of [start, end] that count towards the current phase: the hold waits for the face."""
+        span = end - start
+        if self._phase == "hold" and self._screen == "movement" and self._face_missing_since is not None:
+            lost_from = self._face_missing_since + self.settings.face_lost_grace
+            span -= max(0.0, end - max(start, lost_from))
+        return span
+
+    def _count_face_missing(self, start: float, end: float) -> None:
+        if self._screen == "movement" and self._phase in WATCHED_PHASES and self._face_missing_since is not None:
+            self._rep_tracking.face_missing_s += max(0.0, end - max(start, self._face_missing_since))
+
+    def _on_time_passed(self) -> None:
+        remaining = self._duration - self._elapsed
+        if self._screen == "movement" and self._phase == "hold" and self._countdown_next is not None:
+            number = math.ceil(remaining - 1e-9)
+            if number <= self._countdown_next:
+                self._speak(str(max(number, 1)), "countdown")
+                self._countdown_next = max(number, 1) - 1 or None
+        elif self._screen == "step" and self._step is not None:
+            step = self._exercise.steps[self._step]
+            if step.reps is not None:
+                rep = min(step.reps, int(self._elapsed // self.settings.seconds_per_rep) + 1)
+                if rep != self._massage_rep:
+                    self._massage_rep = rep
+                    self._speak(str(rep), "countdown")
+
+    def _next(self) -> None:
+        """The current step or phase has run its time."""
+        exercise = self._exercise
+        if self._screen == "step":
+            if self._step + 1 < len(exercise.steps):
+                self._enter_step(self._step + 1)
+            else:
+                self._leave_exercise("completed", None)
+                self._enter_exercise(self._index + 1)
+            return
+        if self._phase == "instruction":
+            if self._step + 1 < len(exercise.steps):
+                self._enter_step(self._step + 1)
+            else:
+                self._begin_reps()
+        elif self._phase == "get_ready":
+            self._enter_phase("move")
+        elif self._phase == "move":
+            self._enter_phase("hold")
+        elif self._phase == "hold":
+            self._complete_rep()
+            self._enter_phase("relax")
+        elif self._phase == "relax":
+            if self._rep < exercise.reps:
+                self._rep += 1
+                self._enter_phase("get_ready")
+            else:
+                self._leave_exercise("completed", None)
+                self._enter_phase("done")
+        elif self._phase == "done":
+            self._enter_exercise(self._index + 1)
+
+    # -- internals: moving around the routine -----------------------------------------------------
+    def _set_screen(self, screen: Screen) -> None:
+        if screen != self._screen:
+            self._screen = screen
+            self._emit(ScreenChanged(screen=screen, exercise_index=self._index))
+
+    def _here(self) -> _ReturnPoint:
+        return _ReturnPoint(self._index, self._step, self._phase, max(self._rep, 1))
+
+    def _enter_exercise(self, index: int) -> None:
+        self._clear_monitors()
+        self._warnings.clear()
+        self._target_levels = {}
+        if index >= len(self.exercises):
+            self._finish(completed=True)
+            return
+        self._index = index
+        exercise = self.exercises[index]
+        tally = self._tallies[index]
+        tally.status, tally.skipped_reason = "in_progress", None  # a repeated exercise is in progress again
+        self._face_missing_since = None
+        self._emit(ExerciseStarted(index=index, exercise_id=exercise.id, title=exercise.title,
+                                   category=exercise.category, at=self.clock.now()))
+        self._rep = 0
+        if not _is_movement(exercise):
+            self._phase = None
+            self._set_screen("step")
+            self._enter_step(0)
+            return
+        start = _ReturnPoint(index, 0, "instruction", 1)
+        if self._movement_without_camera_declined:
+            self._leave_exercise("skipped", "no camera")
+            self._enter_exercise(index + 1)
+        elif not self._camera:
+            self._return = start
+            self._phase = None
+            self._step = None
+            self._set_screen("camera_missing")
+            self._speak(cues.CAMERA_MISSING, "phase")
+        elif self.baseline is None:
+            self._return = start
+            self._enter_calibration()
+        else:
+            self._go_to(start)
+
+    def _go_to(self, point: _ReturnPoint) -> None:
+        """Resume a movement exercise at an instruction step or at the start of a rep."""
+        self._return = None
+        exercise = self.exercises[point.index]
+        if not _is_movement(exercise):
+            self._set_screen("step")
+            self._phase = None
+            self._enter_step(point.step or 0)
+            return
+        self._set_screen("movement")
+        if point.phase == "instruction" or point.phase is None:
+            self._phase = "instruction"
+            self._enter_step(point.step or 0)
+        elif point.phase == "done":
+            self._phase = "done"
+            self._enter_phase("done")
+        else:
+            self._prepare_monitors()
+            self._rep = min(point.rep, exercise.reps)
+            self._enter_phase("get_ready")
+
+    def _enter_step(self, step_index: int) -> None:
+        exercise = self._exercise
+        step = exercise.steps[step_index]
+        self._step = step_index
+        self._elapsed = 0.0
+        self._duration = step.seconds if step.seconds is not None else step.reps * self.settings.seconds_per_rep
+        self._massage_rep = 1 if step.reps is not None else 0
+        self._countdown_next = None
+        self._emit(StepChanged(exercise_id=exercise.id, step_index=step_index, instruction=step.instruction,
+                               cue=step.cue, seconds=self._duration))
+        if self._screen == "movement":
+            self._emit(PhaseChanged(exercise_id=exercise.id, phase="instruction", rep=None,
+                                    seconds=self._duration, cue=step.cue, at=self.clock.now()))
+        self._speak(step.cue, "phase")
+
+    def _begin_reps(self) -> None:
+        self._prepare_monitors()
+        self._rep = 1
+        self._enter_phase("get_ready")
+
+    def _enter_phase(self, phase: MovementPhase) -> None:
+        exercise = self._exercise
+        settings = self.settings
+        self._phase = phase
+        self._step = None
+        self._elapsed = 0.0
+        self._countdown_next = None
+        if phase == "get_ready":
+            self._duration, cue = settings.get_ready_seconds, cues.GET_READY
+        elif phase == "move":
+            self._duration, cue = settings.move_seconds, cues.move_cue(exercise.target)
+            self._rep_tracking = _RepTracking(started_s=self.clock.now())
+            if self._guard is not None:
+                self._guard.reset()
+            if self._target is not None:
+                self._target.reset()
+        elif phase == "hold":
+            self._duration, cue = exercise.hold_seconds, cues.HOLD
+            if self._target is not None:
+                self._target.reset()  # the rep's result is the best reached during the hold
+            # Count aloud only numbers below the hold's length, so "Hold" is never talked over.
+            first = min(settings.countdown_from, math.ceil(exercise.hold_seconds) - 1)
+            self._countdown_next = first if first >= 1 else None
+        elif phase == "relax":
+            self._duration, cue = exercise.rest_seconds, cues.RELAX
+        elif phase == "done":
+            self._duration, cue = settings.done_seconds, cues.EXERCISE_DONE
+        else:
+            raise ValueError(f"not a rep phase: {phase}")
+        rep = self._rep if phase in REP_PHASES else None
+        self._emit(PhaseChanged(exercise_id=exercise.id, phase=phase, rep=rep, seconds=self._duration,
+                                cue=cue, at=self.clock.now()))
+        self._speak(cue, "phase")
+
+    def _enter_calibration(self) -> None:
+        self._phase = None
+        self._step = None
+        self._duration = None
+        self._calibrator = self._calibrator_factory()
+        self._calibration = None
+        self._face_missing_since = None
+        self._set_screen("calibration")
+        self._speak(cues.CALIBRATION_START, "phase")
+
+    def _leave_exercise(self, status: str, reason: str | None) -> None:
+        """Close the current exercise's books (completed, skipped part-way, or stopped)."""
+        if self._index >= len(self.exercises):
+            return
+        tally = self._tallies[self._index]
+        if tally.status != "in_progress":
+            return
+        exercise = self._exercise
+        if status == "skipped" and _is_movement(exercise) and len(tally.reps) >= exercise.reps:
+            status = "completed"
+        tally.status = status
+        tally.skipped_reason = reason
+        self._emit(ExerciseCompleted(summary=tally.summary()))
+
+    def _finish(self, *, completed: bool) -> None:
+        now = self.clock.now()
+        self._clear_monitors()
+        self._finished, self._completed, self._ended_at = True, completed, now
+        self._paused = False
+        self._phase, self._step, self._duration = None, None, None
+        self._summary = SessionSummary(
+            started_s=self._started_at, ended_s=now, completed=completed,
+            affected_side=self.settings.affected_side,
+            exercises=tuple(t.summary() for t in self._tallies),
+            note=cues.NOT_A_DIAGNOSIS,
+        )
+        self._set_screen("summary")
+        self._speak(cues.SESSION_DONE if completed else cues.SESSION_STOPPED, "phase")
+        self._emit(SessionFinished(summary=self._summary))
+
+    def _unpause_silently(self) -> None:
+        # A navigation command while paused also resumes; the new step's cue says where we are.
+        self._paused = False
+        self._restart_rep_on_resume = False
+        self._last_now = self.clock.now()
+
+    # -- internals: face, calibration, monitors ---------------------------------------------------
+    def _note_face(self, frame: FaceFrame, now: float) -> None:
+        if frame.face:
+            self._face_missing_since = None
+            self._face_lost_announced = False
+            return
+        if self._face_missing_since is None:
+            self._face_missing_since = now
+        if self._needs_face and self._face_lost(now) and not self._face_lost_announced:
+            self._face_lost_announced = True
+            if self._other_reminders.allow(*FACE_REMINDER_KEY, now):
+                self._speak(cues.FACE_LOST, "warning")
+
+    def _feed_calibration(self, frame: FaceFrame, now: float) -> None:
+        previous = self._calibration
+        status = self._calibrator.feed(frame)
+        self._calibration = status
+        if status.done:
+            self.baseline = self._calibrator.baseline
+            self._emit(CalibrationDone(baseline=self.baseline, at=now))
+            self._speak(cues.CALIBRATION_DONE, "phase")
+            point = self._return or _ReturnPoint(self._index, 0, "instruction", 1)
+            self._go_to(point)
+        elif status.problem is not None and status.problem != "no_face" and (
+            previous is None or previous.problem != status.problem
+        ):
+            # "no_face" is already said by the face-lost reminder.
+            if self._other_reminders.allow("calibration", status.problem, now):
+                self._speak(status.message, "info")
+
+    def _prepare_monitors(self) -> None:
+        exercise = self._exercise
+        self._guard = self._guard_factory(exercise.guards, self.baseline, self.settings.affected_side)
+        self._target = (
+            self._target_factory(exercise.target, self.baseline) if exercise.target is not None else None
+        )
+
+    def _clear_monitors(self) -> None:
+        self._guard = None
+        self._target = None
+        self._warnings.clear()
+
+    def _feed_monitors(self, frame: FaceFrame, now: float) -> None:
+        self._last_frame_ts = frame.timestamp
+        if self._target is not None:
+            self._target_levels = self._target.update(frame)
+        if self._guard is None:
+            return
+        active = self._guard.update(frame)
+        self._record_ended(self._guard.pop_finished())
+        current = {(w.region, w.side): w for w in active}
+        for key, warning in current.items():
+            if key not in self._warnings:
+                self._emit(WarningStarted(exercise_id=self._exercise.id, rep=self._rep, warning=warning))
+                if self._warning_reminders.allow(warning.region, warning.side, now):
+                    self._speak(cues.warning_sentence(self._exercise.target, warning), "warning")
+        self._warnings = current
+
+    def _record_ended(self, events: list[MovementEvent]) -> None:
+        for event in events:
+            self._rep_tracking.events.append(event)
+            self._tallies[self._index].events.append(event)
+            self._emit(WarningEnded(exercise_id=self._exercise.id, rep=self._rep, event=event))
+
+    def _close_warnings(self) -> None:
+        if self._guard is not None:
+            end = self._last_frame_ts if self._last_frame_ts is not None else self.clock.now()
+            self._record_ended(self._guard.finish(end))
+        self._warnings.clear()
+
+    def _complete_rep(self) -> None:
+        self._close_warnings()
+        exercise = self._exercise
+        summary = RepSummary(
+            exercise_id=exercise.id,
+            rep=self._rep,
+            started_s=self._rep_tracking.started_s,
+            ended_s=self.clock.now(),
+            target_reached=dict(self._target.best) if self._target is not None else {},
+            events=list(self._rep_tracking.events),
+            thresholds={guard.measure: guard.threshold for guard in exercise.guards},
+            face_missing_s=round(self._rep_tracking.face_missing_s, 3),
+        )
+        self._tallies[self._index].reps.append(summary)
+        self._emit(RepCompleted(summary=summary))
+
+    def _abandon_rep(self) -> None:
+        """Leave a rep part-way: its warnings are closed and kept, the rep does not count."""
+        if self._screen == "movement" and self._phase in WATCHED_PHASES:
+            self._close_warnings()
+        self._warnings.clear()
+
+    # -- internals: wording and progress ----------------------------------------------------------
+    def _phase_text(self, exercise) -> str:
+        if self._phase == "move":
+            return cues.move_cue(exercise.target)
+        return {"get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.RELAX,
+                "done": cues.EXERCISE_DONE}.get(self._phase, "")
+
+    def _progress(self) -> float:
+        if self._finished:
+            return 1.0
+        total = len(self.exercises)
+        exercise = self._exercise
+        fraction = 0.0
+        part = self._elapsed / self._duration if self._duration else 0.0
+        if self._screen == "step" and self._step is not None:
+            fraction = (self._step + part) / len(exercise.steps)
+        elif self._screen == "movement" and self._phase in REP_PHASES:
+            fraction = ((self._rep - 1) + (REP_PHASES.index(self._phase) + part) / len(REP_PHASES)) / exercise.reps
+        elif self._screen == "movement" and self._phase == "done":
+            fraction = 1.0
+        return min(1.0, (self._index + fraction) / total)
+
+
+def _is_movement(exercise) -> bool:
+    return exercise.category == "movement"

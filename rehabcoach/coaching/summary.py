@@ -1,0 +1,98 @@
+"""What a session achieved, per exercise: reps, target reached, unwanted movements per side and region.
+
+Built by the session engine from the rep summaries and movement events it emits, so the screen, the
+headless runner and the records store all report the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from rehabcoach.coaching.types import MovementEvent, RepSummary
+from rehabcoach.vision.catalogue import SIDES, Side
+
+ExerciseStatus = Literal["not_started", "in_progress", "completed", "skipped", "stopped"]
+
+
+@dataclass(frozen=True)
+class WarningTally:
+    region: str
+    side: Side
+    count: int
+    total_seconds: float
+
+
+@dataclass(frozen=True)
+class ExerciseSummary:
+    exercise_id: str
+    title: str
+    category: str
+    status: ExerciseStatus
+    reps_done: int
+    reps_planned: int  # 0 for massage and relaxation
+    # Mean over completed reps of the best fraction of the target reached (0..1); None without reps.
+    target_reached: dict[Side, float | None]
+    warnings: tuple[WarningTally, ...]
+    skipped_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    started_s: float
+    ended_s: float
+    completed: bool  # False when the patient stopped early
+    affected_side: Side | None
+    exercises: tuple[ExerciseSummary, ...]
+    note: str = ""  # "supports therapy, does not diagnose"
+
+    @property
+    def duration_s(self) -> float:
+        return self.ended_s - self.started_s
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["duration_s"] = round(self.duration_s, 3)
+        return data
+
+
+@dataclass
+class ExerciseTally:
+    """Mutable accumulator for one exercise while the session runs."""
+
+    exercise_id: str
+    title: str
+    category: str
+    reps_planned: int
+    status: ExerciseStatus = "not_started"
+    skipped_reason: str | None = None
+    reps: list[RepSummary] = field(default_factory=list)
+    events: list[MovementEvent] = field(default_factory=list)  # every finished warning, in or out of a full rep
+
+    def summary(self) -> ExerciseSummary:
+        reached: dict[Side, float | None] = {}
+        for side in SIDES:
+            values = [rep.target_reached[side] for rep in self.reps if side in rep.target_reached]
+            reached[side] = sum(values) / len(values) if values else None
+        return ExerciseSummary(
+            exercise_id=self.exercise_id,
+            title=self.title,
+            category=self.category,
+            status=self.status,
+            reps_done=len(self.reps),
+            reps_planned=self.reps_planned,
+            target_reached=reached,
+            warnings=tally_warnings(self.events),
+            skipped_reason=self.skipped_reason,
+        )
+
+
+def tally_warnings(events: list[MovementEvent]) -> tuple[WarningTally, ...]:
+    """Count and total duration of unwanted movements per (region, side), sorted for stable output."""
+    counts: dict[tuple[str, str], list[float]] = {}
+    for event in events:
+        counts.setdefault((event.region, event.side), []).append(event.duration_s)
+    return tuple(
+        WarningTally(region=region, side=side, count=len(durations), total_seconds=round(sum(durations), 3))
+        for (region, side), durations in sorted(counts.items())
+    )
