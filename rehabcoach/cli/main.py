@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "rehabcoach.cli.analyze_command",  # analyze
     "rehabcoach.cli.bench_command",  # bench
     "rehabcoach.cli.evaluate_command",  # evaluate
+    "rehabcoach.cli.selftest_command",  # self-test, --self-test
 ]
 
 
