@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "rehabcoach.cli.bench_command",  # bench
     "rehabcoach.cli.evaluate_command",  # evaluate
     "rehabcoach.cli.selftest_command",  # self-test, --self-test
+    "rehabcoach.cli.app_command",  # the window's options: --camera, --source, --routine
+    "rehabcoach.cli.bench_window_command",  # bench-window
 ]
 
 

@@ -1,0 +1,66 @@
+"""Start the desktop app: environment fix, QApplication, the main window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rehabcoach.errors import UserError
+from rehabcoach.ui.qt_env import drop_opencv_qt_plugin_path
+
+
+def prepare_environment() -> None:
+    """The one place that fixes the environment before Qt starts (see qt_env)."""
+    drop_opencv_qt_plugin_path()
+
+
+def create_application(argv: list[str] | None = None):
+    prepare_environment()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("RehabCoach")
+    app.setOrganizationName("RehabCoach")
+    app.setApplicationDisplayName("RehabCoach")
+    app.setDesktopFileName("rehabcoach")
+    return app
+
+
+def source_from_args(camera: int | None, source: str | None):
+    """The frame source the user asked for: a recording path, a camera index, or None (settings)."""
+    if camera is not None and source is not None:
+        raise UserError("give either --camera or --source, not both")
+    if source is not None:
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise UserError(f"--source: no such file or folder: {path}")
+        return str(path)
+    if camera is not None:
+        if camera < 0:
+            raise UserError(f"--camera: a camera number is 0 or more, not {camera}")
+        return camera
+    return None
+
+
+def run_app(args) -> int:
+    """Open the main window; ``args`` carries --camera, --source, --routine and --settings."""
+    from rehabcoach.routines.loader import load_library
+
+    source = source_from_args(getattr(args, "camera", None), getattr(args, "source", None))
+    library = load_library()
+    routine_id = getattr(args, "routine", None)
+    if routine_id:
+        library.routine(routine_id)  # an unknown id is a UserError with a hint, before any window opens
+
+    app = create_application()
+    from rehabcoach.ui.main_window import MainWindow
+    from rehabcoach.ui.settings import open_store
+
+    window = MainWindow(library, open_store(getattr(args, "settings", None)), source=source)
+    window.resize(1280, 860)
+    window.show()
+    if routine_id:
+        window.start_routine(routine_id)
+    return app.exec()

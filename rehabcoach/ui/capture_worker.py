@@ -1,0 +1,191 @@
+"""Capture and face inference off the GUI thread.
+
+The worker thread owns the FrameSource and the FacePipeline.  Each processed frame is left in a
+one-slot mailbox and the GUI is notified; if the GUI has not taken the previous frame yet, that one
+is overwritten and counted as dropped, so a slow GUI never builds up a queue (it only ever sees the
+newest frame).  The image crosses threads as a QImage that owns its pixels (never a view on the
+numpy buffer, which the source reuses).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtGui import QImage
+
+from rehabcoach.errors import UserError
+from rehabcoach.vision.types import FaceFrame, Frame
+
+# Wider frames are shrunk in the worker so that the GUI thread only paints (a 1080p scale per frame
+# would cost the GUI thread several milliseconds).
+DISPLAY_MAX_WIDTH = 960
+
+
+@dataclass(frozen=True)
+class CapturedFrame:
+    face: FaceFrame
+    image: QImage  # mirrored for display, owns its pixels
+    captured_at: float  # time.monotonic() when the frame was read from the source
+    processed_at: float  # time.monotonic() when inference finished
+
+
+def display_image(bgr: np.ndarray, max_width: int = DISPLAY_MAX_WIDTH) -> QImage:
+    """A mirrored, display-sized QImage that owns its pixels, from a BGR numpy image."""
+    frame = np.ascontiguousarray(bgr)
+    height, width = frame.shape[:2]
+    view = QImage(frame.data, width, height, int(frame.strides[0]), QImage.Format.Format_BGR888)
+    if width > max_width:
+        # scaledToWidth() returns an image with its own pixels.
+        view = view.scaledToWidth(max_width, Qt.TransformationMode.SmoothTransformation)
+    # flipped() (mirrored() before Qt 6.9) also returns a deep copy, so the result never points
+    # into the numpy buffer and may cross threads.
+    if hasattr(view, "flipped"):
+        return view.flipped(Qt.Orientation.Horizontal)
+    return view.mirrored(True, False)
+
+
+def _default_source_factory(spec, loop: bool):
+    from rehabcoach.vision.sources import open_source
+
+    return open_source(spec, loop=loop)
+
+
+def _default_pipeline_factory():
+    from rehabcoach.vision.pipeline import FacePipeline
+
+    return FacePipeline()
+
+
+class CaptureThread(QThread):
+    """Reads frames, runs the face pipeline, hands the newest result to the GUI.
+
+    Signals are emitted from the worker thread and delivered queued to receivers on the GUI thread.
+    """
+
+    frame_ready = Signal()  # a new frame is waiting in the mailbox: call take_latest()
+    opened = Signal(str, float)  # source name, frames per second
+    source_lost = Signal(str)  # a camera stopped delivering frames
+    source_ended = Signal()  # a recording reached its end (not looping)
+    failed = Signal(str)  # could not open the source or the face model: a message for the patient
+
+    def __init__(
+        self,
+        spec,
+        *,
+        loop: bool = False,
+        pace_realtime: bool = True,
+        lossless: bool = False,
+        source_factory: Callable | None = None,
+        pipeline_factory: Callable | None = None,
+        parent=None,
+    ):
+        """``pace_realtime``: deliver a recording at its own frame rate (a camera paces itself).
+        ``lossless``: wait for the GUI to take each frame instead of dropping (deterministic tests)."""
+        super().__init__(parent)
+        self.spec = spec
+        self.loop = loop
+        self.pace_realtime = pace_realtime and not isinstance(spec, int)
+        self.lossless = lossless
+        self._source_factory = source_factory or _default_source_factory
+        self._pipeline_factory = pipeline_factory or _default_pipeline_factory
+        self._lock = threading.Lock()
+        self._taken = threading.Condition(self._lock)
+        self._latest: CapturedFrame | None = None
+        self._notified = False
+        self._stop = threading.Event()
+        self.frames_captured = 0
+        self.frames_dropped = 0
+        self.inference_seconds = 0.0
+
+    # --- GUI side ---------------------------------------------------------------------------
+    def take_latest(self) -> CapturedFrame | None:
+        with self._lock:
+            item, self._latest = self._latest, None
+            self._notified = False
+            self._taken.notify_all()
+            return item
+
+    def stop(self, wait_ms: int = 5000) -> None:
+        self._stop.set()
+        with self._lock:
+            self._taken.notify_all()
+        if self.isRunning():
+            self.wait(wait_ms)
+
+    # --- worker side ------------------------------------------------------------------------
+    def run(self) -> None:  # noqa: D401 - QThread entry point
+        try:
+            source = self._source_factory(self.spec, self.loop)
+        except UserError as exc:
+            self.failed.emit(str(exc))
+            return
+        except Exception as exc:  # an unexpected camera back-end error must not kill the app
+            self.failed.emit(f"could not open {self.spec}: {exc}")
+            return
+        try:
+            with source:
+                try:
+                    pipeline = self._pipeline_factory()
+                except UserError as exc:
+                    self.failed.emit(str(exc))
+                    return
+                with pipeline:
+                    self.opened.emit(str(getattr(source, "name", self.spec)), float(getattr(source, "fps", 0) or 0))
+                    self._loop(source, pipeline)
+        except Exception as exc:
+            if type(exc).__name__ == "SourceLost":
+                self.source_lost.emit(str(exc) or "the camera stopped sending pictures")
+            elif isinstance(exc, UserError):
+                self.failed.emit(str(exc))
+            else:
+                raise
+
+    def _loop(self, source, pipeline) -> None:
+        wall_start: float | None = None
+        first_ts = 0.0
+        offset = 0.0  # keeps timestamps increasing when a looping source starts again
+        last_ts = -1.0
+        period = 1.0 / source.fps if getattr(source, "fps", 0) else 1.0 / 30.0
+        for frame in source:
+            if self._stop.is_set():
+                return
+            ts = frame.timestamp + offset
+            if ts <= last_ts:
+                offset += last_ts - ts + period
+                ts = frame.timestamp + offset
+            last_ts = ts
+            if self.pace_realtime:
+                if wall_start is None:
+                    wall_start, first_ts = time.monotonic(), ts
+                delay = wall_start + (ts - first_ts) - time.monotonic()
+                if delay > 0 and self._stop.wait(delay):
+                    return
+            captured_at = time.monotonic()
+            if ts != frame.timestamp:
+                frame = Frame(frame.index, ts, frame.image)
+            t0 = time.perf_counter()
+            face = pipeline.process(frame)
+            self.inference_seconds += time.perf_counter() - t0
+            image = display_image(frame.image)
+            self._deliver(CapturedFrame(face, image, captured_at, time.monotonic()))
+        if not self._stop.is_set():
+            self.source_ended.emit()
+
+    def _deliver(self, item: CapturedFrame) -> None:
+        with self._lock:
+            if self.lossless:
+                while self._latest is not None and not self._stop.is_set():
+                    self._taken.wait(0.1)
+            elif self._latest is not None:
+                self.frames_dropped += 1
+            self._latest = item
+            self.frames_captured += 1
+            notify = not self._notified
+            self._notified = True
+        if notify:
+            self.frame_ready.emit()

@@ -1,0 +1,83 @@
+"""The app's persistent preferences (QSettings), with their defaults and limits in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "RehabCoach"
+APPLICATION = "RehabCoach"
+
+TEXT_SIZE_RANGE = (16, 40)  # points; instructions are never smaller than 16 pt
+SPEECH_RATE_RANGE = (90, 220)  # words per minute
+AFFECTED_SIDES = ("none", "left", "right")
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    camera: int = 0
+    voice: bool = True
+    speech_rate: int = 150
+    affected_side: str = "none"  # the patient's own side; "none" when not set
+    text_size: int = 20
+    high_contrast: bool = False
+
+    def clamped(self) -> "AppSettings":
+        """Values pulled back into range: a hand-edited settings file must not break the app."""
+        return replace(
+            self,
+            camera=max(0, min(int(self.camera), 15)),
+            speech_rate=max(SPEECH_RATE_RANGE[0], min(int(self.speech_rate), SPEECH_RATE_RANGE[1])),
+            affected_side=self.affected_side if self.affected_side in AFFECTED_SIDES else "none",
+            text_size=max(TEXT_SIZE_RANGE[0], min(int(self.text_size), TEXT_SIZE_RANGE[1])),
+        )
+
+    @property
+    def affected_side_or_none(self) -> str | None:
+        return None if self.affected_side == "none" else self.affected_side
+
+
+def open_store(path: str | os.PathLike | None = None) -> QSettings:
+    """The settings store: the platform's usual place, or an INI file (tests, portable use)."""
+    if path is not None:
+        return QSettings(str(path), QSettings.Format.IniFormat)
+    return QSettings(ORGANIZATION, APPLICATION)
+
+
+def _coerce(value, default):
+    # QSettings returns strings from INI files and native types from other back ends.
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    if isinstance(default, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return default
+    return str(value)
+
+
+def load_settings(store: QSettings) -> AppSettings:
+    defaults = AppSettings()
+    values = {}
+    for f in fields(AppSettings):
+        default = getattr(defaults, f.name)
+        values[f.name] = _coerce(store.value(f.name, default), default)
+    return AppSettings(**values).clamped()
+
+
+def save_settings(store: QSettings, settings: AppSettings) -> None:
+    for f in fields(AppSettings):
+        store.setValue(f.name, getattr(settings, f.name))
+    store.sync()
+    # The affected side is health information: keep the file private to the user.
+    file_name = store.fileName()
+    if file_name and Path(file_name).is_file():
+        try:
+            os.chmod(file_name, 0o600)
+        except OSError:
+            pass

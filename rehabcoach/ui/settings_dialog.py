@@ -1,0 +1,87 @@
+"""The settings dialog: camera, voice, speech rate, affected side, text size, high contrast."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from rehabcoach.ui.settings import SPEECH_RATE_RANGE, TEXT_SIZE_RANGE, AppSettings
+from rehabcoach.ui.widgets import label
+
+SIDE_CHOICES = (("Not set", "none"), ("My left side", "left"), ("My right side", "right"))
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: AppSettings, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(16)
+        form = QFormLayout()
+        form.setVerticalSpacing(14)
+
+        self.camera = QComboBox()
+        self.camera.setAccessibleName("Camera")
+        for index in range(6):
+            self.camera.addItem(f"Camera {index + 1}", index)
+        self.camera.setCurrentIndex(max(0, self.camera.findData(settings.camera)))
+        form.addRow("&Camera", self.camera)
+
+        self.voice = QCheckBox("Speak the instructions")
+        self.voice.setAccessibleName("Voice on or off")
+        self.voice.setChecked(settings.voice)
+        form.addRow("&Voice", self.voice)
+
+        self.speech_rate = QSpinBox()
+        self.speech_rate.setAccessibleName("Speech rate in words per minute")
+        self.speech_rate.setRange(*SPEECH_RATE_RANGE)
+        self.speech_rate.setSingleStep(10)
+        self.speech_rate.setSuffix(" words a minute")
+        self.speech_rate.setValue(settings.speech_rate)
+        form.addRow("Speech &rate", self.speech_rate)
+
+        self.affected_side = QComboBox()
+        self.affected_side.setAccessibleName("Affected side")
+        for text, value in SIDE_CHOICES:
+            self.affected_side.addItem(text, value)
+        self.affected_side.setCurrentIndex(max(0, self.affected_side.findData(settings.affected_side)))
+        form.addRow("&Affected side", self.affected_side)
+
+        self.text_size = QSpinBox()
+        self.text_size.setAccessibleName("Text size in points")
+        self.text_size.setRange(*TEXT_SIZE_RANGE)
+        self.text_size.setSuffix(" pt")
+        self.text_size.setValue(settings.text_size)
+        form.addRow("&Text size", self.text_size)
+
+        self.high_contrast = QCheckBox("White text on black")
+        self.high_contrast.setAccessibleName("High-contrast theme")
+        self.high_contrast.setChecked(settings.high_contrast)
+        form.addRow("&High contrast", self.high_contrast)
+        layout.addLayout(form)
+        layout.addWidget(label("The affected side is the side of your face that was weakened, as you feel it.", "muted"))
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._original = settings
+
+    def chosen(self) -> AppSettings:
+        return AppSettings(
+            camera=int(self.camera.currentData()),
+            voice=self.voice.isChecked(),
+            speech_rate=self.speech_rate.value(),
+            affected_side=str(self.affected_side.currentData()),
+            text_size=self.text_size.value(),
+            high_contrast=self.high_contrast.isChecked(),
+        ).clamped()
