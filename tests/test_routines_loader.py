@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from rehabcoach.errors import UserError
-from rehabcoach.routines.loader import LIBRARY_FOLDERS, check_files, find_routine_files, library_folder_of, load_library
+from rehabcoach.routines.loader import (
+    LIBRARY_FOLDERS,
+    check_files,
+    find_routine_files,
+    library_folder_of,
+    load_library,
+)
 from rehabcoach.routines.mistakes import Mistake
 from test_routines_samples import CHEEK_STROKES, GENTLE_SMILE, MORNING, line_of, write_library
 

@@ -117,6 +117,9 @@ def check_files(
         if doc is not None:
             model, mistakes = validate_document(doc, path)
             result.mistakes += mistakes
+            written = doc.data.get("illustration")
+            if doc.data.get("kind") == "exercise" and isinstance(written, str):  # checked even if other fields fail
+                result.mistakes += _illustration_mistakes(path, doc.source, written, library_folder_of(path))
         if model is None:
             # Its mistakes are reported already: do not also call its id unknown where routines use it.
             # The file name stands in for an id that could not be read (names should match ids).
@@ -127,7 +130,6 @@ def check_files(
         loaded = LoadedFile(path, model, doc.source)
         if isinstance(model, Exercise):
             model._library_root = library_folder_of(path)
-            result.mistakes += _illustration_mistakes(loaded, model._library_root)
         result.mistakes += _file_name_warning(loaded)
         result.loaded.append(loaded)
     _check_unique_ids(result, dict(taken_ids or {}))
@@ -140,26 +142,27 @@ def check_files(
     return result
 
 
-def _at(loaded: LoadedFile, loc: tuple, message: str, *, key: bool = False, **extra) -> Mistake:
-    line, column = loaded.source.key_position(loc) if key else loaded.source.value_position(loc)
-    return Mistake(loaded.path, message, line=line + 1, column=column + 1, field=field_path(loc), **extra)
+def _at(path: Path, source: SourceMap, loc: tuple, message: str, *, key: bool = False, **extra) -> Mistake:
+    line, column = source.key_position(loc) if key else source.value_position(loc)
+    return Mistake(path, message, line=line + 1, column=column + 1, field=field_path(loc), **extra)
 
 
 def _file_name_warning(loaded: LoadedFile) -> list[Mistake]:
     if loaded.path.stem == loaded.model.id:
         return []
     return [
-        _at(loaded, ("id",), f"the file is named '{loaded.path.name}' but its id is '{loaded.model.id}'; "
+        _at(loaded.path, loaded.source, ("id",),
+            f"the file is named '{loaded.path.name}' but its id is '{loaded.model.id}'; "
             f"name it '{loaded.model.id}{loaded.path.suffix}' so people can find it", warning=True)
     ]
 
 
-def _illustration_mistakes(loaded: LoadedFile, root: Path) -> list[Mistake]:
-    written = loaded.model.illustration
+def _illustration_mistakes(path: Path, source: SourceMap, written: str, root: Path) -> list[Mistake]:
+    written = written.strip()  # as the model reads it
     parts = re.split(r"[\\/]+", written)
 
     def mistake(message: str, hint: str | None = None) -> list[Mistake]:
-        return [_at(loaded, ("illustration",), message, hint=hint)]
+        return [_at(path, source, ("illustration",), message, hint=hint)]
 
     if Path(written).is_absolute() or written.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", written):
         return mistake(f"'{written}' is an absolute path; write it relative to the library folder {root}")
@@ -184,7 +187,8 @@ def _check_unique_ids(result: CheckResult, owners: dict[str, Path]) -> None:
         other = owners.get(loaded.model.id)
         if other is not None:
             result.mistakes.append(
-                _at(loaded, ("id",), f"the id '{loaded.model.id}' is already used by {other}; ids must be unique")
+                _at(loaded.path, loaded.source, ("id",),
+                    f"the id '{loaded.model.id}' is already used by {other}; ids must be unique")
             )
             continue
         owners[loaded.model.id] = loaded.path
@@ -201,7 +205,8 @@ def _routine_item_mistakes(loaded: LoadedFile, exercises: Mapping[str, Exercise]
         if exercise is None and item.exercise in broken:
             continue
         if exercise is None:
-            mistakes.append(_at(loaded, loc + ("exercise",), f"no exercise with the id '{item.exercise}'",
+            mistakes.append(_at(loaded.path, loaded.source, loc + ("exercise",),
+                                f"no exercise with the id '{item.exercise}'",
                                 hint=did_you_mean(item.exercise, exercises)))
             continue
         mistakes += _override_mistakes(loaded, loc, item, exercise)
@@ -212,8 +217,9 @@ def _override_mistakes(loaded: LoadedFile, loc: tuple, item: RoutineItem, exerci
     given = [name for name in _OVERRIDES if name in item.model_fields_set and getattr(item, name)]
     if exercise.movement is None:
         return [
-            _at(loaded, loc + (name,), f"'{exercise.id}' is a {exercise.category} exercise: {name} only applies "
-                "to movement exercises", key=True)
+            _at(loaded.path, loaded.source, loc + (name,),
+                f"'{exercise.id}' is a {exercise.category} exercise: {name} only applies to movement exercises",
+                key=True)
             for name in given
         ]
     guarded = sorted({guard.measure for guard in exercise.movement.guards})
@@ -222,8 +228,9 @@ def _override_mistakes(loaded: LoadedFile, loc: tuple, item: RoutineItem, exerci
         if measure not in guarded:
             watched = ", ".join(guarded) if guarded else "nothing (it has no guards)"
             mistakes.append(
-                _at(loaded, loc + ("thresholds", measure), f"'{exercise.id}' has no guard on '{measure}'; "
-                    f"its guards watch: {watched}", key=True, hint=did_you_mean(measure, guarded))
+                _at(loaded.path, loaded.source, loc + ("thresholds", measure),
+                    f"'{exercise.id}' has no guard on '{measure}'; its guards watch: {watched}",
+                    key=True, hint=did_you_mean(measure, guarded))
             )
     return mistakes
 

@@ -16,6 +16,7 @@ from rehabcoach.coaching.types import ResolvedGuard, ResolvedTarget
 from rehabcoach.errors import UserError
 from rehabcoach.resources import resource_path
 from rehabcoach.routines.models import Exercise, RoutineItem, SidesChoice, Step
+from rehabcoach.routines.suggestions import did_you_mean, hint_text
 from rehabcoach.vision.catalogue import MEASURES, SIDES, Side
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def _first_set(override, default):
 
 def _checked_patient_threshold(measure: str, value: float) -> float:
     if measure not in MEASURES:
-        raise UserError(f"patient setting: unknown measure '{measure}'")
+        raise UserError(f"patient setting: unknown measure '{measure}'{hint_text(did_you_mean(measure, MEASURES))}")
     if not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 < value <= 2.0:
         raise UserError(f"patient setting: the threshold for {measure} must be above 0 and at most 2, not {value!r}")
     return float(value)
