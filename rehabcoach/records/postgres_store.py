@@ -80,8 +80,16 @@ class PostgresStore(Store):
             return StorageError(f"the database in {self.display} does not exist: ask the clinic's administrator to "
                                 "create it.", transient=False)
         if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
-            return StorageError(f"cannot reach the database server {self.display} ({_first_line(exc)}).")
-        return StorageError(f"the database server {self.display} reported a problem ({_first_line(exc)}).")
+            return StorageError(f"cannot reach the database server {self.display} ({_first_line(exc)}).",
+                                reconnect=True)
+        return StorageError(f"the database server {self.display} reported a problem ({_first_line(exc)}).",
+                            reconnect=connection_lost(exc))
+
+
+def connection_lost(exc: Exception) -> bool:
+    # Class 08 (connection exception) and 57P (operator intervention: server shutting down).
+    state = getattr(exc, "sqlstate", None) or ""
+    return state.startswith(("08", "57P"))
 
 
 def _first_line(exc: Exception) -> str:

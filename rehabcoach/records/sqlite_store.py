@@ -107,7 +107,7 @@ class SqliteStore(Store):
         if "readonly" in text or "read-only" in text:
             return StorageError(f"the records file {where} cannot be written (read-only).", transient=True)
         if "unable to open" in text or "i/o" in text:
-            return StorageError(f"the records file {where} cannot be reached ({exc}).")
+            return StorageError(f"the records file {where} cannot be reached ({exc}).", reconnect=True)
         if isinstance(exc, sqlite3.OperationalError):
             return StorageError(f"the records file {where} cannot be used right now ({exc}).")
         return None

@@ -23,11 +23,15 @@ from rehabcoach.records.schema import LATEST_VERSION, Dialect
 
 
 class StorageError(UserError):
-    """The records cannot be written or read right now; ``transient`` faults may clear by themselves."""
+    """The records cannot be written or read right now; ``transient`` faults may clear by themselves.
 
-    def __init__(self, message: str, *, transient: bool = True):
+    ``reconnect`` means the connection itself is gone (server down): the next call opens a new one.
+    """
+
+    def __init__(self, message: str, *, transient: bool = True, reconnect: bool = False):
         super().__init__(message)
         self.transient = transient
+        self.reconnect = reconnect
 
 
 class CorruptDatabaseError(StorageError):
@@ -106,7 +110,7 @@ class Store:
                 translated = self._translate(exc) if isinstance(exc, Exception) else None
                 if translated is None:
                     raise
-                if translated.transient:
+                if translated.reconnect:
                     self._drop_connection()  # a fresh connection on the next call
                 raise translated from exc
 
