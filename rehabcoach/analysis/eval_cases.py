@@ -1,0 +1,420 @@
+"""Labelled evaluation cases built from real recordings: what was induced, where, on which side.
+
+No footage of patients is available, so cases are made from ordinary recordings of faces:
+
+1. a first pass of the face pipeline over each clip gives per-frame landmarks and blendshapes;
+2. the subject's own smiles (mouthSmileLeft/Right high) and deliberate eye closures (eyeBlink high on
+   both eyes for longer than a blink) are found in those traces;
+3. a case replays the clip through :class:`WarpedSource`, which warps frames on the fly (nothing is
+   written to disk): one eye narrows during the smiles (exercise ``gentle-smile``), or one mouth corner
+   pulls during the closures (``gentle-eye-closure``).  Where a clip has no deliberate closure, both eyes
+   are closed by a warp too, in quiet stretches of the clip ("synthetic" closures);
+4. controls replay the same clips without the synkinesis warp, for each affected side.
+
+The first seconds of a replay are the calibration window of ``analyze``.  When a clip does not start
+with a resting face, a resting stretch found later in the clip is looped in front of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from rehabcoach.analysis.warps import close_eyes, envelope, narrow_eye, pull_mouth_corner
+from rehabcoach.vision.catalogue import SIDES, Side
+from rehabcoach.vision.sources import FrameSource, open_source
+from rehabcoach.vision.types import Frame
+
+Interval = tuple[float, float]
+
+# Smiles: both mouthSmile blendshapes at least this high, for at least this long.
+SMILE_LEVEL = 0.5
+SMILE_MIN_SECONDS = 0.6
+# Deliberate closures: both eyeBlink blendshapes this high for longer than any ordinary blink.
+CLOSURE_LEVEL = 0.5
+CLOSURE_MIN_SECONDS = 0.6  # longer than a blink, even a slow one (blinks here last 0.2-0.45 s)
+MERGE_GAP_SECONDS = 0.25  # a dip shorter than this does not split a smile or a closure
+# A resting face: no smile, eyes open, and not turned (blendshapes only; landmarks change too little to tell).
+REST_SMILE_MAX = 0.2
+REST_BLINK_MAX = 0.45
+CALIBRATION_SECONDS = 2.0
+MIN_CALIBRATION_WINDOW = 0.6
+# Synthetic closures: held this long, placed in quiet stretches, at least this far apart.
+SYNTHETIC_CLOSURE_SECONDS = 1.6
+SYNTHETIC_CLOSURE_GAP = 1.2
+SYNTHETIC_CLOSURE_AMOUNT = 0.9
+RAMP_SECONDS = 0.2  # movements engage and release over this long (see warps.envelope)
+# Amounts cycle over these values from one induced movement to the next.
+EYE_REDUCTIONS = (0.35, 0.42, 0.5)
+MOUTH_PULLS_IOD = (0.06, 0.08, 0.1)
+
+EXERCISE_REGION = {"gentle-smile": "eye", "gentle-eye-closure": "mouth"}
+
+# The clips used (see ../shared/media/ATTRIBUTION.md) and what each offers.
+CLIPS: dict[str, str] = {
+    "liveportrait__driving_d0.mp4": "man, neutral then one broad smile (3 s)",
+    "liveportrait__driving_d9.mp4": "man with glasses at home: blinks, smiles, pucker, brows",
+    "liveportrait__driving_d10.mp4": "young woman: blinks, smiles, pucker, brows, surprise",
+    "liveportrait__driving_d13.mp4": "man with glasses, portrait phone video: smiles, pucker, brows",
+    "liveportrait__driving_d6.mp4": "woman, exaggerated faces: winks, one-sided smiles, pucker",
+    "pyfeat__WolfgangLanger_Pexels.mp4": "woman: crying with closed eyes and smiles, then big smiles",
+    "openwillis__not_expressive.mp4": "man, 1080p webcam, quiet neutral face",
+    "openwillis__baseline.mp4": "same man, 3.5 s neutral",
+}
+
+
+# -- first pass ---------------------------------------------------------------------------------------
+@dataclass
+class ClipTrace:
+    """What the face pipeline saw in an untouched clip, frame by frame."""
+
+    name: str
+    fps: float
+    times: np.ndarray  # (N,) seconds
+    face: np.ndarray  # (N,) bool
+    landmarks: np.ndarray  # (N, 478, 3) float32, NaN where no face
+    smile: np.ndarray  # (N, 2) mouthSmile right, left (patient's sides); NaN where no face
+    blink: np.ndarray  # (N, 2) eyeBlink right, left
+    eye_aperture: np.ndarray  # (N, 2) pipeline measure, right, left
+    mouth_corner_lift: np.ndarray  # (N, 2)
+
+    @property
+    def duration(self) -> float:
+        return len(self.times) / self.fps
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, name=self.name, fps=self.fps, times=self.times, face=self.face,
+                            landmarks=self.landmarks, smile=self.smile, blink=self.blink,
+                            eye_aperture=self.eye_aperture, mouth_corner_lift=self.mouth_corner_lift)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "ClipTrace":
+        with np.load(path) as data:
+            return cls(name=str(data["name"]), fps=float(data["fps"]), times=data["times"], face=data["face"],
+                       landmarks=data["landmarks"], smile=data["smile"], blink=data["blink"],
+                       eye_aperture=data["eye_aperture"], mouth_corner_lift=data["mouth_corner_lift"])
+
+
+def cache_folder() -> Path:
+    """First-pass results are kept outside the repository, private to the user."""
+    folder = Path(tempfile.gettempdir()) / f"rehabcoach-eval-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def first_pass(path: Path, *, pipeline_factory=None, use_cache: bool = True) -> ClipTrace:
+    """Run the face pipeline over an untouched clip (cached by file name, size and modification time)."""
+    stat = path.stat()
+    key = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v1".encode()).hexdigest()[:12]
+    cached = cache_folder() / f"{path.stem}-{key}.npz"
+    if use_cache and cached.is_file():
+        return ClipTrace.load(cached)
+    if pipeline_factory is None:
+        from rehabcoach.vision.pipeline import FacePipeline as pipeline_factory
+    times, face, lms, smile, blink, aperture, lift = [], [], [], [], [], [], []
+    nan2 = (np.nan, np.nan)
+    with open_source(path) as source, pipeline_factory() as pipeline:
+        fps = source.fps
+        for frame in source:
+            ff = pipeline.process(frame)
+            times.append(frame.timestamp)
+            face.append(ff.face)
+            if ff.face and ff.landmarks is not None:
+                lms.append(ff.landmarks.astype(np.float32))
+                b = ff.blendshapes
+                smile.append((b.get("mouthSmileRight", np.nan), b.get("mouthSmileLeft", np.nan)))
+                blink.append((b.get("eyeBlinkRight", np.nan), b.get("eyeBlinkLeft", np.nan)))
+                aperture.append((ff.value("eye_aperture", "right"), ff.value("eye_aperture", "left")))
+                lift.append((ff.value("mouth_corner_lift", "right"), ff.value("mouth_corner_lift", "left")))
+            else:
+                lms.append(np.full((478, 3), np.nan, dtype=np.float32))
+                smile.append(nan2), blink.append(nan2), aperture.append(nan2), lift.append(nan2)
+    trace = ClipTrace(name=path.name, fps=fps, times=np.array(times), face=np.array(face, dtype=bool),
+                      landmarks=np.array(lms, dtype=np.float32), smile=np.array(smile, dtype=np.float64),
+                      blink=np.array(blink, dtype=np.float64), eye_aperture=np.array(aperture, dtype=np.float64),
+                      mouth_corner_lift=np.array(lift, dtype=np.float64))
+    if use_cache:
+        trace.save(cached)
+    return trace
+
+
+# -- finding movements in traces --------------------------------------------------------------------
+def find_intervals(times: np.ndarray, active: np.ndarray, *, min_seconds: float,
+                   merge_gap: float = MERGE_GAP_SECONDS) -> list[Interval]:
+    """Runs of ``active`` frames as [start, end) intervals in seconds.
+
+    Runs separated by less than ``merge_gap`` are joined first; runs shorter than ``min_seconds``
+    are dropped.  A run's end is the time of the frame after its last active frame.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    active = np.asarray(active, dtype=bool)
+    if len(times) == 0:
+        return []
+    step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    runs: list[list[float]] = []
+    start = None
+    for i, on in enumerate(active):
+        if on and start is None:
+            start = times[i]
+        if not on and start is not None:
+            runs.append([start, times[i]])
+            start = None
+    if start is not None:
+        runs.append([start, times[-1] + step])
+    merged: list[list[float]] = []
+    for run in runs:
+        if merged and run[0] - merged[-1][1] < merge_gap:
+            merged[-1][1] = run[1]
+        else:
+            merged.append(run)
+    return [(a, b) for a, b in merged if b - a >= min_seconds - 1e-9]
+
+
+def smile_intervals(trace: ClipTrace) -> list[Interval]:
+    level = np.nan_to_num(np.nanmin(trace.smile, axis=1) if trace.smile.size else np.zeros(0), nan=0.0)
+    return find_intervals(trace.times, level >= SMILE_LEVEL, min_seconds=SMILE_MIN_SECONDS)
+
+
+def closure_intervals(trace: ClipTrace) -> list[Interval]:
+    level = np.nan_to_num(np.nanmin(trace.blink, axis=1) if trace.blink.size else np.zeros(0), nan=0.0)
+    return find_intervals(trace.times, level >= CLOSURE_LEVEL, min_seconds=CLOSURE_MIN_SECONDS)
+
+
+def resting(trace: ClipTrace) -> np.ndarray:
+    """Per frame: a face at rest (no smile, eyes open)."""
+    smile = np.nan_to_num(trace.smile, nan=1.0).max(axis=1)
+    blink = np.nan_to_num(trace.blink, nan=1.0).max(axis=1)
+    return trace.face & (smile < REST_SMILE_MAX) & (blink < REST_BLINK_MAX)
+
+
+def calibration_window(trace: ClipTrace, seconds: float = CALIBRATION_SECONDS) -> Interval | None:
+    """None when the clip's own first ``seconds`` are at rest enough to calibrate on; otherwise the
+    longest resting stretch (up to ``seconds``) to loop in front of the clip.
+
+    "Enough" means at least 70 % resting frames and no smile: the calibrator skips blinks by itself.
+    """
+    rest = resting(trace)
+    head = trace.times < seconds
+    smile_free = np.nan_to_num(trace.smile[head], nan=0.0).max(initial=0.0) < REST_SMILE_MAX
+    if head.any() and smile_free and rest[head].mean() >= 0.7:
+        return None
+    runs = find_intervals(trace.times, rest, min_seconds=MIN_CALIBRATION_WINDOW, merge_gap=0.0)
+    if not runs:
+        return None  # nothing better: calibrate on the start and say so in the report
+    start, end = max(runs, key=lambda r: r[1] - r[0])
+    # Keep clear of the edges of the run, where a movement is starting or ending.
+    margin = min(0.1, (end - start - MIN_CALIBRATION_WINDOW) / 2)
+    start, end = start + margin, end - margin
+    return (start, min(end, start + seconds))
+
+
+def quiet_stretches(trace: ClipTrace, after: float) -> list[Interval]:
+    """Stretches (clip time, from ``after``) with a face and no smile or deliberate closure, for placing
+    synthetic closures.  Blinks are allowed: real patients blink too."""
+    smile = np.nan_to_num(trace.smile, nan=1.0).max(axis=1)
+    quiet = trace.face & (smile < REST_SMILE_MAX) & (trace.times >= after)
+    return find_intervals(trace.times, quiet, min_seconds=SYNTHETIC_CLOSURE_SECONDS + 0.4, merge_gap=0.0)
+
+
+def place_closures(stretches: Sequence[Interval], *, seconds: float = SYNTHETIC_CLOSURE_SECONDS,
+                   gap: float = SYNTHETIC_CLOSURE_GAP) -> list[Interval]:
+    """Closures of ``seconds`` placed in each stretch, 0.2 s in from its start and ``gap`` apart."""
+    placed: list[Interval] = []
+    for start, end in stretches:
+        t = start + 0.2
+        while t + seconds + 0.2 <= end:
+            placed.append((round(t, 3), round(t + seconds, 3)))
+            t += seconds + gap
+    return placed
+
+
+# -- cases ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Movement:
+    """One movement applied by a warp, in replay time (seconds from the start of the replay)."""
+
+    kind: str  # "narrow_eye", "pull_mouth" or "close_eyes"
+    side: Side | None  # None for close_eyes (both eyes)
+    start: float
+    end: float
+    amount: float  # reduction (eyes) or IODs (mouth)
+
+    def level(self, t: float) -> float:
+        return self.amount * envelope(t, self.start, self.end, RAMP_SECONDS)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    clip: str  # file name in the media folder
+    exercise: str  # "gentle-smile" or "gentle-eye-closure"
+    affected_side: Side
+    control: bool  # True: nothing induced, every event on the affected side is a false alarm
+    calibration: Interval | None  # clip-time resting window looped in front of the clip, or None
+    lead_in: float  # seconds of looped calibration footage before the clip starts (0 when None)
+    movements: tuple[Movement, ...] = ()
+    closures: str = ""  # "real", "synthetic", "real+synthetic" or "" (gentle-smile)
+
+    @property
+    def region(self) -> str:
+        return EXERCISE_REGION[self.exercise]
+
+    @property
+    def induced_movements(self) -> list[Movement]:
+        """The synkinesis this case must detect; empty for controls."""
+        wanted = "narrow_eye" if self.exercise == "gentle-smile" else "pull_mouth"
+        return [m for m in self.movements if m.kind == wanted and m.side == self.affected_side]
+
+    @property
+    def induced(self) -> list[Interval]:
+        """The induced movements' intervals, in replay time."""
+        return [(m.start, m.end) for m in self.induced_movements]
+
+    def clip_time(self, t: float) -> float:
+        """Replay time -> time in the original clip (negative inside the looped calibration lead-in)."""
+        return t - self.lead_in
+
+    def describe_calibration(self) -> str:
+        if self.calibration is None:
+            return "clip start (first 2 s)"
+        a, b = self.calibration
+        return f"clip {a:.2f}-{b:.2f} s looped in front ({self.lead_in:.2f} s)"
+
+
+def _lead_in(window: Interval | None, fps: float, seconds: float = CALIBRATION_SECONDS) -> float:
+    if window is None:
+        return 0.0
+    # A whole number of frames, just past the calibration window, so analyze ends calibration on the
+    # first frame of the clip itself.
+    return int(np.ceil(seconds * fps)) / fps
+
+
+def build_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", "gentle-eye-closure"),
+                sides: Sequence[Side] = SIDES, controls: bool = True) -> list[Case]:
+    """Every case one clip offers: for each exercise and side, the induced case (if the clip has the
+    movement it needs) and a control."""
+    window = calibration_window(trace)
+    lead = _lead_in(window, trace.fps)
+    scored_from = CALIBRATION_SECONDS if window is None else 0.0  # clip time after which analyze scores
+    stem = Path(trace.name).stem.split("__")[-1]
+    cases: list[Case] = []
+    for exercise in exercises:
+        closures_kind = ""
+        background: list[Movement] = []
+        if exercise == "gentle-smile":
+            carriers = [iv for iv in smile_intervals(trace) if iv[1] > scored_from + 0.3]
+        else:
+            # The subject's own closures, plus warped ones in quiet stretches: these clips hold few real
+            # deliberate closures (people blink, but rarely keep their eyes shut).
+            real = [iv for iv in closure_intervals(trace) if iv[1] > scored_from + 0.3]
+            synthetic = place_closures(quiet_stretches(trace, after=scored_from + 0.3))
+            carriers = sorted(real + synthetic)
+            closures_kind = "+".join(kind for kind, found in (("real", real), ("synthetic", synthetic)) if found)
+            background = [Movement("close_eyes", None, a + lead, b + lead, SYNTHETIC_CLOSURE_AMOUNT)
+                          for a, b in synthetic]
+        for side in sides:
+            induced: list[Movement] = []
+            for i, (a, b) in enumerate(carriers):
+                start = max(a, scored_from) + lead
+                if exercise == "gentle-smile":
+                    induced.append(Movement("narrow_eye", side, start, b + lead, EYE_REDUCTIONS[i % len(EYE_REDUCTIONS)]))
+                else:
+                    induced.append(Movement("pull_mouth", side, start, b + lead, MOUTH_PULLS_IOD[i % len(MOUTH_PULLS_IOD)]))
+            short = "smile" if exercise == "gentle-smile" else "closure"
+            if induced:
+                cases.append(Case(f"{stem}-{short}-{side}", trace.name, exercise, side, False, window, lead,
+                                  tuple(background + induced), closures_kind))
+            if controls and (exercise == "gentle-smile" or carriers):
+                cases.append(Case(f"{stem}-{short}-{side}-control", trace.name, exercise, side, True, window, lead,
+                                  tuple(background), closures_kind))
+    return cases
+
+
+# -- replaying a case -------------------------------------------------------------------------------
+class WarpedSource(FrameSource):
+    """A clip replayed with a case's warps applied on the fly (the FrameSource interface of sources.py).
+
+    Replay time: ``lead_in`` seconds of the calibration window looped (forward, restarting at its
+    start), then the whole clip.  Warps use the first-pass landmarks of the same clip frame, so the
+    warp follows the face.
+    """
+
+    def __init__(self, path: Path, case: Case, trace: ClipTrace):
+        self.path = Path(path)
+        self.case = case
+        self.trace = trace
+        self.fps = trace.fps
+        self.name = case.name
+        lead_frames = int(round(case.lead_in * self.fps))
+        self.frame_count = lead_frames + len(trace.times)
+        self._lead_frames = lead_frames
+        self._open: list[FrameSource] = []
+
+    def _clip_frames(self, first: int, last: int | None) -> Iterator[tuple[int, np.ndarray]]:
+        """Clip frames ``first`` .. ``last`` (exclusive; None = to the end) as (clip index, image)."""
+        source = open_source(self.path)
+        self._open.append(source)
+        try:
+            for i, frame in enumerate(source):
+                if last is not None and i >= last:
+                    break
+                if i >= first:
+                    yield i, frame.image
+        finally:
+            source.close()
+            self._open.remove(source)
+
+    def _timeline(self) -> Iterator[tuple[int, np.ndarray]]:
+        remaining = self._lead_frames
+        if remaining and self.case.calibration is not None:
+            a, b = self.case.calibration
+            first, last = int(round(a * self.fps)), max(int(round(b * self.fps)), int(round(a * self.fps)) + 1)
+            while remaining > 0:
+                for item in self._clip_frames(first, last):
+                    yield item
+                    remaining -= 1
+                    if remaining == 0:
+                        break
+        yield from self._clip_frames(0, None)
+
+    def __iter__(self) -> Iterator[Frame]:
+        for index, (clip_index, image) in enumerate(self._timeline()):
+            t = index / self.fps
+            if index >= self._lead_frames:
+                image = self.warp(image, clip_index, t)
+            yield Frame(index=index, timestamp=t, image=image)
+
+    def warp(self, image: np.ndarray, clip_index: int, t: float) -> np.ndarray:
+        if clip_index >= len(self.trace.landmarks) or not self.trace.face[clip_index]:
+            return image  # no landmarks to place the warp: the frame passes untouched
+        landmarks = self.trace.landmarks[clip_index]
+        for movement in self.case.movements:
+            level = movement.level(t)
+            if level <= 1e-3:
+                continue
+            if movement.kind == "close_eyes":
+                image = close_eyes(image, landmarks, level)
+            elif movement.kind == "narrow_eye":
+                image = narrow_eye(image, landmarks, movement.side, level)
+            elif movement.kind == "pull_mouth":
+                image = pull_mouth_corner(image, landmarks, movement.side, level)
+        return image
+
+    def close(self) -> None:
+        for source in list(self._open):
+            source.close()
+        self._open.clear()
+
+
+@dataclass
+class ClipCases:
+    trace: ClipTrace
+    cases: list[Case] = field(default_factory=list)

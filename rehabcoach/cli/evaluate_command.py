@@ -1,0 +1,96 @@
+"""``rehabcoach evaluate``: detection rate and false alarms per minute on labelled synthetic cases.
+
+A measurement, not a test: it exits 0 whether or not the bar is met (the PASS/FAIL line says which),
+and non-zero only for a user mistake (no media folder, a pattern that matches no case).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rehabcoach.analysis.eval_cases import CLIPS
+from rehabcoach.analysis.evaluate import (
+    TABLE_HEADER,
+    check_media,
+    default_media_folder,
+    format_details,
+    format_totals,
+    gather_cases,
+    report_json,
+    run_case,
+    select_cases,
+    table_row,
+    write_json,
+)
+from rehabcoach.errors import UserError
+
+
+def register(subparsers, parser: argparse.ArgumentParser) -> None:
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        help="measure synkinesis detection on labelled cases built from real recordings",
+        description="Build labelled cases from real face recordings (one eye warped to narrow during the "
+        "subject's smiles for gentle-smile, one mouth corner pulled during eye closures for gentle-eye-closure, "
+        "plus untouched controls), run the same analysis as `rehabcoach analyze` on each, and print the "
+        "detection rate and false alarms per minute, next to a plain per-frame threshold detector. "
+        "Nothing is written to disk except --json and a private first-pass cache in the temp folder.",
+    )
+    evaluate.add_argument("--media", type=Path, metavar="DIR",
+                          help="folder of recordings (default: $REHABCOACH_MEDIA, or ../shared/media beside "
+                          "the source checkout)")
+    evaluate.add_argument("--json", type=Path, metavar="OUT", help="also write every case and figure as JSON")
+    evaluate.add_argument("--cases", nargs="+", metavar="PATTERN",
+                          help="only cases whose name (or clip) matches, e.g. d9 'smile-left*' '*-control'")
+    evaluate.add_argument("--list", action="store_true", help="list the cases and exit")
+    evaluate.set_defaults(run=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    media = check_media(args.media.expanduser() if args.media else default_media_folder())
+    if args.json is not None and not args.json.parent.expanduser().resolve().is_dir():
+        raise UserError(f"--json: folder {args.json.parent} does not exist")
+
+    def note(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    traces, cases = gather_cases(media, CLIPS, progress=note)
+    if not traces:
+        raise UserError(f"none of the evaluation clips is in {media} (expected e.g. {next(iter(CLIPS))})")
+    chosen = select_cases(cases, args.cases)
+    if not chosen:
+        raise UserError(f"no case matches {' '.join(args.cases)}; `rehabcoach evaluate --list` shows them")
+    if args.list:
+        for case in chosen:
+            induced = ", ".join(f"{a:.2f}-{b:.2f}" for a, b in case.induced) or "none (control)"
+            closures = f", {case.closures} closures" if case.closures else ""
+            print(f"{case.name:<34} {case.exercise:<19} affected {case.affected_side:<5} induced {induced}; "
+                  f"calibration: {case.describe_calibration()}{closures}")
+        return 0
+
+    from rehabcoach.routines.loader import load_library, resolve_exercise
+
+    library = load_library()
+    exercises = {name: resolve_exercise(library.exercise(name)) for name in sorted({c.exercise for c in chosen})}
+    print("Detection evaluation on synthetic cases (measurements to support tuning, not a diagnosis)")
+    print(f"media: {media}   cases: {len(chosen)}")
+    print(TABLE_HEADER)
+    results = []
+    for case in chosen:
+        result = run_case(case, traces[case.clip], media, exercises[case.exercise])
+        results.append(result)
+        print(table_row(result), flush=True)
+    print()
+    for line in format_totals(results):
+        print(line)
+    details = format_details(results)
+    if details:
+        print()
+        print("Misses and false alarms (replay time, seconds):")
+        for line in details:
+            print(line)
+    if args.json is not None:
+        write_json(args.json, report_json(results, media))
+        note(f"wrote {args.json}")
+    return 0
