@@ -116,3 +116,10 @@ def rep(exercise_id="gentle-smile", number=1, events=(), left=0.9, right=0.6, st
         target_reached={"left": left, "right": right}, events=list(events),
         thresholds={"eye_aperture": 0.2, "mouth_corner_lift": 0.03}, face_missing_s=0.25,
     )
+
+
+def store_url(backend: str, tmp_path: Path) -> str:
+    """A fresh, empty database of the given kind ("sqlite" or "postgresql")."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.db'}"
+    return postgres_server().new_database()

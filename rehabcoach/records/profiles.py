@@ -70,7 +70,7 @@ def add_profile(store: Store, name: str, affected_side: str | None = None, notes
             "INSERT INTO profiles (name, name_key, affected_side, notes, created_at) VALUES (?, ?, ?, ?, ?)",
             (name, name_key(name), side, notes.strip(), to_iso(now or utc_now())),
         )
-        return _find(tx, name)
+        return profile_named(tx, name)
 
 
 def list_profiles(store: Store) -> list[Profile]:
@@ -81,13 +81,13 @@ def list_profiles(store: Store) -> list[Profile]:
 
 def get_profile(store: Store, name: str) -> Profile:
     with store.transaction() as tx:
-        return _find(tx, name)
+        return profile_named(tx, name)
 
 
 def update_profile(store: Store, name: str, *, new_name: str | None = None,
                    affected_side: str | None | EllipsisType = ..., notes: str | None = None) -> Profile:
     with store.transaction() as tx:
-        profile = _find(tx, name)
+        profile = profile_named(tx, name)
         if new_name is not None:
             cleaned = clean_name(new_name)
             clash = tx.one("SELECT id FROM profiles WHERE name_key = ? AND id <> ?", (name_key(cleaned), profile.id))
@@ -99,13 +99,13 @@ def update_profile(store: Store, name: str, *, new_name: str | None = None,
             tx.execute("UPDATE profiles SET affected_side = ? WHERE id = ?", (check_side(affected_side), profile.id))
         if notes is not None:
             tx.execute("UPDATE profiles SET notes = ? WHERE id = ?", (notes.strip(), profile.id))
-        return _find_by_id(tx, profile.id)
+        return profile_by_id(tx, profile.id)
 
 
 def remove_profile(store: Store, name: str) -> Profile:
     """Delete a profile and everything recorded for it."""
     with store.transaction() as tx:
-        profile = _find(tx, name)
+        profile = profile_named(tx, name)
         tx.execute("DELETE FROM profiles WHERE id = ?", (profile.id,))
         return profile
 
@@ -114,9 +114,9 @@ def set_threshold(store: Store, profile_name: str, exercise_id: str, measure: st
                   source: str = "therapist", now: datetime | None = None) -> Profile:
     check_threshold(exercise_id, measure, value)
     with store.transaction() as tx:
-        profile = _find(tx, profile_name)
+        profile = profile_named(tx, profile_name)
         write_threshold(tx, profile.id, exercise_id, measure, value, source, now)
-        return _find_by_id(tx, profile.id)
+        return profile_by_id(tx, profile.id)
 
 
 def write_threshold(tx: Transaction, profile_id: int, exercise_id: str, measure: str, value: float,
@@ -135,7 +135,7 @@ def write_threshold(tx: Transaction, profile_id: int, exercise_id: str, measure:
 def clear_thresholds(store: Store, profile_name: str, exercise_id: str, measure: str | None = None) -> int:
     """Remove a patient's override(s) so the exercise's own thresholds apply again; returns how many."""
     with store.transaction() as tx:
-        profile = _find(tx, profile_name)
+        profile = profile_named(tx, profile_name)
         query = "DELETE FROM profile_thresholds WHERE profile_id = ? AND exercise_id = ?"
         params: tuple = (profile.id, exercise_id)
         if measure is not None:
@@ -144,7 +144,7 @@ def clear_thresholds(store: Store, profile_name: str, exercise_id: str, measure:
         return tx.execute(query, params).rowcount
 
 
-def _find(tx: Transaction, name: str) -> Profile:
+def profile_named(tx: Transaction, name: str) -> Profile:
     row = tx.one("SELECT * FROM profiles WHERE name_key = ?", (name_key(name),))
     if row is None:
         names = [r["name"] for r in tx.all("SELECT name FROM profiles ORDER BY name_key")]
@@ -156,7 +156,7 @@ def _find(tx: Transaction, name: str) -> Profile:
     return _profile(tx, row)
 
 
-def _find_by_id(tx: Transaction, profile_id: int) -> Profile:
+def profile_by_id(tx: Transaction, profile_id: int) -> Profile:
     return _profile(tx, tx.one("SELECT * FROM profiles WHERE id = ?", (profile_id,)))
 
 
