@@ -33,11 +33,9 @@ def _candidate_roots() -> list[Path]:
 
 
 def resource_path(kind: str) -> Path:
-    """Return the folder (``"library"``) or file (``"model"``, ``"sample_face"``) the app needs.
+    """Return the folder (``"library"``) or file (``"model"``) the app needs.
 
-    ``library`` is the folder holding ``exercises/`` and ``assets/``.  ``sample_face`` is a
-    public-domain portrait (Grace Hopper, US Navy photo) that matplotlib, a mediapipe dependency,
-    ships in every install and in the bundle: the self-test runs the face model on it.
+    ``library`` is the folder holding ``exercises/`` and ``assets/``.
     """
     if kind == "library":
         env = os.environ.get(LIBRARY_ENV)
@@ -52,21 +50,7 @@ def resource_path(kind: str) -> Path:
         raise UserError("the exercise library (exercises/ and assets/) is missing from this installation")
     if kind == "model":
         return find_model()
-    if kind == "sample_face":
-        return _sample_face()
     raise ValueError(f"unknown resource kind {kind!r}")
-
-
-def _sample_face() -> Path:
-    try:
-        from matplotlib import cbook
-
-        path = Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
-    except (ImportError, OSError, ValueError) as exc:
-        raise UserError(f"matplotlib's sample portrait is not installed ({exc})") from exc
-    if not path.is_file():  # distributions may split matplotlib's sample data into another package
-        raise UserError(f"matplotlib's sample portrait is not installed ({path} is missing)")
-    return path
 
 
 def in_bundle(path: Path) -> bool:

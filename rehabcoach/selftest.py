@@ -1,12 +1,17 @@
 """``rehabcoach --self-test``: prove that an installation works, with no camera, display or recording.
 
-It checks the face model against the tested release, loads the exercise library (which checks every
-file and illustration), then runs the real vision pipeline and coaching engine (calibration, every
-movement exercise's guards and target meter) on frames it makes itself.  Those frames show a
-public-domain portrait that matplotlib ships (see ``resources.resource_path("sample_face")``) with
-a little sensor noise, so the model has a real face to find; a face held still must calibrate and
-must raise no warning.  Where the portrait is missing the model still runs on face-free frames and
-the report says what could not be exercised.
+It checks the face model against the tested release and loads the exercise library (which checks every
+file and illustration).  Then it runs the real vision pipeline and coaching engine on a short scene it
+draws itself (``rehabcoach.drawn_face``), because a bundle carries no recordings:
+
+1. the face rests: calibration must finish;
+2. the face smiles while the patient's LEFT eye narrows, as in oral-ocular synkinesis: the smile target
+   must be reached on both sides, and an eye guard must warn about the left eye and never the right
+   (which also proves the left/right convention end to end);
+3. the face rests again.
+
+Every movement exercise of the library runs its own guards and target meter on the same frames, so a
+guard that cannot run fails here; their warnings are not judged, since each exercise guards other things.
 
 Qt-free: the report is one line, for a terminal, a packaging script or a support request.
 """
@@ -15,25 +20,32 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
+from rehabcoach.coaching.types import MovementEvent, ResolvedGuard, ResolvedTarget
+from rehabcoach.drawn_face import REST, Expression, draw_face
 from rehabcoach.errors import UserError
 from rehabcoach.resources import MODEL_SHA256, file_sha256, find_model, in_bundle, resource_path
 from rehabcoach.vision.catalogue import MEASURES, SIDES
-from rehabcoach.vision.types import Frame
+from rehabcoach.vision.types import FaceFrame, Frame
 
-DEFAULT_FRAMES = 60
-MIN_FRAMES = 30  # 24 to calibrate and a few for the guards
-FRAME_SIZE = (640, 480)  # width, height: a common webcam size
 FPS = 30.0
 NOISE_SIGMA = 2.0  # grey levels: a webcam never delivers two identical frames
-NOISE_FIELDS = 7  # prime, so the cycle of noise does not line up with anything the engine counts
-# The model must find the portrait in nearly every frame; a miss or two would be odd but not broken.
-MIN_FACE_SHARE = 0.9
+# The scene, in frames at 30 fps: rest (calibration needs 24 still frames), ease into the movement,
+# hold it for a second (guards need 0.5 s before they warn), ease out, rest.
+REST_FRAMES, EASE_FRAMES, HOLD_FRAMES, AFTER_FRAMES = 36, 6, 30, 12
+MOVEMENT = Expression(left_eye=0.35, smile=1.0)
+# The self-test's own guard and target, like the gentle-smile exercise's.  On the drawn scene the
+# narrowed left eye measures about -0.39 and the open right eye, pulled along by the model's bias
+# towards symmetry, about -0.21: a threshold of 0.30 sits clear of both.
+EYE_GUARD = ResolvedGuard("eye", "eye_aperture", SIDES, "decrease", threshold=0.30, min_duration=0.5)
+SMILE_TARGET = ResolvedTarget("mouth", "mouth_corner_lift", SIDES, "increase", achieved=0.05)
+MIN_FACE_SHARE = 0.9  # the model must find the drawn face in nearly every frame
+TARGET_REACHED = 0.99
 
 
 class SelfTestFailure(Exception):
@@ -50,69 +62,43 @@ class SelfTestResult:
     guarded_exercises: int
     frames: int
     face_frames: int
-    had_sample_face: bool
-    calibration_frames: int | None  # frames it took to calibrate; None when there was no face to calibrate on
-    warnings: int
+    calibration_frames: int
+    smile_reached: dict[str, float]  # best fraction of the smile target per side
+    warned_sides: tuple[str, ...]  # sides the eye guard warned about
     load_seconds: float  # creating the face model
     seconds: float  # pipeline and engine on all frames
 
     def line(self) -> str:
         where = "bundle" if self.model_in_bundle and self.library_in_bundle else "source/pip install"
         per_frame = 1000 * self.seconds / max(self.frames, 1)
-        if self.had_sample_face:
-            face = (f"face found in {self.face_frames}/{self.frames} frames of a sample portrait, "
-                    f"calibrated after {self.calibration_frames} frames, {self.warnings} warnings on a still face")
-        else:
-            face = (f"no sample portrait installed, so the model ran on {self.frames} face-free frames "
-                    "and calibration and guards were not exercised")
         return (
             f"self-test OK: model {self.model.name} (sha256 ok, loaded in {self.load_seconds:.1f} s), "
-            f"library {self.exercises} exercises / {self.routines} routines "
-            f"({self.guarded_exercises} with guards), {face}, "
+            f"library {self.exercises} exercises / {self.routines} routines ({self.guarded_exercises} with guards), "
+            f"drawn face found in {self.face_frames}/{self.frames} frames, "
+            f"calibrated in {self.calibration_frames} frames, "
+            f"smile reached {self.smile_reached['left']:.0%} left / {self.smile_reached['right']:.0%} right, "
+            f"narrowing eye warned on the {'/'.join(self.warned_sides)} side only, "
             f"engine ran {self.frames} frames in {self.seconds:.1f} s ({per_frame:.0f} ms/frame), from {where}"
         )
 
 
-def portrait_frame(portrait: np.ndarray | None, size: tuple[int, int] = FRAME_SIZE) -> np.ndarray:
-    """A webcam-sized BGR frame: the portrait scaled to the frame's height and centred on grey."""
-    import cv2
-
-    width, height = size
-    canvas = np.full((height, width, 3), 110, np.uint8)
-    if portrait is None:
-        # Without a face: a smooth gradient, which no face detector mistakes for a face.
-        canvas[:] = np.linspace(40, 200, width, dtype=np.uint8)[None, :, None]
-        return canvas
-    scale = min(height / portrait.shape[0], width / portrait.shape[1])
-    scaled = cv2.resize(portrait, (round(portrait.shape[1] * scale), round(portrait.shape[0] * scale)),
-                        interpolation=cv2.INTER_AREA)
-    top, left = (height - scaled.shape[0]) // 2, (width - scaled.shape[1]) // 2
-    canvas[top:top + scaled.shape[0], left:left + scaled.shape[1]] = scaled
-    return canvas
+def scene() -> list[Expression]:
+    """The expression of every frame of the self-test scene."""
+    ease_in = [REST.blend(MOVEMENT, (k + 1) / EASE_FRAMES) for k in range(EASE_FRAMES)]
+    ease_out = [MOVEMENT.blend(REST, (k + 1) / EASE_FRAMES) for k in range(EASE_FRAMES)]
+    return [REST] * REST_FRAMES + ease_in + [MOVEMENT] * HOLD_FRAMES + ease_out + [REST] * AFTER_FRAMES
 
 
-def noisy_frames(still: np.ndarray, count: int, *, seed: int = 0) -> Iterator[Frame]:
-    """``count`` frames of a still image with fixed-seed sensor noise, 30 frames a second."""
+def scene_frames(draw: Callable[[Expression], np.ndarray] = draw_face, *, seed: int = 0) -> Iterator[Frame]:
+    """The scene as camera frames: each expression drawn once, with fixed-seed sensor noise per frame."""
     rng = np.random.default_rng(seed)
-    base = still.astype(np.int16)
-    # A few noise fields, cycled: drawing a fresh one per frame would cost more than the model.
-    fields = [rng.normal(0.0, NOISE_SIGMA, still.shape).round().astype(np.int16) for _ in range(NOISE_FIELDS)]
-    for index in range(count):
-        image = np.clip(base + fields[index % NOISE_FIELDS], 0, 255).astype(np.uint8)
+    drawn: dict[Expression, np.ndarray] = {}
+    for index, expression in enumerate(scene()):
+        if expression not in drawn:
+            drawn[expression] = draw(expression).astype(np.int16)
+        noise = rng.normal(0.0, NOISE_SIGMA, drawn[expression].shape).round().astype(np.int16)
+        image = np.clip(drawn[expression] + noise, 0, 255).astype(np.uint8)
         yield Frame(index=index, timestamp=index / FPS, image=image)
-
-
-def load_sample_face() -> np.ndarray | None:
-    import cv2
-
-    try:
-        path = resource_path("sample_face")
-    except UserError:
-        return None
-    image = cv2.imread(str(path))
-    if image is None:
-        raise SelfTestFailure(f"the sample portrait {path} could not be read")
-    return image
 
 
 def check_model(model_path: str | Path | None) -> Path:
@@ -126,7 +112,7 @@ def check_model(model_path: str | Path | None) -> Path:
     return model
 
 
-def check_measures(face_frame) -> None:
+def check_measures(face_frame: FaceFrame) -> None:
     """Every per-side measure must be present and finite for both sides when a face is found."""
     for name in MEASURES:
         for side in SIDES:
@@ -136,18 +122,12 @@ def check_measures(face_frame) -> None:
 
 
 def run_self_test(
-    frames: int = DEFAULT_FRAMES,
     *,
     model_path: str | Path | None = None,
     library_root: str | Path | None = None,
-    face_image: np.ndarray | None | str = "installed",
+    draw: Callable[[Expression], np.ndarray] = draw_face,
 ) -> SelfTestResult:
-    """Run every check; raise SelfTestFailure (or UserError for a missing model/library) on failure.
-
-    ``face_image`` is ``"installed"`` (the sample portrait, if present), an image, or None (no face).
-    """
-    if frames < MIN_FRAMES:
-        raise UserError(f"--frames must be at least {MIN_FRAMES} (24 to calibrate, the rest for the guards)")
+    """Run every check; raise SelfTestFailure (or UserError for a missing model/library) on failure."""
     from rehabcoach.coaching.calibration import Calibrator
     from rehabcoach.coaching.guards import GuardMonitor
     from rehabcoach.coaching.target import TargetMeter
@@ -162,20 +142,22 @@ def run_self_test(
         resolve_routine(library, routine_id)
     guarded = [exercise for exercise in exercises if exercise.guards]
 
-    portrait = load_sample_face() if isinstance(face_image, str) else face_image
-    still = portrait_frame(portrait)
-
     calibrator = Calibrator()
-    monitors: list[GuardMonitor] = []
-    meters: list[TargetMeter] = []
-    face_frames = warnings = 0
+    eye_guard: GuardMonitor | None = None
+    smile_meter: TargetMeter | None = None
+    library_monitors: list[GuardMonitor] = []
+    library_meters: list[TargetMeter] = []
+    warned: set[str] = set()
+    face_frames = frames = 0
     calibration_frames: int | None = None
+
     load_started = time.perf_counter()
     with FacePipeline(model) as pipeline:
         load_seconds = time.perf_counter() - load_started
-        seconds = 0.0  # pipeline and engine only: making the test frames is not the engine's cost
-        for frame in noisy_frames(still, frames):
+        seconds = 0.0  # pipeline and engine only: drawing the scene is not the engine's cost
+        for frame in scene_frames(draw):
             tick = time.perf_counter()
+            frames += 1
             face_frame = pipeline.process(frame)
             if face_frame.face:
                 face_frames += 1
@@ -183,30 +165,42 @@ def run_self_test(
             if calibrator.baseline is None:
                 if calibrator.feed(face_frame).done:
                     calibration_frames = frame.index + 1
-                    monitors = [GuardMonitor(ex.guards, calibrator.baseline) for ex in guarded]
-                    meters = [TargetMeter(ex.target, calibrator.baseline) for ex in guarded if ex.target]
+                    baseline = calibrator.baseline
+                    eye_guard = GuardMonitor([EYE_GUARD], baseline)
+                    smile_meter = TargetMeter(SMILE_TARGET, baseline)
+                    library_monitors = [GuardMonitor(ex.guards, baseline) for ex in guarded]
+                    library_meters = [TargetMeter(ex.target, baseline) for ex in guarded if ex.target]
             else:
-                for monitor in monitors:
-                    warnings += len(monitor.update(face_frame))
-                for meter in meters:
+                warned.update(warning.side for warning in eye_guard.update(face_frame))
+                smile_meter.update(face_frame)
+                for monitor in library_monitors:
+                    monitor.update(face_frame)
+                for meter in library_meters:
                     meter.update(face_frame)
             seconds += time.perf_counter() - tick
-        finished = [event for monitor in monitors for event in monitor.finish(frames / FPS)]
+        end = frames / FPS
+        events: list[MovementEvent] = eye_guard.finish(end) if eye_guard else []
+        for monitor in library_monitors:
+            monitor.finish(end)
 
-    if portrait is not None:
-        if face_frames < MIN_FACE_SHARE * frames:
-            raise SelfTestFailure(f"the face model found the sample portrait in only {face_frames} of {frames} frames")
-        if calibrator.baseline is None:
-            raise SelfTestFailure(
-                f"calibration did not finish in {frames} frames of a still face "
-                f"({calibrator.accepted_frames} accepted)"
-            )
-        if warnings or finished:
-            first = finished[0] if finished else None
-            detail = f" ({first.region} {first.side}, {first.measure})" if first else ""
-            raise SelfTestFailure(f"{warnings} warnings and {len(finished)} movements on a still face{detail}")
-    elif face_frames:
-        raise SelfTestFailure(f"the face model saw a face in {face_frames} frames that hold none")
+    if face_frames < MIN_FACE_SHARE * frames:
+        raise SelfTestFailure(f"the face model found the drawn face in only {face_frames} of {frames} frames")
+    if calibration_frames is None or calibration_frames > REST_FRAMES:
+        raise SelfTestFailure(
+            f"calibration did not finish during the {REST_FRAMES} resting frames "
+            f"({calibrator.accepted_frames} accepted)"
+        )
+    reached = {side: smile_meter.best.get(side, 0.0) for side in SIDES}
+    if min(reached.values()) < TARGET_REACHED:
+        raise SelfTestFailure(
+            f"the smile reached only {reached['left']:.0%} (left) / {reached['right']:.0%} (right) of its target"
+        )
+    event_sides = {event.side for event in events}
+    if warned != {"left"} or event_sides != {"left"}:
+        raise SelfTestFailure(
+            "a narrowing left eye should warn about the left eye only, but warnings came for "
+            f"{sorted(warned) or 'no side'} and movements were recorded for {sorted(event_sides) or 'no side'}"
+        )
 
     return SelfTestResult(
         model=model,
@@ -217,9 +211,9 @@ def run_self_test(
         guarded_exercises=len(guarded),
         frames=frames,
         face_frames=face_frames,
-        had_sample_face=portrait is not None,
         calibration_frames=calibration_frames,
-        warnings=warnings,
+        smile_reached=reached,
+        warned_sides=tuple(sorted(warned)),
         load_seconds=load_seconds,
         seconds=seconds,
     )
