@@ -109,7 +109,7 @@ def test_list_of_a_broken_library_is_one_clear_error(capsys, library):
     code, out, err = run(capsys, "list", "--library", str(library))
     assert code == 1 and out == ""
     assert err.startswith("rehabcoach: error: 1 mistake in the routine files")
-    assert "morning.yaml:8:11: items[1].reps: Input should be a valid integer" in err
+    assert "morning.yaml:8:11: items[1].reps: should be a whole number (it is 'many')" in err
     assert "Traceback" not in err
 
 

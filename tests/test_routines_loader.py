@@ -364,3 +364,45 @@ def test_load_library_needs_an_exercises_folder(tmp_path):
         load_library(tmp_path)
     with pytest.raises(UserError, match="library folder not found"):
         load_library(tmp_path / "missing")
+
+
+# --- robustness ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("kind: [exercise]\n", "a list is not a kind of file"),
+        ("kind: routine\n1: x\n", "unknown key '1'"),
+        ("? [a, b]\n: c\n", "keys must be plain words"),
+        ("---\nkind: routine\n---\nkind: routine\n", "expected a single document"),
+        ("[" * 5000, "nested too deeply"),
+        ("kind: exercise\nillustration: ''\n", "the illustration path is empty"),
+        ("kind: exercise\nmovement: 3\n", "movement: should be a section of indented 'key: value' lines"),
+    ],
+)
+def test_odd_documents_give_mistakes_not_exceptions(tmp_path, content, expected):
+    path = tmp_path / "odd.yaml"
+    path.write_text(content, encoding="utf-8")
+    assert any(expected in str(m) for m in check_files([path]).mistakes)
+
+
+def test_randomly_damaged_files_never_crash_the_checker(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    sources = [CHEEK_STROKES, GENTLE_SMILE, MORNING]
+    for number in range(150):
+        chars = list(rng.choice(sources))
+        for _ in range(rng.randint(1, 5)):
+            at = rng.randrange(len(chars))
+            if rng.random() < 0.5:
+                del chars[at:at + rng.randint(1, 8)]
+            else:
+                chars.insert(at, rng.choice(" :-\n\t[]{}&*!#'\"x0"))
+        (tmp_path / f"damaged-{number}.yaml").write_text("".join(chars), encoding="utf-8")
+    result = check_files(sorted(tmp_path.iterdir()))
+    assert len(result.errors) > 100  # most damage is a mistake somewhere
+    for mistake in result.mistakes:
+        assert mistake.path.parent == tmp_path and mistake.message
+        assert mistake.line is None or mistake.line >= 1

@@ -159,13 +159,15 @@ def _file_name_warning(loaded: LoadedFile) -> list[Mistake]:
 
 def _illustration_mistakes(path: Path, source: SourceMap, written: str, root: Path) -> list[Mistake]:
     written = written.strip()  # as the model reads it
-    parts = re.split(r"[\\/]+", written)
+    parts = [part for part in re.split(r"[\\/]+", written) if part not in ("", ".")]
 
     def mistake(message: str, hint: str | None = None) -> list[Mistake]:
         return [_at(path, source, ("illustration",), message, hint=hint)]
 
     if Path(written).is_absolute() or written.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", written):
         return mistake(f"'{written}' is an absolute path; write it relative to the library folder {root}")
+    if not parts:
+        return mistake("the illustration path is empty: give the picture's path, e.g. assets/exercises/my-exercise.svg")
     if ".." in parts:
         return mistake(f"'{written}' goes up with '..'; illustrations must stay inside the library folder {root}")
     target = root.joinpath(*parts)
@@ -173,6 +175,8 @@ def _illustration_mistakes(path: Path, source: SourceMap, written: str, root: Pa
     if not resolved.is_relative_to(root.resolve()):
         return mistake(f"'{written}' leads (through a symbolic link) to {resolved}, outside the library "
                        f"folder {root}")
+    if resolved.is_dir():
+        return mistake(f"'{written}' is a folder; give the picture's file inside it")
     if not resolved.is_file():
         nearby = [p.name for p in target.parent.iterdir() if p.is_file()] if target.parent.is_dir() else []
         match = did_you_mean(target.name, nearby)

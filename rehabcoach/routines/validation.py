@@ -21,12 +21,24 @@ from rehabcoach.routines.suggestions import did_you_mean
 from rehabcoach.routines.yaml_source import Position, YamlDocument
 
 MODELS_BY_KIND: dict[str, type[BaseModel]] = {"exercise": Exercise, "routine": Routine}
+# pydantic's wording for wrong types, in the words of the people who write routine files.
+_PLAIN_TYPE_MESSAGES = {
+    "model_type": "should be a section of indented 'key: value' lines",
+    "model_attributes_type": "should be a section of indented 'key: value' lines",
+    "dict_type": "should be a section of indented 'key: value' lines",
+    "list_type": "should be a list: one item per line, each starting with '- '",
+    "string_type": "should be text",
+    "int_type": "should be a whole number",
+    "int_parsing": "should be a whole number",
+    "float_type": "should be a number",
+    "float_parsing": "should be a number",
+}
 _KEY_MARKER = "[key]"  # pydantic's last location part when a dict *key* (not its value) is wrong
 
 
 def validate_document(doc: YamlDocument, path: Path) -> tuple[Exercise | Routine | None, list[Mistake]]:
     kind = doc.data.get("kind")
-    if kind not in MODELS_BY_KIND:
+    if not isinstance(kind, str) or kind not in MODELS_BY_KIND:
         return None, [_kind_mistake(doc, path, kind)]
     model = MODELS_BY_KIND[kind]
     try:
@@ -92,7 +104,7 @@ def _mistake_from_error(error: dict, loc: Location, model: type[BaseModel], doc:
         message = str(error["msg"]).removeprefix("Value error, ")
         position = _section_position(doc, loc, message)
     else:
-        message = str(error["msg"])
+        message = _PLAIN_TYPE_MESSAGES.get(kind, str(error["msg"]))
         if isinstance(value, (str, int, float, bool)) or value is None:
             message += f" (it is {_shown(value)})"
         position = doc.source.key_position(loc) if on_key else doc.source.value_position(loc)

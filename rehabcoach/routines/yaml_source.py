@@ -74,6 +74,8 @@ def read_yaml_mapping(path: Path) -> tuple[YamlDocument | None, list[Mistake]]:
         return None, [
             Mistake(path, "the file is not UTF-8 text: save it as UTF-8 in your editor", line=line, column=column)
         ]
+    if _flow_depth(text) > MAX_DEPTH:
+        return None, [Mistake(path, "the file is nested too deeply to be a routine file")]
     yaml = YAML(typ="rt")
     try:
         root = yaml.compose(text)
@@ -101,6 +103,22 @@ def read_yaml_mapping(path: Path) -> tuple[YamlDocument | None, list[Mistake]]:
     if builder.fatal:
         return None, builder.mistakes
     return YamlDocument(data, builder.source), builder.mistakes
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest nesting of [ and { brackets, roughly (brackets in text count too).
+
+    ruamel.yaml takes quadratic time on deeply nested brackets (20 s for 5,000), so such a file is
+    refused before parsing; real routine files nest a handful of levels.
+    """
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}" and depth:
+            depth -= 1
+    return deepest
 
 
 class _Builder:
@@ -146,7 +164,7 @@ class _Builder:
             if not isinstance(key_node, ScalarNode) or str(key_node.tag) not in _ALLOWED_TAGS:
                 self._mistake(key_node, loc, "keys must be plain words", fatal=True)
                 continue
-            key = self._scalar(key_node)
+            key = str(key_node.value)  # keys are names: `1:` or `null:` mean the text written, not a number
             if key in first_seen:
                 self._mistake(key_node, loc + (key,), f"duplicate key '{key}' (first written on line "
                               f"{first_seen[key]}); only one is allowed", fatal=False)
