@@ -63,4 +63,8 @@ def run_app(args) -> int:
     window.show()
     if routine_id:
         window.start_routine(routine_id)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        if window.speech is not None:
+            window.speech.close()

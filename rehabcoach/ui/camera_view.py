@@ -57,6 +57,8 @@ class CameraView(QWidget):
         self._guide = GUIDE_NONE
         self._placeholder = "Starting the camera…"
         self.show_overlay = True
+        # Told the widget's size whenever it changes, so frames arrive already scaled (capture_worker).
+        self.size_listeners: list[Callable[[tuple[int, int]], None]] = []
         # Called after each paint with (captured_at, warned regions): used by the window benchmark.
         self.paint_listeners: list[Callable[[float | None, frozenset], None]] = []
 
@@ -94,6 +96,12 @@ class CameraView(QWidget):
     def clear(self) -> None:
         self.set_placeholder("Starting the camera…")
 
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        size = (self.width(), self.height())
+        for listener in self.size_listeners:
+            listener(size)
+
     # --- painting -------------------------------------------------------------------------------
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt name
         painter = QPainter(self)
@@ -110,7 +118,10 @@ class CameraView(QWidget):
             self._notify_painted()
             return
         rect = fit_rect(self._image.width(), self._image.height(), QRectF(self.rect()))
-        painter.drawImage(rect, self._image)
+        if abs(rect.width() - self._image.width()) < 1.5 and abs(rect.height() - self._image.height()) < 1.5:
+            painter.drawImage(rect.topLeft(), self._image)  # already scaled in the worker: a plain copy
+        else:
+            painter.drawImage(rect, self._image)
         if self._guide != GUIDE_NONE:
             self._paint_guide(painter, rect)
         if self.show_overlay and self._landmarks is not None:

@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+import cv2
 import numpy as np
-from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from rehabcoach.errors import UserError
@@ -34,19 +35,27 @@ class CapturedFrame:
     processed_at: float  # time.monotonic() when inference finished
 
 
-def display_image(bgr: np.ndarray, max_width: int = DISPLAY_MAX_WIDTH) -> QImage:
-    """A mirrored, display-sized QImage that owns its pixels, from a BGR numpy image."""
-    frame = np.ascontiguousarray(bgr)
-    height, width = frame.shape[:2]
-    view = QImage(frame.data, width, height, int(frame.strides[0]), QImage.Format.Format_BGR888)
-    if width > max_width:
-        # scaledToWidth() returns an image with its own pixels.
-        view = view.scaledToWidth(max_width, Qt.TransformationMode.SmoothTransformation)
-    # flipped() (mirrored() before Qt 6.9) also returns a deep copy, so the result never points
-    # into the numpy buffer and may cross threads.
-    if hasattr(view, "flipped"):
-        return view.flipped(Qt.Orientation.Horizontal)
-    return view.mirrored(True, False)
+def display_image(bgr: np.ndarray, fit: tuple[int, int] | None = None, max_width: int = DISPLAY_MAX_WIDTH) -> QImage:
+    """A mirrored QImage ready to paint, that owns its pixels, from a BGR numpy image.
+
+    ``fit``: the (width, height) of the widget that will show it; the image is scaled to fit there
+    (keeping its proportions) so the GUI thread paints it 1:1.  OpenCV does the scaling and the
+    mirroring (fast, and it releases the GIL); the result is 32-bit RGB, the format Qt's raster
+    painter draws without converting.
+    """
+    height, width = bgr.shape[:2]
+    if fit is not None and fit[0] > 0 and fit[1] > 0:
+        scale = min(fit[0] / width, fit[1] / height)
+    else:
+        scale = min(1.0, max_width / width)
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if target != (width, height):
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        bgr = cv2.resize(bgr, target, interpolation=interpolation)
+    bgra = cv2.cvtColor(cv2.flip(bgr, 1), cv2.COLOR_BGR2BGRA)  # flip 1 = around the vertical axis
+    view = QImage(bgra.data, target[0], target[1], int(bgra.strides[0]), QImage.Format.Format_RGB32)
+    # copy(): the QImage must own its pixels before it crosses to the GUI thread.
+    return view.copy()
 
 
 def _default_source_factory(spec, loop: bool):
@@ -101,6 +110,8 @@ class CaptureThread(QThread):
         self.frames_captured = 0
         self.frames_dropped = 0
         self.inference_seconds = 0.0
+        # Size of the widget showing the frames, set from the GUI thread (a tuple swap is atomic).
+        self.display_size: tuple[int, int] | None = None
 
     # --- GUI side ---------------------------------------------------------------------------
     def take_latest(self) -> CapturedFrame | None:
@@ -171,7 +182,7 @@ class CaptureThread(QThread):
             t0 = time.perf_counter()
             face = pipeline.process(frame)
             self.inference_seconds += time.perf_counter() - t0
-            image = display_image(frame.image)
+            image = display_image(frame.image, self.display_size)
             self._deliver(CapturedFrame(face, image, captured_at, time.monotonic()))
         if not self._stop.is_set():
             self.source_ended.emit()

@@ -9,7 +9,6 @@ Speech goes through the speech service, which speaks on its own thread.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -17,7 +16,6 @@ from typing import Callable, Sequence
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
@@ -65,6 +63,7 @@ class MainWindow(QMainWindow):
         session_settings: SessionSettings | None = None,
         capture_factory: Callable[..., CaptureThread] | None = None,
         engine_factory: Callable[..., SessionEngine] = SessionEngine,
+        clock_factory: Callable[[], Clock] | None = None,
     ):
         """``source``: a camera index or a recording path (None: the camera in the settings).
         ``follow_frame_time``: the session clock follows the recording's timestamps instead of the
@@ -83,6 +82,7 @@ class MainWindow(QMainWindow):
         self.base_session_settings = session_settings or SessionSettings()
         self._capture_factory = capture_factory or CaptureThread
         self._engine_factory = engine_factory
+        self._clock_factory = clock_factory
         self.speech = speech if speech is not None else open_speech()
         self._speech_notice_shown = False
         self.muted = False
@@ -134,6 +134,8 @@ class MainWindow(QMainWindow):
         }
         for widget in self.screens.values():
             self.stack.addWidget(widget)
+        for view in (self.calibration_screen.camera, self.movement_screen.camera):
+            view.size_listeners.append(self._update_display_size)
         outer.addWidget(self.stack, 1)
         outer.addWidget(self._build_controls())
         self.setCentralWidget(central)
@@ -163,11 +165,15 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(self.controls)
         column.setContentsMargins(28, 8, 28, 20)
         column.setSpacing(10)
+        progress_row = QHBoxLayout()
         self.session_progress = QProgressBar()
         self.session_progress.setAccessibleName("Progress through the routine")
         self.session_progress.setRange(0, 100)
-        self.session_progress.setFormat("Routine %p% done")
-        column.addWidget(self.session_progress)
+        self.session_progress.setTextVisible(False)
+        self.session_progress_text = label("", "muted", wrap=False, name="Progress in words")
+        progress_row.addWidget(self.session_progress, 1)
+        progress_row.addWidget(self.session_progress_text)
+        column.addLayout(progress_row)
         row = QHBoxLayout()
         row.setSpacing(12)
         self.previous_button = button("◀  Back", "Previous step (Left arrow)", tooltip="Left arrow")
@@ -247,7 +253,10 @@ class MainWindow(QMainWindow):
 
     def start_session(self, exercises: Sequence) -> None:
         self._end_session()
-        self.clock = ManualClock(0.0) if self.follow_frame_time else SystemClock()
+        if self.follow_frame_time:
+            self.clock = ManualClock(0.0)
+        else:
+            self.clock = self._clock_factory() if self._clock_factory else SystemClock()
         self._frame_clock_origin: float | None = None
         settings = replace(self.base_session_settings, affected_side=self.settings.affected_side_or_none)
         self.engine = self._engine_factory(list(exercises), self.clock, settings)
@@ -318,7 +327,8 @@ class MainWindow(QMainWindow):
             self.engine.stop()
         self._end_session()
         if self.speech is not None:
-            self.speech.close()
+            # Silence what is queued; the service itself lives as long as the process (see app.run_app).
+            self.speech.say("", interrupt=True)
         event.accept()
 
     # --- capture --------------------------------------------------------------------------------
@@ -339,7 +349,16 @@ class MainWindow(QMainWindow):
         self.capture = capture
         for view in (self.calibration_screen.camera, self.movement_screen.camera):
             view.set_placeholder("Starting the camera…")
+        self._update_display_size()
         capture.start()
+
+    def _update_display_size(self, _size=None) -> None:
+        # Frames are scaled in the worker to the camera view on screen now (or about to be).
+        if self.capture is None:
+            return
+        view = self._visible_camera(self._current_screen) or self.movement_screen.camera
+        if view.width() > 1 and view.height() > 1:
+            self.capture.display_size = (view.width(), view.height())
 
     def _stop_capture(self) -> None:
         capture, self.capture = self.capture, None
@@ -477,6 +496,7 @@ class MainWindow(QMainWindow):
             self._current_screen = name
             self.stack.setCurrentWidget(self.screens[name])
             self.controls.setVisible(name not in ("home", "summary"))
+            self._update_display_size()
             self.screen_changed.emit(name)
 
     def current_screen(self) -> str:
@@ -487,6 +507,7 @@ class MainWindow(QMainWindow):
             return
         state = state or self.engine.state
         self.session_progress.setValue(round(state.progress * 100))
+        self.session_progress_text.setText(f"Routine {round(state.progress * 100)}% done")
         self.pause_button.setText("Resume" if state.paused else "Pause")
         self.recalibrate_button.setVisible(state.screen == "movement")
         self.previous_button.setEnabled(state.screen in ("step", "movement"))
@@ -579,11 +600,3 @@ class MainWindow(QMainWindow):
         )
         self.movement_screen.camera.set_warned((w.region, w.side) for w in state.warnings)
 
-
-def screenshot(widget: QWidget, path: str | os.PathLike) -> Path:
-    """Save what ``widget`` shows now as a PNG (works offscreen)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    QApplication.processEvents()
-    widget.grab().save(str(path))
-    return path

@@ -59,13 +59,14 @@ class TargetMeter(QWidget):
         font = QFont(self.font())
         painter.setFont(font)
         row_h = 52
+        value_w = painter.fontMetrics().horizontalAdvance("Reached") + 16
         for row, side in enumerate(s for s in ("left", "right") if s in self._levels):
             value = max(0.0, min(1.0, self._levels[side]))
             y = 4 + row * row_h
             label = f"{SIDE_WORDS[side]} side"
             painter.setPen(QColor(t.text))
-            painter.drawText(QRectF(0, y, self.width(), 22), Qt.AlignmentFlag.AlignLeft, label)
-            bar = QRectF(0, y + 24, self.width() - 70, 20)
+            painter.drawText(QRectF(0, y, self.width(), 24), Qt.AlignmentFlag.AlignLeft, label)
+            bar = QRectF(0, y + 24, self.width() - value_w, 20)
             painter.setPen(QPen(QColor(t.border), 1))
             painter.setBrush(QColor(t.surface))
             painter.drawRoundedRect(bar, 6, 6)
@@ -76,7 +77,7 @@ class TargetMeter(QWidget):
                 painter.drawRoundedRect(fill, 6, 6)
             painter.setPen(QColor(t.text))
             text = "Reached" if value >= 0.999 else percent(value)
-            painter.drawText(QRectF(bar.right() + 6, bar.y() - 2, 64, 24), Qt.AlignmentFlag.AlignLeft, text)
+            painter.drawText(QRectF(bar.right() + 8, bar.y() - 2, value_w, 24), Qt.AlignmentFlag.AlignLeft, text)
         painter.end()
 
 

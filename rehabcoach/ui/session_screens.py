@@ -49,7 +49,9 @@ class CalibrationScreen(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setAccessibleName("Calibration progress")
-        self.progress.setFormat("%p% measured")
+        self.progress.setTextVisible(False)
+        self.progress_text = label("", "subheading", name="Calibration progress in words")
+        side.addWidget(self.progress_text)
         side.addWidget(self.progress)
         self.help = label("", "notice", name="Calibration help")
         side.addWidget(self.help)
@@ -63,7 +65,9 @@ class CalibrationScreen(QWidget):
         self.paused_note.setVisible(paused)
 
     def show_status(self, progress: float, problem: str | None, message: str) -> None:
-        self.progress.setValue(round(max(0.0, min(1.0, progress)) * 100))
+        value = round(max(0.0, min(1.0, progress)) * 100)
+        self.progress.setValue(value)
+        self.progress_text.setText(f"{value}% measured")
         self.help.setText(message or "Hold still…")
         role = "warning" if problem else "notice"
         if self.help.property("role") != role:

@@ -30,4 +30,4 @@ def open_speech():
         from rehabcoach.speech import SpeechService
     except ImportError as exc:
         return SilentSpeech(f"speech module missing: {exc}")
-    return SpeechService()
+    return SpeechService.shared()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
+from rehabcoach.coaching.guards import REGION_NOUNS
 from rehabcoach.coaching.summary import ExerciseSummary, SessionSummary
 from rehabcoach.ui.meters import FaceMap, TargetMeter
 from rehabcoach.ui.theme import Theme
@@ -24,7 +25,8 @@ def warning_lines(summary: ExerciseSummary) -> list[str]:
     lines = []
     for tally in summary.warnings:
         times = "once" if tally.count == 1 else f"{tally.count} times"
-        lines.append(f"Your {tally.side} {tally.region} moved {times} ({tally.total_seconds:.1f} s in total)")
+        region = REGION_NOUNS.get(tally.region, tally.region)
+        lines.append(f"Your {tally.side} {region} moved {times} ({tally.total_seconds:.1f} s in total)")
     return lines
 
 
