@@ -1,0 +1,239 @@
+"""``rehabcoach session --routine ID --source VIDEO``: a whole routine, headless, on a recording or a camera.
+
+The same engine and face pipeline as the window; phase changes and warnings are printed as lines,
+and a summary at the end.  A recording is looped when the routine is longer than it (the engine's
+clock follows the recording's time, so looping just continues the timeline).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TextIO
+
+from rehabcoach.coaching.events import (
+    CalibrationDone,
+    ExerciseCompleted,
+    ExerciseStarted,
+    Listener,
+    PhaseChanged,
+    RepCompleted,
+    ScreenChanged,
+    SessionEvent,
+    SessionFinished,
+    StepChanged,
+    WarningEnded,
+    WarningStarted,
+)
+from rehabcoach.coaching.summary import SessionSummary
+from rehabcoach.errors import UserError
+from rehabcoach.files import write_private_atomic
+from rehabcoach.vision.catalogue import MEASURES
+
+
+def register(subparsers, _parser) -> None:
+    p = subparsers.add_parser(
+        "session",
+        help="run a routine headless on a recording or a camera",
+        description="Run a whole routine without a window: the same coaching engine and face pipeline as "
+        "the app, fed by a recording (looped when the routine is longer) or a camera. Prints each phase "
+        "and warning as a line and a summary at the end. The summary supports therapy; it is not a diagnosis.",
+    )
+    p.add_argument("--routine", required=True, metavar="ID", help="routine to run (`rehabcoach list` shows them)")
+    p.add_argument("--source", required=True, metavar="VIDEO",
+                   help="a video file, a folder of images, or a camera number (0 = first camera)")
+    p.add_argument("--affected-side", choices=("left", "right"), help="the patient's affected side (anatomical)")
+    p.add_argument("--speed", type=float, default=1.0, metavar="X",
+                   help="times faster than real time: 1 = like a live session (default), 0 = as fast as possible; "
+                   "results do not depend on it")
+    p.add_argument("--json", metavar="OUT", help="also write the summary, every rep and every warning as JSON")
+    p.add_argument("--speak", action="store_true", help="speak the cues aloud, as the app does")
+    p.add_argument("--calibration-timeout", type=float, default=60.0, metavar="S",
+                   help="give up calibrating (and skip that movement exercise) after S seconds (default 60)")
+    p.add_argument("--library", metavar="DIR", help="exercise library folder (default: the built-in one)")
+    p.add_argument("--model", metavar="PATH", help="face_landmarker.task to use")
+    add_record_options(p)
+    p.set_defaults(run=run)
+
+
+def add_record_options(parser) -> None:
+    """Options that store the session in the patient's records (--profile/--database): added by records."""
+
+
+def record_listeners(args, routine_id: str, exercises) -> list[Listener]:
+    """Listeners that store the session as it happens (one rep at a time, so a crash loses little).
+
+    The records store plugs in here, next to its options in :func:`add_record_options`; return its
+    ``SessionRecorder.handle``.  No records are kept unless asked.
+    """
+    return []
+
+
+def run(args) -> int:
+    from rehabcoach.clock import ManualClock
+    from rehabcoach.coaching.session import SessionEngine, SessionSettings
+    from rehabcoach.routines.loader import load_library
+    from rehabcoach.routines.resolve import resolve_routine
+    from rehabcoach.runner import HeadlessRunner
+    from rehabcoach.vision.pipeline import FacePipeline
+    from rehabcoach.vision.sources import open_source
+
+    if args.speed < 0:
+        raise UserError(f"--speed {args.speed:g}: must be 0 (as fast as possible) or more")
+    if args.calibration_timeout <= 0:
+        raise UserError(f"--calibration-timeout {args.calibration_timeout:g}: must be more than 0 seconds")
+    if args.json and not Path(args.json).parent.resolve().is_dir():
+        raise UserError(f"--json {args.json}: the folder {Path(args.json).parent} does not exist")
+    library = load_library(args.library)
+    exercises = resolve_routine(library, args.routine)
+    routine = library.routine(args.routine)
+
+    out = sys.stdout
+    clock = ManualClock()
+    with open_source(args.source, loop=True, clock=clock) as source, FacePipeline(args.model) as pipeline:
+        engine = SessionEngine(exercises, clock, SessionSettings(affected_side=args.affected_side))
+        printer = SessionPrinter(engine, out)
+        collector = EventCollector()
+        engine.subscribe(printer)
+        engine.subscribe(collector)
+        for listener in record_listeners(args, routine.id, exercises):
+            engine.subscribe(listener)
+        speech = _attach_speech(engine, out) if args.speak else None
+        minutes = sum(ex.duration_seconds for ex in exercises) / 60
+        printer.line(f"routine {routine.id} \"{routine.title}\": {len(exercises)} exercises, about "
+                     f"{minutes:.0f} min; source {source.name}" + (f"; affected side {args.affected_side}"
+                                                                    if args.affected_side else ""))
+        runner = HeadlessRunner(engine, clock, source, pipeline, speed=args.speed,
+                                calibration_timeout=args.calibration_timeout,
+                                notice=lambda message: printer.line(f"note: {message}"))
+        try:
+            result = runner.run()
+        except KeyboardInterrupt:
+            engine.stop()  # the listeners close the session as "stopped"
+            raise
+        finally:
+            if speech is not None:
+                speech.close()
+    out.write(format_summary(result.summary))
+    out.write(f"{result.frames} frames read, {result.face_frames} through the face model; "
+              f"{result.session_seconds:.1f} s of session in {result.wall_seconds:.1f} s\n")
+    if args.json:
+        report = {
+            "routine": routine.id,
+            "source": str(args.source),
+            "affected_side": args.affected_side,
+            "frames": result.frames,
+            "face_frames": result.face_frames,
+            "wall_seconds": round(result.wall_seconds, 3),
+            "summary": result.summary.to_json(),
+            "reps": [asdict(rep) for rep in collector.reps],
+            "warnings": [asdict(event) | {"exercise_id": exercise_id, "rep": rep}
+                         for exercise_id, rep, event in collector.warnings],
+        }
+        write_private_atomic(args.json, json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def _attach_speech(engine, out: TextIO):
+    from rehabcoach.speech import SpeechService
+
+    speech = SpeechService.shared()
+    if not speech.available:
+        out.write(f"note: {speech.status_message}\n")
+    engine.subscribe(speech.handle_session_event)
+    return speech
+
+
+class EventCollector:
+    """Keeps the reps and finished warnings for the JSON report."""
+
+    def __init__(self):
+        self.reps = []
+        self.warnings = []
+
+    def __call__(self, event: SessionEvent) -> None:
+        if isinstance(event, RepCompleted):
+            self.reps.append(event.summary)
+        elif isinstance(event, WarningEnded):
+            self.warnings.append((event.exercise_id, event.rep, event.event))
+
+
+class SessionPrinter:
+    """One line per thing that happens, prefixed with the session time."""
+
+    def __init__(self, engine, out: TextIO):
+        self.engine = engine
+        self.out = out
+        self.total = len(engine.exercises)
+
+    def line(self, text: str) -> None:
+        elapsed = self.engine.state.elapsed_s if self.engine.state.started else 0.0
+        # Flushed line by line: a session killed half-way still shows what happened.
+        print(f"[{elapsed:7.1f}s] {text}", file=self.out, flush=True)
+
+    def __call__(self, event: SessionEvent) -> None:
+        if isinstance(event, ExerciseStarted):
+            self.line(f"exercise {event.index + 1}/{self.total} {event.exercise_id} "
+                      f"\"{event.title}\" ({event.category})")
+        elif isinstance(event, StepChanged):
+            self.line(f"  step {event.step_index + 1}: {event.cue} ({event.seconds:g} s)")
+        elif isinstance(event, PhaseChanged) and event.phase != "instruction":
+            reps = self.engine.state.reps
+            rep = f"rep {event.rep}/{reps} " if event.rep is not None and reps else ""
+            self.line(f"  {rep}{event.phase}: {event.cue} ({event.seconds:g} s)")
+        elif isinstance(event, ScreenChanged) and event.screen == "calibration":
+            self.line("calibration: look at the camera and let your face rest")
+        elif isinstance(event, ScreenChanged) and event.screen == "camera_missing":
+            self.line("no camera: this exercise needs one")
+        elif isinstance(event, CalibrationDone):
+            self.line(f"calibration done ({event.baseline.frames} resting frames)")
+        elif isinstance(event, WarningStarted):
+            w = event.warning
+            self.line(f"  WARNING {w.side} {w.region}: {w.message} ({format_deviation(w.measure, w.deviation)})")
+        elif isinstance(event, WarningEnded):
+            e = event.event
+            self.line(f"  warning over: {e.side} {e.region}, {e.duration_s:.1f} s, "
+                      f"peak {format_deviation(e.measure, e.peak)}")
+        elif isinstance(event, RepCompleted):
+            s = event.summary
+            reached = ", ".join(f"{side} {value:.0%}" for side, value in sorted(s.target_reached.items()))
+            extra = f"; face out of view {s.face_missing_s:.1f} s" if s.face_missing_s >= 0.1 else ""
+            self.line(f"  rep {s.rep} done: target reached {reached or '-'}; "
+                      f"{len(s.events)} unwanted movement{'s' if len(s.events) != 1 else ''}{extra}")
+        elif isinstance(event, ExerciseCompleted):
+            s = event.summary
+            if s.status != "completed":
+                why = f" ({s.skipped_reason})" if s.skipped_reason else ""
+                self.line(f"exercise {s.exercise_id} {s.status}{why}")
+        elif isinstance(event, SessionFinished):
+            self.line("session " + ("finished" if event.summary.completed else "stopped"))
+
+
+def format_deviation(measure: str, value: float) -> str:
+    """A deviation on the measure's own scale, in words a therapist reads: % of rest or % of eye distance."""
+    if MEASURES[measure].scale == "relative":
+        return f"{value:+.0%} of rest"
+    return f"{value:+.0%} of the eye distance"
+
+
+def format_summary(summary: SessionSummary) -> str:
+    lines = ["", "Summary" + ("" if summary.completed else " (stopped early)") +
+             f": {summary.duration_s / 60:.1f} min"]
+    for ex in summary.exercises:
+        status = ex.status if ex.status != "completed" else "done"
+        if ex.reps_planned:
+            reached = ", ".join(f"{side} {value:.0%}" for side, value in ex.target_reached.items()
+                                if value is not None)
+            text = f"{ex.reps_done}/{ex.reps_planned} reps"
+            if reached:
+                text += f", target reached {reached}"
+            warnings = "; ".join(f"{w.side} {w.region} {w.count}x {w.total_seconds:.1f} s" for w in ex.warnings)
+            text += f"; unwanted movements: {warnings or 'none'}"
+        else:
+            text = ""
+        why = f" ({ex.skipped_reason})" if ex.skipped_reason else ""
+        lines.append(f"  {ex.exercise_id:<28} {status + why:<22} {text}".rstrip())
+    lines.append(summary.note)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""The headless session loop: a SessionEngine driven by a frame source and the face pipeline.
+
+"One pipeline, two front ends": the window and this loop feed the same engine the same FaceFrames;
+only the pacing differs.  The engine's clock follows the source's own timestamps (video time for a
+recording, clock time for a camera), so a recording gives the same session whether it is replayed at
+real speed or as fast as the machine can go; ``speed`` only paces the wall clock.
+
+Frames are only run through the face model when the engine uses them (calibration, and a rep from
+"get ready" to the end of the hold); otherwise they just move the clock.  A window shows the face
+all through a movement exercise, so it processes more (``SessionState.needs_face``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from rehabcoach.clock import ManualClock
+from rehabcoach.coaching.session import SessionEngine
+from rehabcoach.coaching.summary import SessionSummary
+from rehabcoach.vision.sources import FrameSource, SourceLost
+
+DEFAULT_CALIBRATION_TIMEOUT = 60.0  # session seconds without a baseline before a movement exercise is skipped
+
+
+@dataclass(frozen=True)
+class RunResult:
+    summary: SessionSummary
+    frames: int  # frames read from the source
+    face_frames: int  # frames run through the face model
+    session_seconds: float
+    wall_seconds: float
+    source_ended: bool  # the source ran out (or the camera stopped) before the routine did
+
+
+# "get_ready" is included so the face tracker is warm and a lost face is noticed before the move.
+_FACE_PHASES = ("get_ready", "move", "hold")
+
+
+def _worth_a_face(state) -> bool:
+    if state.paused:
+        return False
+    return state.screen == "calibration" or (state.screen == "movement" and state.phase in _FACE_PHASES)
+
+
+class HeadlessRunner:
+    def __init__(
+        self,
+        engine: SessionEngine,
+        clock: ManualClock,
+        source: FrameSource,
+        pipeline,
+        *,
+        speed: float = 1.0,
+        calibration_timeout: float = DEFAULT_CALIBRATION_TIMEOUT,
+        notice: Callable[[str], None] = lambda message: None,
+        sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.monotonic,
+    ):
+        """``speed``: times faster than real time (1 = like a live session, 0 = as fast as possible).
+
+        ``notice`` receives the runner's own messages (calibration given up, recording ended).
+        """
+        if speed < 0:
+            raise ValueError("speed must be 0 (as fast as possible) or more")
+        self.engine = engine
+        self.clock = clock
+        self.source = source
+        self.pipeline = pipeline
+        self.speed = speed
+        self.calibration_timeout = calibration_timeout
+        self.notice = notice
+        self._sleep = sleep
+        self._wall = wall_clock
+
+    def run(self) -> RunResult:
+        engine, clock = self.engine, self.clock
+        wall_start = self._wall()
+        origin = clock.now()  # session time = origin + source timestamp
+        frames = face_frames = 0
+        calibrating_since: float | None = None
+        source_ended = lost = False
+        engine.start()
+        last_t = 0.0
+        try:
+            for frame in self.source:
+                frames += 1
+                last_t = frame.timestamp
+                clock.set(max(clock.now(), origin + frame.timestamp))
+                engine.tick()
+                if engine.finished:
+                    break
+                state = engine.state
+                if _worth_a_face(state):
+                    engine.on_face_frame(self.pipeline.process(frame))
+                    face_frames += 1
+                calibrating_since = self._check_calibration(calibrating_since)
+                if engine.finished:
+                    break
+                self._pace(wall_start, clock.now() - origin)
+            else:
+                source_ended = True
+        except SourceLost as exc:
+            source_ended = lost = True
+            self.notice(f"{exc}: movement exercises are skipped, massage and relaxation go on")
+        if source_ended and not engine.finished:
+            # Like a camera that stopped: finish what needs no face, on the clock alone.
+            if not lost:
+                self.notice("the recording ended before the routine: movement exercises are skipped")
+            engine.camera_lost()
+            engine.continue_without_camera()
+            step = 1.0 / (self.source.fps or 30.0)
+            while not engine.finished:
+                last_t += step
+                clock.set(origin + last_t)
+                engine.tick()
+                self._pace(wall_start, clock.now() - origin)
+        return RunResult(
+            summary=engine.summary,
+            frames=frames,
+            face_frames=face_frames,
+            session_seconds=engine.summary.duration_s,
+            wall_seconds=self._wall() - wall_start,
+            source_ended=source_ended,
+        )
+
+    def _check_calibration(self, since: float | None) -> float | None:
+        state = self.engine.state
+        if state.screen != "calibration" or state.paused:
+            return None
+        now = self.clock.now()
+        if since is None:
+            return now
+        if now - since >= self.calibration_timeout:
+            problem = state.calibration.message if state.calibration else "no usable frames"
+            self.notice(f"calibration did not succeed in {self.calibration_timeout:g} s ({problem}): "
+                        f"skipping {state.exercise.id}")
+            self.engine.skip()
+            return None
+        return since
+
+    def _pace(self, wall_start: float, session_elapsed: float) -> None:
+        if self.speed <= 0:
+            return
+        ahead = wall_start + session_elapsed / self.speed - self._wall()
+        if ahead > 0:
+            self._sleep(ahead)
