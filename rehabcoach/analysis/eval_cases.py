@@ -221,6 +221,8 @@ def quiet_stretches(trace: ClipTrace, after: float) -> list[Interval]:
     synthetic closures.  Blinks are allowed: real patients blink too."""
     smile = np.nan_to_num(trace.smile, nan=1.0).max(axis=1)
     quiet = trace.face & (smile < REST_SMILE_MAX) & (trace.times >= after)
+    for start, end in closure_intervals(trace):
+        quiet &= (trace.times < start - 0.3) | (trace.times >= end + 0.3)
     return find_intervals(trace.times, quiet, min_seconds=SYNTHETIC_CLOSURE_SECONDS + 0.4, merge_gap=0.0)
 
 

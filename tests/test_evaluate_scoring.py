@@ -1,0 +1,301 @@
+"""Evaluation logic on hand-made data: finding smiles and closures in traces, building cases, replaying
+them with warps, and scoring events (detections, false alarms per minute, the plain threshold detector)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from rehabcoach.analysis import eval_cases
+from rehabcoach.analysis.eval_cases import (
+    Case,
+    ClipTrace,
+    Movement,
+    WarpedSource,
+    build_cases,
+    calibration_window,
+    closure_intervals,
+    find_intervals,
+    place_closures,
+    smile_intervals,
+)
+from rehabcoach.analysis.evaluate import (
+    Score,
+    overlaps,
+    score_events,
+    select_cases,
+    threshold_events,
+    totals,
+    verdict,
+    write_json,
+)
+from rehabcoach.cli.main import main
+from rehabcoach.coaching.types import Baseline, MovementEvent, ResolvedGuard
+from rehabcoach.vision.types import HeadPose
+
+FPS = 10.0
+
+
+def make_trace(seconds: float, *, smiles=(), closures=(), blinks=(), no_face=(), name="clip.mp4",
+               landmarks: np.ndarray | None = None) -> ClipTrace:
+    """A trace at 10 fps: smile/blink blendshapes 0.9 inside the given (start, end) spans, 0.05 elsewhere."""
+    n = int(round(seconds * FPS))
+    times = np.arange(n) / FPS
+    smile = np.full((n, 2), 0.05)
+    blink = np.full((n, 2), 0.05)
+    face = np.ones(n, dtype=bool)
+    for a, b in smiles:
+        smile[(times >= a) & (times < b)] = 0.9
+    for a, b in list(closures) + list(blinks):
+        blink[(times >= a) & (times < b)] = 0.9
+    for a, b in no_face:
+        face[(times >= a) & (times < b)] = False
+    lms = np.zeros((n, 478, 3), dtype=np.float32) if landmarks is None else np.repeat(landmarks[None], n, 0)
+    return ClipTrace(name=name, fps=FPS, times=times, face=face, landmarks=lms.astype(np.float32), smile=smile,
+                     blink=blink, eye_aperture=np.full((n, 2), 0.3), mouth_corner_lift=np.full((n, 2), -1.0))
+
+
+def event(region, side, start, end, peak=-0.3):
+    return MovementEvent(region=region, side=side, measure="eye_aperture", start_s=start, end_s=end, peak=peak,
+                         threshold=0.25)
+
+
+# -- traces -------------------------------------------------------------------------------------------
+def test_find_intervals_merges_short_dips_and_drops_short_runs():
+    times = np.arange(50) / FPS
+    active = np.zeros(50, dtype=bool)
+    active[10:20] = True  # 1.0-2.0 s
+    active[22:30] = True  # 2.2-3.0 s: a 0.2 s dip, merged
+    active[40:43] = True  # 0.3 s: too short
+    assert find_intervals(times, active, min_seconds=0.5, merge_gap=0.25) == [(1.0, 3.0)]
+    assert find_intervals(times, active, min_seconds=0.5, merge_gap=0.1) == [(1.0, 2.0), (2.2, 3.0)]
+    active[45:] = True  # still on at the end: closes one frame after the last
+    assert find_intervals(times, active, min_seconds=0.5, merge_gap=0.1)[-1] == (4.5, pytest.approx(5.0))
+
+
+def test_smiles_and_deliberate_closures_are_found_but_not_blinks():
+    trace = make_trace(12, smiles=[(3.0, 5.0), (8.0, 8.3)], closures=[(6.0, 7.0)], blinks=[(2.0, 2.2), (9.0, 9.4)])
+    assert smile_intervals(trace) == [(3.0, 5.0)]  # the 0.3 s flicker is no smile
+    assert closure_intervals(trace) == [(6.0, 7.0)]  # blinks of 0.2 and 0.4 s are not closures
+
+
+def test_a_smile_needs_both_sides():
+    trace = make_trace(8)
+    trace.smile[30:60, 0] = 0.9  # one-sided smile (patient's right only)
+    assert smile_intervals(trace) == []
+
+
+def test_calibration_window_is_the_clip_start_when_it_rests_else_a_resting_stretch():
+    assert calibration_window(make_trace(10, smiles=[(4.0, 6.0)], blinks=[(0.5, 0.7)])) is None
+    window = calibration_window(make_trace(10, smiles=[(0.5, 2.5), (6.5, 9.0)]))
+    assert window is not None
+    start, end = window
+    assert 2.5 <= start < end <= 6.5
+    assert end - start == pytest.approx(2.0)
+
+
+def test_closures_are_placed_inside_stretches_and_apart():
+    placed = place_closures([(0.0, 6.0), (10.0, 11.0)], seconds=1.6, gap=1.2)
+    assert placed == [(0.2, 1.8), (3.0, 4.6)]  # the 1 s stretch holds none
+
+
+# -- cases ----------------------------------------------------------------------------------------------
+def test_smile_cases_narrow_the_affected_eye_during_smiles_and_controls_induce_nothing():
+    trace = make_trace(12, smiles=[(3.0, 5.0), (7.0, 9.0)])
+    cases = {c.name: c for c in build_cases(trace, exercises=["gentle-smile"])}
+    assert set(cases) == {"clip-smile-left", "clip-smile-left-control", "clip-smile-right", "clip-smile-right-control"}
+    case = cases["clip-smile-left"]
+    assert case.lead_in == 0.0 and case.calibration is None  # the clip starts at rest
+    assert case.induced == [(3.0, 5.0), (7.0, 9.0)]
+    assert all(m.kind == "narrow_eye" and m.side == "left" for m in case.movements)
+    assert [m.amount for m in case.movements] == list(eval_cases.EYE_REDUCTIONS[:2])
+    assert cases["clip-smile-right"].induced_movements[0].side == "right"
+    assert cases["clip-smile-left-control"].induced == [] and cases["clip-smile-left-control"].control
+
+
+def test_cases_shift_by_the_calibration_lead_in_when_the_clip_starts_smiling():
+    trace = make_trace(12, smiles=[(0.3, 2.0), (7.0, 9.0)])
+    case = next(c for c in build_cases(trace, exercises=["gentle-smile"]) if c.name == "clip-smile-left")
+    assert case.calibration is not None
+    assert case.lead_in == pytest.approx(2.0)
+    # Both smiles count: the clip's own start is scored, the looped window in front is the calibration.
+    assert case.induced == [(pytest.approx(2.3), pytest.approx(4.0)), (pytest.approx(9.0), pytest.approx(11.0))]
+    assert case.clip_time(9.0) == pytest.approx(7.0)
+
+
+def test_closure_cases_use_real_closures_and_add_synthetic_ones_in_quiet_stretches():
+    trace = make_trace(14, closures=[(3.0, 4.0)], smiles=[(5.0, 6.0)])
+    case = next(c for c in build_cases(trace, exercises=["gentle-eye-closure"]) if c.name == "clip-closure-right")
+    assert case.closures == "real+synthetic"
+    assert (3.0, 4.0) in case.induced
+    synthetic = [m for m in case.movements if m.kind == "close_eyes"]
+    assert synthetic, "quiet stretches after 6 s get warped closures"
+    assert all(m.start >= 6.0 or m.end <= 2.7 for m in synthetic)  # clear of the real closure and the smile
+    # Every closure, real or warped, carries a mouth pull on the affected side only.
+    assert sorted(case.induced) == sorted([(3.0, 4.0)] + [(m.start, m.end) for m in synthetic])
+    assert all(m.side == "right" for m in case.induced_movements)
+    control = next(c for c in build_cases(trace, exercises=["gentle-eye-closure"]) if c.name == "clip-closure-right-control")
+    assert control.induced == [] and [m.kind for m in control.movements] == ["close_eyes"] * len(synthetic)
+
+
+def test_select_cases_by_substring_or_glob():
+    cases = build_cases(make_trace(12, smiles=[(3.0, 5.0)]), exercises=["gentle-smile"])
+    assert [c.name for c in select_cases(cases, ["left"])] == ["clip-smile-left", "clip-smile-left-control"]
+    assert [c.name for c in select_cases(cases, ["*-control"])] == ["clip-smile-left-control", "clip-smile-right-control"]
+    assert select_cases(cases, ["nothing-like-this"]) == []
+    assert len(select_cases(cases, None)) == 4
+
+
+# -- replay ----------------------------------------------------------------------------------------------
+def write_video(path: Path, frames: int, size=(160, 120)) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, size)
+    assert writer.isOpened()
+    for i in range(frames):
+        image = np.full((size[1], size[0], 3), 200, dtype=np.uint8)
+        cv2.putText(image, str(i), (5, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 2)  # which frame this is
+        image[50:53, 100:130] = 20  # the patient's left eye's lids (image right)
+        image[67:70, 100:130] = 20
+        writer.write(image)
+    writer.release()
+
+
+def test_warped_source_loops_the_calibration_window_then_plays_the_clip_with_its_warps(tmp_path):
+    video = tmp_path / "clip.avi"
+    write_video(video, 30)
+    landmarks = np.full((478, 3), 0.5)
+    from rehabcoach.vision.landmarks import SIDE_LANDMARKS
+    for side, cx in (("right", 45.0), ("left", 115.0)):
+        lm = SIDE_LANDMARKS[side]
+        landmarks[lm.eye_outer, :2] = (cx + 20 if side == "left" else cx - 20, 60)
+        landmarks[lm.eye_inner, :2] = (cx - 20 if side == "left" else cx + 20, 60)
+        for up, low in zip(lm.upper_lid, lm.lower_lid):
+            landmarks[up, :2], landmarks[low, :2] = (cx, 51.5), (cx, 68.5)
+    landmarks[:, 0] /= 160
+    landmarks[:, 1] /= 120
+    trace = make_trace(3.0, landmarks=landmarks.astype(np.float32))
+    case = Case("clip-smile-left", "clip.avi", "gentle-smile", "left", False, (1.0, 1.5), 1.0,
+                (Movement("narrow_eye", "left", 2.0, 3.5, 0.5),))
+    with WarpedSource(video, case, trace) as source:
+        frames = list(source)
+        assert source.frame_count == 40
+    assert len(frames) == 40
+    assert [f.timestamp for f in frames] == pytest.approx([i / FPS for i in range(40)])
+    assert [f.index for f in frames] == list(range(40))
+
+    def lid_rows(image):
+        return np.nonzero(image[40:80, 110:120, 0].mean(axis=1) < 110)[0]
+
+    plain = lid_rows(frames[0].image)
+    # Lead-in: clip frames 10..14 (1.0-1.5 s) twice, untouched; the clip then starts again from frame 0.
+    reference = cv2.VideoCapture(str(video))
+    clip = [reference.read()[1] for _ in range(30)]
+    reference.release()
+    for i, expected in enumerate([10, 11, 12, 13, 14] * 2 + list(range(30))):
+        if not 2.0 < i / FPS < 3.5:
+            assert np.array_equal(frames[i].image, clip[expected]), f"frame {i} should be clip frame {expected}"
+    # Inside the movement the left eye's lids are squeezed together; the right eye's are not.
+    held = frames[28].image  # t = 2.8 s: fully engaged
+    squeezed = lid_rows(held)
+    assert squeezed.max() - squeezed.min() < (plain.max() - plain.min()) * 0.75
+    assert np.array_equal(held[:, :80], clip[18][:, :80])
+
+
+# -- scoring ---------------------------------------------------------------------------------------------
+def test_overlap_needs_shared_time():
+    assert overlaps(event("eye", "left", 1.0, 2.0), (1.5, 3.0))
+    assert overlaps(event("eye", "left", 1.0, 5.0), (2.0, 3.0))
+    assert not overlaps(event("eye", "left", 1.0, 2.0), (2.0, 3.0))
+    assert not overlaps(event("eye", "left", 3.5, 4.0), (2.0, 3.0))
+
+
+def test_detection_needs_region_side_and_overlap_and_false_alarms_are_per_minute():
+    induced = [(10.0, 12.0), (20.0, 22.0), (30.0, 32.0)]
+    events = [
+        event("eye", "left", 11.0, 13.0),  # detects the first
+        event("eye", "right", 20.5, 21.0),  # wrong side: neither a detection nor (on the other side) an alarm
+        event("mouth", "left", 20.5, 21.0),  # wrong region: no detection, but it overlaps: not an alarm
+        event("eye", "left", 40.0, 41.0),  # away from any induced movement: false alarm
+        event("mouth", "left", 50.0, 50.6),  # any region on the affected side: false alarm
+        event("eye", "right", 55.0, 56.0),  # other side: ignored
+    ]
+    score = score_events(events, region="eye", side="left", induced=induced, scored_seconds=120.0)
+    assert (score.induced, score.detected) == (3, 1)
+    assert score.missed == [(20.0, 22.0), (30.0, 32.0)]
+    assert score.false_alarms == 2
+    assert [e.start_s for e in score.alarms] == [40.0, 50.0]
+    assert score.minutes == pytest.approx(2.0)
+    assert score.false_alarms_per_minute == pytest.approx(1.0)
+    assert score.detection_rate == pytest.approx(1 / 3)
+
+
+def test_one_event_spanning_two_movements_detects_both():
+    score = score_events([event("eye", "left", 1.0, 10.0)], region="eye", side="left",
+                         induced=[(2.0, 3.0), (5.0, 6.0)], scored_seconds=60)
+    assert score.detected == 2 and score.false_alarms == 0
+
+
+def test_controls_count_every_affected_side_event():
+    score = score_events([event("eye", "left", 1.0, 2.0), event("brow", "left", 4.0, 5.0)], region="eye",
+                         side="left", induced=[], scored_seconds=30)
+    assert score.detection_rate is None
+    assert score.false_alarms_per_minute == pytest.approx(4.0)
+
+
+def test_totals_and_verdict():
+    a, b = Score(induced=10, detected=9, false_alarms=1, minutes=1.0), Score(induced=10, detected=10, minutes=1.0)
+    total = Score()
+    total.add(a)
+    total.add(b)
+    assert (total.induced, total.detected, total.false_alarms, total.minutes) == (20, 19, 1, 2.0)
+    assert verdict(total.detection_rate, total.false_alarms_per_minute) == "PASS (aim met)"
+    assert verdict(0.9, 1.0) == "PASS"
+    assert verdict(0.89, 0.1) == "FAIL"
+    assert verdict(1.0, 1.2) == "FAIL"
+    assert verdict(None, 0.0) == "n/a"
+
+
+def baseline_at_rest() -> Baseline:
+    return Baseline(
+        measures={"eye_aperture": {"left": 0.30, "right": 0.30}},
+        noise={"eye_aperture": {"left": 0.005, "right": 0.005}},
+        pose=HeadPose(0, 0, 0), frames=30,
+    )
+
+
+def test_plain_threshold_detector_fires_on_every_run_of_frames_past_the_threshold():
+    guard = ResolvedGuard(region="eye", measure="eye_aperture", sides=("left", "right"), direction="decrease",
+                          threshold=0.25, min_duration=0.5)
+    left = [0.30, 0.20, 0.21, 0.30, 0.20, 0.30, 0.30, 0.10, 0.10, 0.10]  # -33 %, -30 %, then -33 % x1, then -67 %
+    times = [i * 0.1 for i in range(len(left))]
+    measures = [{"eye_aperture": {"left": value, "right": 0.30}} for value in left]
+    measures[5] = None  # a frame without a face ends nothing by itself but is never "on"
+    events = threshold_events(times, measures, baseline_at_rest(), [guard])
+    assert [(e.region, e.side) for e in events] == [("eye", "left")] * 3
+    assert [round(e.start_s, 2) for e in events] == [0.1, 0.4, 0.7]
+    assert [round(e.end_s, 2) for e in events] == [0.3, 0.5, 1.0]  # the last one runs to the end
+    assert events[2].peak == pytest.approx(-2 / 3)
+    # Widening is not what this guard watches.
+    wide = [{"eye_aperture": {"left": 0.5, "right": 0.5}}] * 3
+    assert threshold_events([0, 0.1, 0.2], wide, baseline_at_rest(), [guard]) == []
+
+
+# -- output and command ------------------------------------------------------------------------------------
+def test_json_is_written_whole_and_private(tmp_path):
+    out = tmp_path / "eval.json"
+    write_json(out, {"a": 1})
+    assert out.read_text() == '{\n  "a": 1\n}\n'
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["eval.json"]
+
+
+def test_command_reports_a_missing_media_folder_plainly(tmp_path, capsys):
+    assert main(["evaluate", "--media", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("rehabcoach: error: media folder not found") and "Traceback" not in err
+    assert main(["evaluate", "--media", str(tmp_path)]) == 1
+    assert "none of the evaluation clips" in capsys.readouterr().err
