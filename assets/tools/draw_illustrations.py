@@ -145,15 +145,12 @@ def nose(d: Drawing, wrinkle: bool = False) -> None:
     stroke = f'fill="none" stroke="{INK}" stroke-width="6" stroke-linecap="round" stroke-linejoin="round"'
     d.face.append(f'<path d="M 190 200 Q 186 226 182 236" {stroke}/>')  # one side of the bridge, lit from the side
     d.face.append(f'<path d="M 184 238 Q 176 250 188 254 Q 200 260 212 254 Q 224 250 216 238" {stroke}/>')
-    if wrinkle:
-        for y in (204, 216):
-            d.face.append(
-                f'<path d="M 184 {y} Q 200 {y-6} 216 {y}" fill="none" stroke="{INK}" stroke-width="4" stroke-linecap="round"/>'
-            )
-        for sx in (-1, 1):  # lifted nostril wings
-            d.face.append(
-                f'<path d="M {200+sx*22} 236 Q {200+sx*32} 226 {200+sx*28} 214" fill="none" stroke="{INK}" stroke-width="4" stroke-linecap="round"/>'
-            )
+    if wrinkle:  # "bunny lines": short slanted creases on both sides of the nose
+        for sx in (-1, 1):
+            for dy in (0, 12):
+                d.face.append(
+                    f'<line x1="{200 + sx*24}" y1="{214+dy}" x2="{200 + sx*14}" y2="{204+dy}" stroke="{INK}" stroke-width="4" stroke-linecap="round"/>'
+                )
 
 
 def mouth(d: Drawing, state: str = "rest") -> None:
@@ -386,12 +383,22 @@ def neck_strokes(d):
 @picture
 def inner_cheek_stretch(d):
     face(d)
-    # The thumb inside the patient's left cheek (right of the picture), drawn dashed because it is hidden.
+    # The thumb inside the patient's left cheek (right of the picture): dashed, because it is hidden.
+    (ax, ay), (bx, by) = (236, 292), (290, 262)
+    angle = math.degrees(math.atan2(by - ay, bx - ax))
+    length = math.hypot(bx - ax, by - ay)
+    cx, cy = (ax + bx) / 2, (ay + by) / 2
     d.above.append(
-        f'<path d="M 234 290 L 282 262 Q 300 254 306 272 Q 310 288 292 294 L 240 304" fill="{WHITE}" fill-opacity="0.6" '
-        f'stroke="{ARROW}" stroke-width="6" stroke-dasharray="10 7" stroke-linecap="round" stroke-linejoin="round"/>'
+        f'<rect x="{f(cx - length/2 - 15)}" y="{f(cy - 15)}" width="{f(length + 30)}" height="30" rx="15" '
+        f'transform="rotate({f(angle)} {f(cx)} {f(cy)})" fill="{WHITE}" fill-opacity="0.7" '
+        f'stroke="{ARROW}" stroke-width="5" stroke-dasharray="10 6"/>'
     )
-    arrow(d, (306, 268), (356, 246))
+    d.above.append(
+        f'<rect x="{f(bx - 18)}" y="{f(by - 9)}" width="22" height="18" rx="8" transform="rotate({f(angle)} {f(bx)} {f(by)})" '
+        f'fill="none" stroke="{ARROW}" stroke-width="4"/>'
+    )
+    arrow(d, (308, 254), (356, 232))
+    label(d, 282, 352, "thumb inside", color=ARROW, size=22)
     sides_labels(d)
 
 
@@ -523,8 +530,8 @@ def frown(d):
 @picture
 def snarl(d):
     face(d, wrinkle=True, mouth_state="rest")
-    target(d, 200, 226, 46, 42)
-    both_arrows(d, (170, 258), (158, 214), width=8, head=20)
+    target(d, 200, 236, 44, 30)
+    both_arrows(d, (166, 266), (160, 226), width=8, head=20)
     guard_eyes(d)
 
 
