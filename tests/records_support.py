@@ -123,3 +123,99 @@ def store_url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'records.db'}"
     return postgres_server().new_database()
+
+
+CHECK_EXERCISES = [  # (exercise, target measure, guarded measure, threshold) of the five-movement check
+    ("brow-raise", "brow_height", "eye_aperture", 0.25),
+    ("gentle-eye-closure", "eye_aperture", "mouth_corner_lift", 0.04),
+    ("open-mouth-smile", "mouth_corner_excursion", "eye_aperture", 0.3),
+    ("snarl", "nose_wrinkle", "eye_aperture", 0.3),
+    ("lip-pucker", "lip_width", "eye_aperture", 0.2),
+]
+BASELINE_JSON = {"measures": {"eye_aperture": {"left": 0.33, "right": 0.34}}, "noise": {}, "frames": 24,
+                 "pose": {"yaw": 0.0, "pitch": 0.0, "roll": 0.0}}
+
+
+def populate_history(store, profile_name="Anna Berg", first_day=None, days=14):
+    """A fortnight of practice: daily-practice on most days (one stopped early), a movement check
+    every 7 days whose left-eye narrowing during the smile shrinks week by week, and a marked note.
+
+    Returns the profile.  Days are local calendar days starting at ``first_day`` (2026-11-02).
+    """
+    from datetime import date, datetime, timedelta
+
+    from rehabcoach.records import profiles, sessions
+
+    first_day = first_day or date(2026, 11, 2)
+    profile = profiles.get_profile(store, profile_name)
+    for day in range(days):
+        if day % 5 == 4:
+            continue  # missed days
+        moment = datetime(first_day.year, first_day.month, first_day.day, 18, 0) + timedelta(days=day)
+        started = moment.astimezone()
+        uid = f"practice-{day}"
+        sessions.begin_session(store, sessions.SessionStart(uid, profile.id, "daily-practice", started, "test"))
+        for number in (1, 2, 3):
+            narrowing = [event(start=2.0, end=2.0 + 0.4 + 0.1 * (days - day) / days * number, peak=-0.28)] \
+                if number != 2 else []
+            summary = rep("gentle-smile", number, narrowing, left=0.5 + day * 0.03, right=0.9, started=number * 10)
+            sessions.record_rep(store, uid, f"{uid}-{number}", summary, started + timedelta(seconds=number * 10),
+                                "mouth_corner_lift")
+        if day == 3:
+            sessions.add_mark(store, uid, f"{uid}-mark", 12.0, "Left eye closes on the smile: slower", started)
+        status = "stopped" if day == 6 else "completed"
+        sessions.end_session(store, uid, started + timedelta(minutes=12), status)
+        if day % 7 == 0:
+            check = f"check-{day}"
+            week = day // 7
+            check_start = started + timedelta(minutes=30)
+            sessions.begin_session(store, sessions.SessionStart(check, profile.id, "five-movement-check", check_start,
+                                                                "test"))
+            for index, (exercise, target, guarded, threshold) in enumerate(CHECK_EXERCISES):
+                for number in (1, 2, 3):
+                    events = []
+                    if exercise == "open-mouth-smile":  # oral-ocular synkinesis, improving week by week
+                        peak = -(threshold + 0.3 - 0.1 * week)  # excess 0.3 then 0.2 of the aperture
+                        events = [event("eye", "left", "eye_aperture", 1.0, 3.0, peak, threshold)]
+                    if exercise == "gentle-eye-closure" and number != 2:
+                        events = [event("mouth", "left", "mouth_corner_lift", 1.0, 1.6, threshold + 0.01,
+                                        threshold)]
+                    summary = RepSummary(exercise, number, 0.0, 8.0, {"left": 0.8, "right": 0.9}, events,
+                                         {guarded: threshold}, 0.0)
+                    sessions.record_rep(store, check, f"{check}-{index}-{number}", summary, check_start, target)
+            sessions.end_session(store, check, check_start + timedelta(minutes=8), "completed")
+    with store.transaction() as tx:  # the checks kept a baseline: the eye opening converts to mm through it
+        import json
+
+        tx.execute("UPDATE sessions SET baseline = ? WHERE routine_id = 'five-movement-check'",
+                   (json.dumps(BASELINE_JSON),))
+    return profile
+
+
+PRESCRIPTION = """\
+kind: prescription
+title: Home programme, November
+patient: Anna Berg
+prescribed_by: J. Smith, physiotherapist
+starts_on: 2026-11-01
+ends_on: 2026-11-30
+notes: Small, slow movements. Keep the left eye soft when smiling.
+routines:
+  - routine: daily-practice
+    times: 1
+    per: day
+  - routine: five-movement-check
+    times: 1
+    per: week
+exercises:
+  gentle-smile:
+    thresholds:
+      eye_aperture: 0.18
+"""
+
+
+def write_prescription(folder: Path, text: str = PRESCRIPTION) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "prescription.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from rehabcoach.coaching.types import MovementEvent
 from rehabcoach.vision.catalogue import Side
@@ -26,8 +26,17 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def day_start_iso(day: date) -> str:
-    return to_iso(datetime(day.year, day.month, day.day, tzinfo=timezone.utc))
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """[start of ``first``, start of the day after ``last``) in the computer's local time."""
+    if last < first:
+        raise ValueError("the range ends before it starts")
+    start = datetime(first.year, first.month, first.day).astimezone()
+    end = (datetime(last.year, last.month, last.day) + timedelta(days=1)).astimezone()
+    return start, end
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone().date()
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from rehabcoach.errors import UserError
+from rehabcoach.files import write_private_atomic
 from rehabcoach.records import profiles
 from rehabcoach.records.location import data_dir, ensure_private_dir
 from rehabcoach.records.models import Profile, PrescriptionRecord, from_iso, to_iso, utc_now
@@ -94,9 +94,7 @@ def bundle_folder(store: Store, record: PrescriptionRecord, base: Path | None = 
         if not target.resolve().is_relative_to(folder.resolve()):  # checked on import; never trust stored paths
             raise UserError(f"prescription {record.id} holds a file path outside its bundle: {row['path']}")
         ensure_private_dir(target.parent)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(bytes(row["content"]))
+        write_private_atomic(target, bytes(row["content"]))
     return folder
 
 

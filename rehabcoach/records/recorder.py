@@ -11,7 +11,6 @@ session (or ``rehabcoach records flush``); only if that fails too is anything lo
 from __future__ import annotations
 
 import json
-import os
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,6 +22,8 @@ from rehabcoach import __version__
 from rehabcoach.clock import Clock, SystemClock
 from rehabcoach.coaching import events as engine_events
 from rehabcoach.coaching.types import Baseline, MovementEvent, RepSummary
+from rehabcoach.errors import UserError
+from rehabcoach.files import write_private_atomic
 from rehabcoach.records import sessions
 from rehabcoach.records.location import data_dir, ensure_private_dir
 from rehabcoach.records.models import Profile, from_iso, to_iso, utc_now
@@ -202,7 +203,7 @@ class SessionRecorder:
         folder = self._unsaved_dir or data_dir() / UNSAVED_FOLDER
         try:
             path = write_unsaved(folder, self.session_uuid, self._queue)
-        except (OSError, StorageError) as exc:
+        except (OSError, UserError) as exc:
             self._set_status(spool_error=f"the local copy failed too: {getattr(exc, 'strerror', None) or exc}")
             return
         self._set_status(spooled_to=path)
@@ -230,20 +231,8 @@ def apply_write(store: Store, write: _Write) -> bool:
 
 def write_unsaved(folder: Path, session_uuid: str, writes: list[_Write]) -> Path:
     ensure_private_dir(folder)
-    path = folder / f"{session_uuid}.json"
-    temporary = folder / f".{session_uuid}.json.tmp"
     text = json.dumps({"format": "rehabcoach-unsaved-1", "writes": [asdict(w) for w in writes]})
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    os.replace(temporary, path)
-    return path
+    return write_private_atomic(folder / f"{session_uuid}.json", text)
 
 
 def replay_unsaved(store: Store, folder: Path | None = None) -> int:

@@ -1,0 +1,128 @@
+"""Movement-check estimate, adherence and CSV/JSON export, computed from real stored records."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import date, datetime, timezone
+
+import pytest
+from records_support import event, populate_history, rep, store_url, write_prescription
+
+from rehabcoach.records import profiles
+from rehabcoach.records.adherence import adherence
+from rehabcoach.records.export import export_data, write_csv, write_json
+from rehabcoach.records.models import RepRecord, SessionRecord, day_range
+from rehabcoach.records.movement_check import LABEL, estimate_session, excess_mm, movement_check_trend
+from rehabcoach.records.prescription_store import active_prescription, import_prescription
+from rehabcoach.records.sessions import load_sessions
+from rehabcoach.records.store import open_store
+
+FIRST, LAST = date(2026, 11, 2), date(2026, 11, 15)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history(request, tmp_path):
+    with open_store(store_url(request.param, tmp_path)) as store:
+        profiles.add_profile(store, "Anna Berg", "left", notes="Bell's palsy, 2023")
+        import_prescription(store, "Anna Berg", write_prescription(tmp_path / "rx"))
+        yield store, populate_history(store)
+
+
+def test_excess_is_converted_to_millimetres():
+    # Eye opening: 10 % beyond the threshold of a 0.33 aperture (9.57 mm fissure) = 0.957 mm.
+    assert excess_mm("eye_aperture", -0.4, 0.3, 0.33) == pytest.approx(0.1 * 0.33 * 29.0)
+    assert excess_mm("eye_aperture", -0.4, 0.3, None) == pytest.approx(1.0)  # 10 mm default fissure
+    assert excess_mm("mouth_corner_lift", 0.06, 0.04, None) == pytest.approx(0.02 * 63.0)
+    assert excess_mm("eye_aperture", -0.25, 0.3, 0.33) == 0.0
+    assert excess_mm("brow_height", 0.3, 0.2, None) is None  # no baseline: cannot tell
+
+
+def one_rep_session(peak, movement_exercise="open-mouth-smile", target="mouth_corner_excursion", events=True):
+    now = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    record = RepRecord(movement_exercise, 1, 0.0, 8.0, target, {"left": 1.0}, 0.0, {"eye_aperture": 0.3},
+                       (event(peak=peak, threshold=0.3),) if events else (), now)
+    return SessionRecord("s", 1, "five-movement-check", now, now, "completed", False, None,
+                         {"measures": {"eye_aperture": {"left": 0.345, "right": 0.345}}}, "t", (record,))
+
+
+@pytest.mark.parametrize("peak, grade", [(-0.31, 1), (-0.38, 1), (-0.42, 2), (-0.5, 3), (-0.9, 3)])
+def test_smile_grade_follows_077_mm_per_point(peak, grade):
+    # fissure 0.345 * 29 = 10.0 mm; excess (|peak| - 0.3) * 10 mm; one point per 0.77 mm, at least 1.
+    (estimate,) = estimate_session(one_rep_session(peak)).movements.values()
+    assert (estimate.movement, estimate.estimate, estimate.by_side) == ("open-mouth smile", grade,
+                                                                        {"left": grade, "right": 0})
+
+
+def test_pucker_uses_one_millimetre_per_point_and_no_event_is_zero():
+    pucker = estimate_session(one_rep_session(-0.52, "lip-pucker", "lip_width")).movements["lip pucker"]
+    assert pucker.estimate == 2  # 2.2 mm at 1.0 mm per point (the smile's 0.77 would give 3)
+    calm = estimate_session(one_rep_session(0, events=False)).movements["open-mouth smile"]
+    assert (calm.estimate, calm.words) == (0, "none")
+
+
+def test_movement_check_trend_from_stored_sessions(history):
+    store, profile = history
+    trend = movement_check_trend(load_sessions(store, profile.id))
+    assert len(trend) == 2
+    first, second = trend
+    assert {m: e.estimate for m, e in first.movements.items()} == {
+        "brow raise": 0, "gentle eye closure": 1, "open-mouth smile": 3, "snarl": 0, "lip pucker": 0}
+    assert second.movements["open-mouth smile"].estimate == 2  # 0.2 x 0.33 x 29 mm = 1.9 mm -> 2.5 points
+    assert second.movements["open-mouth smile"].by_side == {"left": 2, "right": 0}
+    assert (first.total, second.total) == (4, 3)
+    assert LABEL == "estimate, not a diagnosis"
+
+
+def test_adherence_counts_sessions_against_the_prescription(history):
+    store, profile = history
+    since, until = day_range(FIRST, LAST)
+    records = load_sessions(store, profile.id, since, until)
+    daily, weekly = adherence(active_prescription(store, profile), records, FIRST, LAST)
+    assert (daily.routine_id, daily.expected, daily.completed, daily.unfinished) == ("daily-practice", 14, 11, 1)
+    assert (weekly.routine_id, weekly.expected, weekly.completed) == ("five-movement-check", 2.0, 2)
+    assert daily.share == pytest.approx(11 / 14) and weekly.frequency == "1 × per week"
+    # A range reaching past the prescription's end only counts the days it covers.
+    (late, _) = adherence(active_prescription(store, profile), records, date(2026, 11, 25), date(2026, 12, 31))
+    assert late.expected == 6
+
+
+def test_json_and_csv_export_hold_every_rep_and_event(history, tmp_path):
+    store, profile = history
+    data = export_data(store, profile, FIRST, date(2026, 11, 8))
+    path = write_json(data, tmp_path / "anna.json")
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    loaded = json.loads(path.read_text())
+    assert loaded["format"] == "rehabcoach-export-1" and "does not diagnose" in loaded["note"]
+    assert loaded["profile"]["thresholds"] == {"gentle-smile": {"eye_aperture": 0.18}}
+    practice = [s for s in loaded["sessions"] if s["routine"] == "daily-practice"]
+    assert len(practice) == 6 and [s["status"] for s in practice].count("stopped") == 1  # days 0-6 minus day 4
+    assert loaded["prescriptions"][0]["document"]["routines"][1] == {"routine": "five-movement-check", "times": 1,
+                                                                      "per": "week"}
+    assert [m["total"] for m in loaded["movement_check"]] == [4]  # the second check is on 9 November
+    events = sum(len(r["events"]) for s in loaded["sessions"] for r in s["reps"])
+
+    files = write_csv(data, tmp_path / "csv")
+    assert sorted(p.name for p in files) == ["events.csv", "marks.csv", "movement_check.csv", "reps.csv",
+                                             "sessions.csv"]
+    tables = {p.stem: list(csv.DictReader(p.open())) for p in files}
+    assert len(tables["sessions"]) == len(loaded["sessions"]) == 7  # 6 practice + 1 check
+    assert len(tables["events"]) == events
+    assert len(tables["reps"]) == 6 * 3 + 15
+    marked = tables["marks"][0]
+    assert marked["note"] == "Left eye closes on the smile: slower" and float(marked["at_s"]) == 12.0
+    smile = [r for r in tables["movement_check"] if r["movement"] == "open-mouth smile"]
+    assert [r["estimate"] for r in smile] == ["3"] and smile[0]["label"] == "estimate, not a diagnosis"
+    first_rep = tables["reps"][0]
+    assert float(first_rep["unwanted_left_s"]) > 0.4 and first_rep["target_measure"] == "mouth_corner_lift"
+
+
+def test_csv_cells_that_look_like_formulas_stay_text(tmp_path):
+    data = {"profile": {"name": "=cmd()"}, "sessions": [{
+        "uuid": "u", "routine": "r", "started_at": "", "ended_at": None, "status": "completed", "supervised": False,
+        "app_version": "t", "reps": [], "marks": [{"at_s": 1.0, "note": "=HYPERLINK(\"x\")", "created_at": ""}]}],
+        "movement_check": []}
+    files = {p.stem: p for p in write_csv(data, tmp_path / "out")}
+    assert list(csv.DictReader(files["marks"].open()))[0]["note"] == "'=HYPERLINK(\"x\")"
+    assert list(csv.DictReader(files["sessions"].open()))[0]["profile"] == "'=cmd()"
