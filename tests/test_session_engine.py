@@ -503,3 +503,33 @@ def test_overrides_from_the_resolver_are_used():
     holds = [e for e in driver.of(PhaseChanged) if e.phase == "hold"]
     assert [h.seconds for h in holds] == [2]
     assert "1" in driver.spoken() and "3" not in driver.spoken()
+
+
+def test_every_library_movement_has_plain_move_words_and_advice():
+    from rehabcoach.routines.loader import load_library
+    from rehabcoach.routines.resolve import resolve_exercise
+
+    library = load_library()
+    movements = [resolve_exercise(e) for e in library.exercises.values() if e.category == "movement"]
+    assert movements
+    for exercise in movements:
+        assert cues.move_cue(exercise.target) != cues.move_cue(None), exercise.id
+        for guard in exercise.guards:
+            warning = ActiveWarning(guard.region, "left", guard.measure, 0.0, -0.3, "Your left eye is narrowing")
+            assert cues.warning_sentence(exercise.target, warning).startswith("Your left eye is narrowing: ")
+
+
+def test_a_library_routine_runs_to_the_end():
+    from rehabcoach.routines.loader import load_library
+    from rehabcoach.routines.resolve import resolve_routine
+
+    exercises = resolve_routine(load_library(), "five-movement-check")
+    driver = Driver(exercises)
+    driver.engine.start()
+    driver.run(3600)
+    summary = driver.engine.summary
+    assert summary.completed
+    assert [s.reps_done for s in summary.exercises] == [e.reps for e in exercises]
+    planned = sum(e.duration_seconds for e in exercises)
+    # The library's estimate has no calibration, phase changes or "done" pauses: close, not equal.
+    assert planned < summary.duration_s < planned * 1.2

@@ -30,6 +30,7 @@ NOT_A_DIAGNOSIS = "RehabCoach supports your therapy; it does not diagnose. Stop 
 _MOVE_WORDS: dict[tuple[str, str], str] = {
     ("mouth_corner_excursion", "increase"): "Smile gently",
     ("mouth_corner_lift", "increase"): "Smile gently",
+    ("mouth_corner_lift", "decrease"): "Turn the corners of your mouth down gently",
     ("lip_width", "decrease"): "Pucker your lips gently",
     ("lip_width", "increase"): "Stretch your lips gently",
     ("eye_aperture", "decrease"): "Close your eyes gently",
@@ -40,15 +41,21 @@ _MOVE_WORDS: dict[tuple[str, str], str] = {
     ("cheek_raise", "increase"): "Lift your cheeks gently",
 }
 
-# What to soften when an unwanted movement appears, by the region of the target being practised.
-_ADVICE_BY_TARGET_REGION: dict[str, str] = {
-    "mouth": "soften the smile",
-    "eye": "keep your mouth relaxed",
-    "brow": "keep the rest of your face relaxed",
-    "nose": "make the movement smaller",
-    "cheek": "make the movement smaller",
+# What to do when an unwanted movement appears: soften the practised movement when it is the smile or
+# the pucker (the movements that drag the eye along), otherwise relax the region that moved.
+_SOFTEN_BY_TARGET: dict[tuple[str, str], str] = {
+    ("mouth_corner_excursion", "increase"): "soften the smile",
+    ("mouth_corner_lift", "increase"): "soften the smile",
+    ("lip_width", "increase"): "soften the smile",
+    ("lip_width", "decrease"): "soften the pucker",
 }
-_LIP_ADVICE = "soften the pucker"
+_RELAX_BY_REGION: dict[str, str] = {
+    "eye": "keep your eyes soft",
+    "mouth": "keep your mouth relaxed",
+    "brow": "keep your forehead relaxed",
+    "cheek": "keep your cheeks relaxed",
+    "nose": "keep your nose relaxed",
+}
 _DEFAULT_ADVICE = "make the movement smaller and slower"
 
 
@@ -61,13 +68,10 @@ def move_cue(target: ResolvedTarget | None) -> str:
 
 def advice(target: ResolvedTarget | None, warning: ActiveWarning) -> str:
     """What the patient can do about ``warning`` while practising ``target``."""
-    if target is None:
+    if target is None or target.region == warning.region:  # the practised region over-moves on one side
         return _DEFAULT_ADVICE
-    if target.measure == "lip_width" and target.direction == "decrease":
-        return _LIP_ADVICE
-    if target.region == warning.region:  # the practised region itself over-moves on one side
-        return _DEFAULT_ADVICE
-    return _ADVICE_BY_TARGET_REGION.get(target.region, _DEFAULT_ADVICE)
+    soften = _SOFTEN_BY_TARGET.get((target.measure, target.direction))
+    return soften or _RELAX_BY_REGION.get(warning.region, _DEFAULT_ADVICE)
 
 
 def warning_sentence(target: ResolvedTarget | None, warning: ActiveWarning) -> str:
