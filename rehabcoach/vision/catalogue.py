@@ -52,12 +52,12 @@ MEASURES: dict[str, MeasureInfo] = {
         ),
         MeasureInfo(
             "mouth_corner_excursion", "mouth", "iod",
-            "Horizontal distance of the mouth corner from the face midline.",
+            "Horizontal distance of the mouth corner from the midline of the lips (a corner pulling out).",
             "pulling outwards", "pulling inwards",
         ),
         MeasureInfo(
             "lip_width", "mouth", "relative",
-            "Half-width of the lips on this side: mouth corner to the lip midline.",
+            "Half the distance between the two mouth corners (the same value on both sides; pucker narrows it).",
             "widening", "narrowing",
         ),
         MeasureInfo(

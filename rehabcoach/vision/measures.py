@@ -39,12 +39,18 @@ def head_pose(rotation: np.ndarray) -> HeadPose:
     return HeadPose(yaw=yaw, pitch=pitch, roll=roll)
 
 
+# MediaPipe's landmark depth is flatter than the face: on the recordings in ../shared/media, de-rotating
+# with z scaled by 1.5 removed the dependence of left/right differences on head turn (eye opening and
+# mouth-corner position, neutral frames, yaw -14..17 degrees); with z as given, about a third remained.
+DEPTH_SCALE = 1.5
+
+
 def face_coordinates(landmarks: np.ndarray, width: int, height: int, rotation: np.ndarray | None) -> np.ndarray:
     """Landmarks in the head's own frame: origin at the nose bridge, x to the image right, y up, unit = IOD."""
     points = np.empty((landmarks.shape[0], 3), dtype=np.float64)
     points[:, 0] = landmarks[:, 0] * width
     points[:, 1] = -landmarks[:, 1] * height
-    points[:, 2] = -landmarks[:, 2] * width
+    points[:, 2] = -landmarks[:, 2] * width * DEPTH_SCALE
     points -= points[NOSE_BRIDGE]
     if rotation is not None:
         points = points @ rotation  # row vectors: p @ R == (R^T p^T)^T, i.e. undo the head's rotation
@@ -62,6 +68,8 @@ def compute_measures(face: np.ndarray) -> dict[str, dict[str, float]]:
     xy = face[:, :2]
     lip_mid_x = (xy[UPPER_LIP_CENTRE, 0] + xy[LOWER_LIP_CENTRE, 0]) / 2
     bridge = xy[NOSE_BRIDGE]
+    half_mouth_width = float(np.linalg.norm(
+        xy[SIDE_LANDMARKS["left"].mouth_corner] - xy[SIDE_LANDMARKS["right"].mouth_corner])) / 2
     out: dict[str, dict[str, float]] = {name: {} for name in (
         "eye_aperture", "brow_height", "mouth_corner_lift", "mouth_corner_excursion",
         "lip_width", "cheek_raise", "nose_wrinkle")}
@@ -75,8 +83,10 @@ def compute_measures(face: np.ndarray) -> dict[str, dict[str, float]]:
         out["eye_aperture"][side] = float(lids.mean() / eye_width) if eye_width > 1e-6 else 0.0
         out["brow_height"][side] = float(xy[list(lm.brow), 1].mean() - eye_centre_y)
         out["mouth_corner_lift"][side] = float(corner[1] - bridge[1])
-        out["mouth_corner_excursion"][side] = float(abs(corner[0] - bridge[0]))
-        out["lip_width"][side] = float(abs(corner[0] - lip_mid_x))
+        # Measured from the lips' own midline, not the nose: a whole mouth shifting sideways is not
+        # one corner pulling out, and it happens in ordinary speech and with small head turns.
+        out["mouth_corner_excursion"][side] = float(abs(corner[0] - lip_mid_x))
+        out["lip_width"][side] = half_mouth_width
         out["cheek_raise"][side] = float(xy[list(lm.cheek), 1].mean() - bridge[1])
         out["nose_wrinkle"][side] = float(xy[list(lm.nose_ala), 1].mean() - bridge[1])
     return out

@@ -1,0 +1,1 @@
+"""Headless runs of the engine over recordings: analyze, bench, evaluate."""

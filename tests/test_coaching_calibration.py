@@ -1,0 +1,63 @@
+"""Calibration on synthetic frames: stable frames make a baseline; each problem is named in plain words."""
+
+from __future__ import annotations
+
+import pytest
+
+from rehabcoach.coaching.calibration import CalibrationError, Calibrator
+from rehabcoach.vision.types import FaceQuality, HeadPose
+from synthetic_faces import GOOD_QUALITY, REST, face_frame
+
+
+def feed_all(calibrator, frames):
+    return [calibrator.feed(f) for f in frames]
+
+
+def test_stable_frames_give_a_baseline_of_the_resting_face():
+    calibrator = Calibrator(required_frames=24)
+    statuses = feed_all(calibrator, [face_frame(i / 30, i) for i in range(24)])
+    assert [s.done for s in statuses[:-1]] == [False] * 23 and statuses[-1].done
+    assert statuses[11].progress == pytest.approx(12 / 24)
+    baseline = calibrator.baseline
+    assert baseline.frames == 24
+    assert baseline.measures["eye_aperture"]["left"] == pytest.approx(REST["eye_aperture"])
+
+
+@pytest.mark.parametrize("frame, problem, words", [
+    (face_frame(0, face=False), "no_face", "can't see your face"),
+    (face_frame(0, quality=FaceQuality(0.08, 0.0, 120)), "face_too_small", "closer"),
+    (face_frame(0, quality=FaceQuality(0.4, 0.4, 120)), "off_centre", "middle"),
+    (face_frame(0, quality=FaceQuality(0.4, 0.0, 20)), "too_dark", "light"),
+    (face_frame(0, pose=HeadPose(25, 0, 0)), "head_turned", "straight"),
+])
+def test_each_problem_is_reported_with_help(frame, problem, words):
+    status = Calibrator().feed(frame)
+    assert status.problem == problem and not status.done and status.progress == 0
+    assert words in status.message
+
+
+def test_movement_and_blinks_are_skipped_not_averaged():
+    calibrator = Calibrator(required_frames=10)
+    feed_all(calibrator, [face_frame(i / 30, i) for i in range(5)])
+    moving = calibrator.feed(face_frame(5 / 30, 5, mouth_corner_lift_left=REST["mouth_corner_lift"] + 0.1))
+    assert moving.problem == "moving"
+    blink = calibrator.feed(face_frame(6 / 30, 6, eye_aperture_left=0.05, eye_aperture_right=0.05))
+    assert blink.problem == "moving"
+    assert calibrator.accepted_frames == 5
+
+
+def test_finalize_needs_enough_stable_frames_and_says_why():
+    calibrator = Calibrator(required_frames=1000)
+    feed_all(calibrator, [face_frame(i / 30, i, face=False) for i in range(30)])
+    with pytest.raises(CalibrationError, match="can't see your face"):
+        calibrator.finalize(min_frames=10)
+    feed_all(calibrator, [face_frame(1 + i / 30, 30 + i) for i in range(12)])
+    assert calibrator.finalize(min_frames=10).frames == 12
+
+
+def test_reset_starts_over():
+    calibrator = Calibrator(required_frames=3)
+    feed_all(calibrator, [face_frame(i / 30, i, quality=GOOD_QUALITY) for i in range(3)])
+    assert calibrator.baseline is not None
+    calibrator.reset()
+    assert calibrator.baseline is None and calibrator.accepted_frames == 0

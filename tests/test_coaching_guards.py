@@ -1,0 +1,135 @@
+"""The guard monitor on synthetic measure traces: debounce, hysteresis, blinks, face loss, reference side."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rehabcoach.coaching.guards import GuardMonitor
+from rehabcoach.coaching.types import ResolvedGuard
+from rehabcoach.vision.types import HeadPose
+from synthetic_faces import REST, face_frame, resting_baseline, trace
+
+EYE = ResolvedGuard("eye", "eye_aperture", ("left", "right"), "decrease", threshold=0.25, min_duration=0.5)
+MOUTH = (
+    ResolvedGuard("mouth", "mouth_corner_lift", ("left", "right"), "increase", threshold=0.04, min_duration=0.5),
+    ResolvedGuard("mouth", "mouth_corner_excursion", ("left", "right"), "increase", threshold=0.04, min_duration=0.5),
+)
+OPEN = REST["eye_aperture"]
+
+
+def narrowing(amount: float, start: float, end: float):
+    """Eye aperture narrowed by ``amount`` (fraction) between start and end seconds."""
+    return lambda t: OPEN * (1 - amount) if start <= t < end else OPEN
+
+
+def run(frames, guards=(EYE,), affected=None):
+    monitor = GuardMonitor(guards, resting_baseline(), affected)
+    seen_active = []
+    for frame in frames:
+        seen_active.append({(w.region, w.side) for w in monitor.update(frame)})
+    events = monitor.pop_finished() + monitor.finish(frames[-1].timestamp)
+    return events, seen_active
+
+
+def test_short_deviation_is_debounced_and_long_one_reported_on_its_side():
+    short, _ = run(trace(3.0, eye_aperture_left=narrowing(0.4, 1.0, 1.3)))
+    assert short == []
+    events, _ = run(trace(3.0, eye_aperture_left=narrowing(0.4, 1.0, 2.0)))
+    assert len(events) == 1
+    event = events[0]
+    assert (event.region, event.side, event.measure) == ("eye", "left", "eye_aperture")
+    assert event.start_s == pytest.approx(1.0, abs=0.05)  # reported from the start of the movement
+    assert event.end_s == pytest.approx(2.0, abs=0.1)
+    assert event.peak == pytest.approx(-0.4, abs=0.02)
+
+
+def test_warning_becomes_active_only_after_min_duration():
+    _, active = run(trace(3.0, eye_aperture_right=narrowing(0.4, 1.0, 2.0)))
+    first = next(i for i, keys in enumerate(active) if ("eye", "right") in keys) / 30.0
+    assert 1.45 <= first <= 1.6
+
+
+def test_hysteresis_keeps_one_warning_while_hovering_around_the_threshold():
+    # Above the threshold, then hovering just under it (above the release level) with dips: one event.
+    def hovering(t):
+        if t < 1.0 or t >= 3.0:
+            return OPEN
+        if t < 1.6:
+            return OPEN * 0.65
+        return OPEN * (0.78 if int(t * 30) % 2 else 0.7)
+
+    events, _ = run(trace(4.0, eye_aperture_left=hovering))
+    assert len(events) == 1
+    assert events[0].end_s == pytest.approx(3.0, abs=0.1)
+
+
+def test_ordinary_blink_of_both_eyes_is_not_a_warning_even_with_a_short_debounce():
+    quick = ResolvedGuard("eye", "eye_aperture", ("left", "right"), "decrease", threshold=0.25, min_duration=0.1)
+    blink = narrowing(0.9, 1.0, 1.25)
+    events, _ = run(trace(3.0, eye_aperture_left=blink, eye_aperture_right=blink), guards=(quick,))
+    assert events == []
+    # The same closure on one eye only is not a blink: it is reported, on that side.
+    events, _ = run(trace(3.0, eye_aperture_left=blink), guards=(quick,))
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
+
+
+def test_missing_face_frames_raise_nothing_and_end_a_warning():
+    frames = trace(2.0, eye_aperture_left=narrowing(0.4, 0.5, 2.0))
+    frames += [face_frame(2.0 + i / 30, 60 + i, face=False) for i in range(60)]
+    events, active = run(frames)
+    assert len(events) == 1 and events[0].side == "left"
+    assert events[0].end_s <= 2.05  # ended at the last frame with a face, not when the loss was noticed
+    assert active[-1] == set()
+    nothing, _ = run([face_frame(i / 30, i, face=False) for i in range(90)])
+    assert nothing == []
+
+
+def test_head_turned_far_from_calibration_is_ignored():
+    frames = [face_frame(i / 30, i, pose=HeadPose(25.0, 0, 0), eye_aperture_left=OPEN * 0.5) for i in range(90)]
+    events, _ = run(frames)
+    assert events == []
+
+
+def test_other_side_is_a_reference_when_the_affected_side_is_known():
+    both = narrowing(0.35, 1.0, 2.5)
+    # A natural smile narrows both eyes: with the affected side known, that is not synkinesis ...
+    events, _ = run(trace(3.0, eye_aperture_left=both, eye_aperture_right=both), affected="left")
+    assert events == []
+    # ... but without a reference, each side is only compared with its own baseline.
+    events, _ = run(trace(3.0, eye_aperture_left=both, eye_aperture_right=both))
+    assert sorted(e.side for e in events) == ["left", "right"]
+    # The affected eye narrowing clearly more than the other one is reported, on the affected side only.
+    events, _ = run(trace(3.0, eye_aperture_left=narrowing(0.6, 1.0, 2.5), eye_aperture_right=narrowing(0.25, 1.0, 2.5)),
+                    affected="left")
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
+
+
+def test_several_guards_on_one_region_make_one_warning_named_after_the_strongest():
+    corner_up = lambda t: REST["mouth_corner_lift"] + (0.08 if 1.0 <= t < 2.0 else 0.0)
+    corner_out = lambda t: REST["mouth_corner_excursion"] + (0.05 if 1.0 <= t < 2.0 else 0.0)
+    events, _ = run(trace(3.0, mouth_corner_lift_right=corner_up, mouth_corner_excursion_right=corner_out),
+                    guards=MOUTH, affected="right")
+    assert len(events) == 1
+    assert (events[0].region, events[0].side, events[0].measure) == ("mouth", "right", "mouth_corner_lift")
+    assert events[0].peak == pytest.approx(0.08, abs=0.01)
+
+
+def test_warning_message_uses_plain_words_and_the_patients_side():
+    monitor = GuardMonitor((EYE,), resting_baseline())
+    warnings = []
+    for frame in trace(2.0, eye_aperture_right=narrowing(0.5, 0.2, 2.0)):
+        warnings = monitor.update(frame)
+    assert [w.message for w in warnings] == ["Your right eye is narrowing"]
+
+
+def test_threshold_never_drops_below_resting_noise():
+    squint = trace(3.0, eye_aperture_left=narrowing(0.3, 1.0, 2.0))
+    steady = GuardMonitor((EYE,), resting_baseline(jitter=0.002))
+    jittery = GuardMonitor((EYE,), resting_baseline(jitter=0.05))  # landmark noise ~ 15 % of the eye opening
+    for frame in squint:
+        steady.update(frame)
+        jittery.update(frame)
+    assert [e.side for e in steady.finish(3.0)] == ["left"]
+    assert jittery.finish(3.0) == []
