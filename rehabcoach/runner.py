@@ -21,7 +21,9 @@ from rehabcoach.coaching.session import SessionEngine
 from rehabcoach.coaching.summary import SessionSummary
 from rehabcoach.vision.sources import FrameSource, SourceLost
 
-DEFAULT_CALIBRATION_TIMEOUT = 60.0  # session seconds without a baseline before a movement exercise is skipped
+# Session seconds spent waiting for a usable face (calibration, or a hold with the face out of view)
+# before that movement exercise is skipped: a recording without a face must not loop forever.
+DEFAULT_FACE_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,14 @@ class HeadlessRunner:
         pipeline,
         *,
         speed: float = 1.0,
-        calibration_timeout: float = DEFAULT_CALIBRATION_TIMEOUT,
+        face_timeout: float = DEFAULT_FACE_TIMEOUT,
         notice: Callable[[str], None] = lambda message: None,
         sleep: Callable[[float], None] = time.sleep,
         wall_clock: Callable[[], float] = time.monotonic,
     ):
         """``speed``: times faster than real time (1 = like a live session, 0 = as fast as possible).
 
-        ``notice`` receives the runner's own messages (calibration given up, recording ended).
+        ``notice`` receives the runner's own messages (waiting for a face given up, recording ended).
         """
         if speed < 0:
             raise ValueError("speed must be 0 (as fast as possible) or more")
@@ -69,7 +71,7 @@ class HeadlessRunner:
         self.source = source
         self.pipeline = pipeline
         self.speed = speed
-        self.calibration_timeout = calibration_timeout
+        self.face_timeout = face_timeout
         self.notice = notice
         self._sleep = sleep
         self._wall = wall_clock
@@ -79,7 +81,7 @@ class HeadlessRunner:
         wall_start = self._wall()
         origin = clock.now()  # session time = origin + source timestamp
         frames = face_frames = 0
-        calibrating_since: float | None = None
+        waiting_since: float | None = None
         source_ended = lost = False
         engine.start()
         last_t = 0.0
@@ -95,7 +97,7 @@ class HeadlessRunner:
                 if _worth_a_face(state):
                     engine.on_face_frame(self.pipeline.process(frame))
                     face_frames += 1
-                calibrating_since = self._check_calibration(calibrating_since)
+                waiting_since = self._check_waiting_for_face(waiting_since)
                 if engine.finished:
                     break
                 self._pace(wall_start, clock.now() - origin)
@@ -125,20 +127,23 @@ class HeadlessRunner:
             source_ended=source_ended,
         )
 
-    def _check_calibration(self, since: float | None) -> float | None:
+    def _check_waiting_for_face(self, since: float | None) -> float | None:
         state = self.engine.state
-        if state.screen != "calibration" or state.paused:
+        calibrating = state.screen == "calibration"
+        if state.paused or not (calibrating or (state.screen == "movement" and state.face_lost)):
             return None
         now = self.clock.now()
         if since is None:
             return now
-        if now - since >= self.calibration_timeout:
-            problem = state.calibration.message if state.calibration else "no usable frames"
-            self.notice(f"calibration did not succeed in {self.calibration_timeout:g} s ({problem}): "
-                        f"skipping {state.exercise.id}")
-            self.engine.skip()
-            return None
-        return since
+        if now - since < self.face_timeout:
+            return since
+        if calibrating:
+            why = state.calibration.message if state.calibration else "no usable frames"
+            self.notice(f"calibration did not succeed in {self.face_timeout:g} s ({why}): skipping {state.exercise.id}")
+        else:
+            self.notice(f"no face for {self.face_timeout:g} s: skipping {state.exercise.id}")
+        self.engine.skip_exercise()
+        return None
 
     def _pace(self, wall_start: float, session_elapsed: float) -> None:
         if self.speed <= 0:

@@ -533,3 +533,14 @@ def test_a_library_routine_runs_to_the_end():
     planned = sum(e.duration_seconds for e in exercises)
     # The library's estimate has no calibration, phase changes or "done" pauses: close, not equal.
     assert planned < summary.duration_s < planned * 1.2
+
+
+def test_skip_exercise_leaves_from_any_step():
+    driver = Driver([massage("first"), massage("second")])
+    driver.engine.start()
+    driver.engine.skip_exercise()
+    assert (driver.engine.state.exercise.id, driver.engine.state.step_index) == ("second", 0)
+    assert driver.engine.summary is None
+    driver.engine.skip_exercise()
+    assert driver.engine.finished and driver.engine.summary.completed
+    assert [s.status for s in driver.engine.summary.exercises] == ["skipped", "skipped"]

@@ -113,7 +113,7 @@ def test_camera_lost_mid_session_is_reported_and_the_session_goes_on():
 
 def test_calibration_gives_up_after_the_timeout_and_skips_that_exercise():
     runner, events, notices = make_runner([smile(reps=1), massage()], ListSource(30 * 40),
-                                          SyntheticPipeline(face=False), calibration_timeout=5)
+                                          SyntheticPipeline(face=False), face_timeout=5)
     result = runner.run()
     assert not any(isinstance(e, CalibrationDone) for e in events)
     assert [e.status for e in result.summary.exercises] == ["skipped", "completed"]
@@ -221,3 +221,25 @@ def test_session_command_mistakes_are_one_clear_line(tiny_library, tmp_path):
         assert run.stderr.startswith("rehabcoach: error:") and expected in run.stderr, run.stderr
         assert "Traceback" not in run.stderr
     assert not (tmp_path / "nope").exists()
+
+
+class VanishingFacePipeline(SyntheticPipeline):
+    """A face until ``gone_at`` seconds, then none: the hold would wait for ever."""
+
+    def __init__(self, gone_at: float):
+        super().__init__()
+        self.gone_at = gone_at
+
+    def process(self, frame: Frame):
+        self.timestamps.append(frame.timestamp)
+        return face_frame(frame.timestamp, face=frame.timestamp < self.gone_at)
+
+
+def test_a_hold_waiting_for_a_face_that_never_returns_gives_up_and_goes_on():
+    # Calibration (0.8 s) + instruction (4 s) + get_ready (2 s) + move (1.5 s): the face goes during the hold.
+    runner, events, notices = make_runner([smile(reps=2), massage()], ListSource(30 * 120),
+                                          VanishingFacePipeline(gone_at=9.0), face_timeout=10)
+    result = runner.run()
+    assert notices == ["no face for 10 s: skipping gentle-smile"]
+    assert [(e.status, e.reps_done) for e in result.summary.exercises] == [("skipped", 0), ("completed", 0)]
+    assert result.summary.completed

@@ -50,8 +50,9 @@ def register(subparsers, _parser) -> None:
                    "results do not depend on it")
     p.add_argument("--json", metavar="OUT", help="also write the summary, every rep and every warning as JSON")
     p.add_argument("--speak", action="store_true", help="speak the cues aloud, as the app does")
-    p.add_argument("--calibration-timeout", type=float, default=60.0, metavar="S",
-                   help="give up calibrating (and skip that movement exercise) after S seconds (default 60)")
+    p.add_argument("--face-timeout", type=float, default=60.0, metavar="S",
+                   help="give up waiting for a usable face (calibration, or a hold with the face out of view) "
+                   "after S seconds of session and skip that movement exercise (default 60)")
     p.add_argument("--library", metavar="DIR", help="exercise library folder (default: the built-in one)")
     p.add_argument("--model", metavar="PATH", help="face_landmarker.task to use")
     add_record_options(p)
@@ -82,8 +83,8 @@ def run(args) -> int:
 
     if args.speed < 0:
         raise UserError(f"--speed {args.speed:g}: must be 0 (as fast as possible) or more")
-    if args.calibration_timeout <= 0:
-        raise UserError(f"--calibration-timeout {args.calibration_timeout:g}: must be more than 0 seconds")
+    if args.face_timeout <= 0:
+        raise UserError(f"--face-timeout {args.face_timeout:g}: must be more than 0 seconds")
     if args.json and not Path(args.json).parent.resolve().is_dir():
         raise UserError(f"--json {args.json}: the folder {Path(args.json).parent} does not exist")
     library = load_library(args.library)
@@ -106,7 +107,7 @@ def run(args) -> int:
                      f"{minutes:.0f} min; source {source.name}" + (f"; affected side {args.affected_side}"
                                                                     if args.affected_side else ""))
         runner = HeadlessRunner(engine, clock, source, pipeline, speed=args.speed,
-                                calibration_timeout=args.calibration_timeout,
+                                face_timeout=args.face_timeout,
                                 notice=lambda message: printer.line(f"note: {message}"))
         try:
             result = runner.run()

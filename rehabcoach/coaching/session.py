@@ -291,10 +291,21 @@ class SessionEngine:
             else:
                 self._begin_reps()
         else:
-            self._abandon_rep()
-            self._leave_exercise("skipped", "skipped by the patient")
-            self._enter_exercise(self._index + 1)
+            self._skip_exercise()
         self._flush()
+
+    def skip_exercise(self) -> None:
+        """Leave the current exercise whatever its step or phase; it counts as skipped (reps done are kept)."""
+        if not self._active_or_paused:
+            return
+        self._unpause_silently()
+        self._skip_exercise()
+        self._flush()
+
+    def _skip_exercise(self) -> None:
+        self._abandon_rep()
+        self._leave_exercise("skipped", "skipped by the patient")
+        self._enter_exercise(self._index + 1)
 
     def previous(self) -> None:
         """Previous step; from the first step (or the reps) back to the start of the previous exercise."""
