@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "rehabcoach.cli.library_commands",  # list, validate, schema
     "rehabcoach.cli.analyze_command",  # analyze
     "rehabcoach.cli.session_command",  # session (headless routine)
+    "rehabcoach.cli.records_commands",  # profile, import, export, report, records
     "rehabcoach.cli.bench_command",  # bench
     "rehabcoach.cli.evaluate_command",  # evaluate
     "rehabcoach.cli.selftest_command",  # self-test, --self-test
