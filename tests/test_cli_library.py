@@ -49,7 +49,8 @@ def test_validate_in_a_subprocess_reports_every_mistake_without_traceback(tmp_pa
     assert lines[0].endswith("(did you mean 'massage'?)")
     assert any(line.startswith(f"{unsafe}:1:7: kind: the tag '!!python/object/apply:os.system'") for line in lines)
     assert f"{tmp_path / 'nope.yaml'}: no such file or folder" in lines
-    assert bad.parent / "bad.yaml" and "illustration" in done.stdout  # its picture is missing too
+    # its picture is missing too, reported in the same run although other fields are wrong
+    assert f"{bad}:6:15: illustration: file not found: {tmp_path / 'assets/exercises/cheek-strokes.svg'}" in lines
     assert lines[-1] == "4 mistakes in 3 files"
 
 

@@ -379,6 +379,9 @@ def test_load_library_needs_an_exercises_folder(tmp_path):
         ("[" * 5000, "nested too deeply"),
         ("kind: exercise\nillustration: ''\n", "the illustration path is empty"),
         ("kind: exercise\nmovement: 3\n", "movement: should be a section of indented 'key: value' lines"),
+        ("kind: routine\nitems: !!int abc\n", "'abc' is not a valid int"),
+        ("kind: routine\nitems: !!bool maybe\n", "'maybe' is not a valid bool"),
+        ("kind: routine\nitems: !!str [1]\n", "the tag '!!str' does not fit this value"),
     ],
 )
 def test_odd_documents_give_mistakes_not_exceptions(tmp_path, content, expected):
@@ -399,7 +402,7 @@ def test_randomly_damaged_files_never_crash_the_checker(tmp_path):
             if rng.random() < 0.5:
                 del chars[at:at + rng.randint(1, 8)]
             else:
-                chars.insert(at, rng.choice(" :-\n\t[]{}&*!#'\"x0"))
+                chars.insert(at, rng.choice([*" :-\n\t[]{}&*!#'\"x0", "!!int ", "!!bool ", "!!float ", "!!map "]))
         (tmp_path / f"damaged-{number}.yaml").write_text("".join(chars), encoding="utf-8")
     result = check_files(sorted(tmp_path.iterdir()))
     assert len(result.errors) > 100  # most damage is a mistake somewhere

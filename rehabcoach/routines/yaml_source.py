@@ -151,11 +151,19 @@ class _Builder:
         if len(loc) > MAX_DEPTH:
             self._mistake(node, loc, "nested too deeply", fatal=True)
             return None
+        expected_node = {_STANDARD + "map": MappingNode, _STANDARD + "seq": SequenceNode}.get(tag, ScalarNode)
+        if not isinstance(node, expected_node):  # e.g. `!!str [1]` or `!!map text`
+            self._mistake(node, loc, f"the tag '!!{tag[len(_STANDARD):]}' does not fit this value", fatal=True)
+            return None
         if isinstance(node, MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
             return [self.build(item, loc + (index,)) for index, item in enumerate(node.value)]
-        return self._scalar(node)
+        try:
+            return self._scalar(node)
+        except (ValueError, TypeError, LookupError, ArithmeticError, YAMLError):  # e.g. `!!int abc`
+            self._mistake(node, loc, f"'{node.value}' is not a valid {tag[len(_STANDARD):]}", fatal=True)
+            return None
 
     def _mapping(self, node: MappingNode, loc: Location) -> dict:
         result: dict = {}
