@@ -69,7 +69,8 @@ def find_routine_files(paths: Iterable[Path]) -> tuple[list[Path], list[Mistake]
         elif path.is_file():
             found = [path]
         else:
-            mistakes.append(Mistake(path, "no such file or folder"))
+            problem = "not a file or a folder" if path.exists() else "no such file or folder"
+            mistakes.append(Mistake(path, problem))
             continue
         for candidate in found:
             key = candidate.resolve()
