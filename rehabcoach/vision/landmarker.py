@@ -10,10 +10,11 @@ import numpy as np
 
 from rehabcoach.errors import ModelNotFoundError
 from rehabcoach.resources import find_model
+from rehabcoach.vision.native_output import native_stderr_silenced
 
-# MediaPipe's C++ side logs through glog; keep its INFO/WARNING chatter off the user's terminal.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# MediaPipe's C++ side prints INFO/WARNING chatter while it builds its graph and runs its first
+# inferences ("Feedback manager requires a model ..."): those first calls run with native stderr silenced.
+QUIET_FIRST_DETECTIONS = 2
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,12 @@ class FaceLandmarker:
             output_facial_transformation_matrixes=True,
         )
         try:
-            self._task = vision.FaceLandmarker.create_from_options(options)
+            with native_stderr_silenced():
+                self._task = vision.FaceLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise ModelNotFoundError(f"the face model {self.model_path} could not be loaded: {exc}") from exc
         self._last_ms = -1
+        self._detections = 0
 
     def detect(self, rgb: np.ndarray, timestamp_s: float) -> LandmarkerResult:
         """Detect one face in an RGB uint8 image; timestamps are forced to increase as VIDEO mode requires."""
@@ -50,7 +53,12 @@ class FaceLandmarker:
         ms = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._task.detect_for_video(image, ms)
+        if self._detections < QUIET_FIRST_DETECTIONS:
+            self._detections += 1
+            with native_stderr_silenced():
+                result = self._task.detect_for_video(image, ms)
+        else:
+            result = self._task.detect_for_video(image, ms)
         if not result.face_landmarks:
             return LandmarkerResult(None, {}, None)
         points = np.array([(p.x, p.y, p.z) for p in result.face_landmarks[0]], dtype=np.float64)

@@ -16,6 +16,7 @@ import numpy as np
 
 from rehabcoach.clock import Clock, SystemClock
 from rehabcoach.errors import UserError
+from rehabcoach.vision.native_output import native_stderr_silenced
 from rehabcoach.vision.types import Frame
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -58,14 +59,16 @@ class VideoFileSource(FrameSource):
             raise UserError(f"not a video file: {self.path}")
         if not os.access(self.path, os.R_OK):
             raise UserError(f"video not readable (permission denied): {self.path}")
-        self._capture = cv2.VideoCapture(str(self.path))
+        with native_stderr_silenced():  # FFmpeg reports a corrupt file on stderr; we say it in words below
+            self._capture = cv2.VideoCapture(str(self.path))
         if not self._capture.isOpened():
             raise UserError(f"cannot read video {self.path}: not a video file or an unsupported/corrupt format")
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if fps and 1.0 <= fps <= 240.0 else 30.0
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.frame_count = count if count > 0 else None
-        ok, first = self._capture.read()
+        with native_stderr_silenced():
+            ok, first = self._capture.read()
         if not ok or first is None:
             self._capture.release()
             raise UserError(f"cannot read video {self.path}: no frame could be decoded (corrupt or empty file)")
