@@ -340,27 +340,39 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     _database_option(parser)
 
 
-def session_recorder(args, routine_id: str, exercises, out=None):
-    """The recorder listener for ``rehabcoach session --profile NAME``, or None when not asked.
+class ProfileSession:
+    """What ``rehabcoach session --profile NAME`` takes from the records: the routine as prescribed for
+    this patient (prescription overrides, their thresholds, bundled exercises), their affected side,
+    and the recorder that stores the session rep by rep."""
 
-    Storage problems during the session are printed as ``records:`` lines; the session goes on.
-    """
+    def __init__(self, args, library, routine_id: str, out=None):
+        from rehabcoach.records.prescription_store import active_prescription, add_bundle, session_plan
+        from rehabcoach.records.recorder import SessionRecorder
+
+        self._out = out or sys.stderr
+        self.store = _store(args)
+        self.profile = profiles.get_profile(self.store, args.profile)
+        self.prescription = active_prescription(self.store, self.profile)
+        if self.prescription is not None and routine_id not in library.routines:
+            add_bundle(library, self.store, self.prescription)  # a routine the therapist bundled
+        self.exercises = session_plan(library, routine_id, self.profile, self.prescription)
+        self.affected_side = self.profile.affected_side
+        self._last: tuple | None = None
+        self.recorder = SessionRecorder(
+            self.store, self.profile, routine_id, on_status=self._show,
+            prescription_id=self.prescription.id if self.prescription else None, exercises=self.exercises)
+
+    def _show(self, status) -> None:
+        # Say when saving stops working, and again when it works again; stay quiet while all is well.
+        key = (status.ok, status.pending)
+        recovered = status.ok and self._last is not None and not self._last[0]
+        if key != self._last and (not status.ok or recovered):
+            print(f"records: {status.message}", file=self._out, flush=True)
+        self._last = key
+
+
+def open_profile_session(args, library, routine_id: str, out=None) -> ProfileSession | None:
+    """The profile's session set-up for ``rehabcoach session``, or None without ``--profile``."""
     if not getattr(args, "profile", None):
         return None
-    from rehabcoach.records.prescription_store import active_prescription
-    from rehabcoach.records.recorder import SessionRecorder
-
-    out = out or sys.stderr
-    store = _store(args)
-    profile = profiles.get_profile(store, args.profile)
-    prescription = active_prescription(store, profile)
-    last: list = [None]
-
-    def show(status) -> None:
-        key = (status.ok, status.pending)
-        if key != last[0] and (not status.ok or last[0] is not None and not last[0][0]):
-            print(f"records: {status.message}", file=out, flush=True)
-        last[0] = key
-
-    return SessionRecorder(store, profile, routine_id, prescription_id=prescription.id if prescription else None,
-                           on_status=show, exercises=exercises)
+    return ProfileSession(args, library, routine_id, out)

@@ -103,12 +103,19 @@ def library_for(store: Store, profile: Profile, library_root: Path | None = None
     """The app's library plus the active prescription's bundled exercises and routines."""
     library = load_library(library_root)
     record = active_prescription(store, profile)
-    if record is not None:
-        folder = bundle_folder(store, record, bundles_base)
-        if folder is not None:
-            yaml_files = [p for p in folder.rglob("*") if p.suffix.lower() in (".yaml", ".yml")]
-            library.add(*yaml_files)
+    add_bundle(library, store, record, bundles_base)
     return library, record
+
+
+def add_bundle(library: Library, store: Store, record: PrescriptionRecord | None,
+               bundles_base: Path | None = None) -> None:
+    """Add a prescription's bundled exercises and routines (kept in the store) to ``library``."""
+    if record is None:
+        return
+    folder = bundle_folder(store, record, bundles_base)
+    if folder is not None:
+        yaml_files = [p for p in folder.rglob("*") if p.suffix.lower() in (".yaml", ".yml")]
+        library.add(*yaml_files)
 
 
 def session_plan(library: Library, routine_id: str, profile: Profile,
