@@ -1,19 +1,21 @@
 """The headless session loop: a SessionEngine driven by a frame source and the face pipeline.
 
 "One pipeline, two front ends": the window and this loop feed the same engine the same FaceFrames;
-only the pacing differs.  The engine's clock follows the source's own timestamps (video time for a
-recording, clock time for a camera), so a recording gives the same session whether it is replayed at
-real speed or as fast as the machine can go; ``speed`` only paces the wall clock.
+only the pacing differs.  The engine's clock is a ManualClock moved by the loop: one frame period
+per step for a recording, the camera's own timestamps for a camera.  So a recording gives the same
+session whether it is replayed at real speed or as fast as the machine can go; ``speed`` only paces
+the wall clock.
 
-Frames are only run through the face model when the engine uses them (calibration, and a rep from
-"get ready" to the end of the hold); otherwise they just move the clock.  A window shows the face
-all through a movement exercise, so it processes more (``SessionState.needs_face``).
+Frames are only read and run through the face model when the engine uses them (calibration, and a
+rep from "get ready" to the end of the hold); a recording is left unread during massage and
+relaxation.  A window shows the face all through a movement exercise, so it processes more
+(``SessionState.needs_face``).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from rehabcoach.clock import ManualClock
@@ -34,6 +36,7 @@ class RunResult:
     session_seconds: float
     wall_seconds: float
     source_ended: bool  # the source ran out (or the camera stopped) before the routine did
+    interrupted: bool = False  # Ctrl-C: the session was stopped and summarised
 
 
 # "get_ready" is included so the face tracker is warm and a lost face is noticed before the move.
@@ -79,45 +82,47 @@ class HeadlessRunner:
     def run(self) -> RunResult:
         engine, clock = self.engine, self.clock
         wall_start = self._wall()
-        origin = clock.now()  # session time = origin + source timestamp
+        origin = clock.now()
+        period = 1.0 / (self.source.fps or 30.0)
+        # A recording (or an image folder) can leave frames unread while no face is needed: its session
+        # time advances one frame period per step.  A camera is read continuously (a paused reader gets
+        # stale buffered images) and its own timestamps are the session time.
+        recorded = self.source.frame_count is not None
+        frames_in = iter(self.source)
         frames = face_frames = 0
         waiting_since: float | None = None
-        source_ended = lost = False
+        source_ended = interrupted = False
         engine.start()
-        last_t = 0.0
         try:
-            for frame in self.source:
-                frames += 1
-                last_t = frame.timestamp
-                clock.set(max(clock.now(), origin + frame.timestamp))
+            while not engine.finished:
+                frame = None
+                if not source_ended and (not recorded or _worth_a_face(engine.state)):
+                    try:
+                        frame = next(frames_in)
+                        frames += 1
+                    except (StopIteration, SourceLost) as exc:
+                        source_ended = True
+                        self.notice(f"{exc}: movement exercises are skipped, massage and relaxation go on"
+                                    if isinstance(exc, SourceLost) else
+                                    "the recording ended before the routine: movement exercises are skipped")
+                        engine.camera_lost()  # like a camera that stopped: finish on the clock alone
+                        engine.continue_without_camera()
+                        continue
+                if frame is not None and not recorded:
+                    clock.set(max(clock.now(), origin + frame.timestamp))
+                else:
+                    clock.advance(period)
                 engine.tick()
-                if engine.finished:
-                    break
-                state = engine.state
-                if _worth_a_face(state):
-                    engine.on_face_frame(self.pipeline.process(frame))
+                if frame is not None and _worth_a_face(engine.state):
+                    # Stamped with session time, so warnings and reps share one time scale.
+                    stamped = replace(frame, timestamp=clock.now() - origin)
+                    engine.on_face_frame(self.pipeline.process(stamped))
                     face_frames += 1
                 waiting_since = self._check_waiting_for_face(waiting_since)
-                if engine.finished:
-                    break
                 self._pace(wall_start, clock.now() - origin)
-            else:
-                source_ended = True
-        except SourceLost as exc:
-            source_ended = lost = True
-            self.notice(f"{exc}: movement exercises are skipped, massage and relaxation go on")
-        if source_ended and not engine.finished:
-            # Like a camera that stopped: finish what needs no face, on the clock alone.
-            if not lost:
-                self.notice("the recording ended before the routine: movement exercises are skipped")
-            engine.camera_lost()
-            engine.continue_without_camera()
-            step = 1.0 / (self.source.fps or 30.0)
-            while not engine.finished:
-                last_t += step
-                clock.set(origin + last_t)
-                engine.tick()
-                self._pace(wall_start, clock.now() - origin)
+        except KeyboardInterrupt:
+            interrupted = True
+            engine.stop()  # listeners (records) close the session as stopped
         return RunResult(
             summary=engine.summary,
             frames=frames,
@@ -125,6 +130,7 @@ class HeadlessRunner:
             session_seconds=engine.summary.duration_s,
             wall_seconds=self._wall() - wall_start,
             source_ended=source_ended,
+            interrupted=interrupted,
         )
 
     def _check_waiting_for_face(self, since: float | None) -> float | None:

@@ -30,8 +30,9 @@ needs_media = pytest.mark.skipif(not VIDEO.is_file(), reason=f"recordings not fo
 class ListSource(FrameSource):
     """``count`` tiny frames at ``fps``; then it ends, or raises SourceLost like an unplugged camera."""
 
-    def __init__(self, count: int, fps: float = 30.0, *, lost: bool = False):
+    def __init__(self, count: int, fps: float = 30.0, *, lost: bool = False, recorded: bool = False):
         self.count, self.fps, self.lost, self.name = count, fps, lost, "fake"
+        self.frame_count = count if recorded else None  # None: a camera, read continuously
         self.image = np.zeros((4, 4, 3), np.uint8)
 
     def __iter__(self):
@@ -76,6 +77,20 @@ def test_engine_time_follows_the_source_and_the_model_runs_only_when_needed():
     assert result.face_frames == len(pipeline.timestamps) == pytest.approx(24 + 5.5 * 30, abs=3)
     assert min(pipeline.timestamps) >= 17.0
     assert len([e for e in events if isinstance(e, RepCompleted)]) == 1
+
+
+def test_a_recording_is_only_read_while_a_face_is_needed():
+    pipeline = SyntheticPipeline()
+    source = ListSource(30 * 10, recorded=True)
+    runner, _, _ = make_runner([massage(), smile(reps=1, hold=2, rest=1)], source, pipeline)
+    result = runner.run()
+    assert result.summary.completed and not result.source_ended
+    assert result.session_seconds == pytest.approx(17 + 0.8 + 4 + 6.5 + 2, abs=0.1)
+    assert result.face_frames == pytest.approx(24 + 5.5 * 30, abs=3)
+    assert 0 <= result.frames - result.face_frames <= 2  # the one read as calibration or a hold ends
+    # Frames reach the model stamped with session time (increasing), not the recording's own time.
+    assert pipeline.timestamps[0] == pytest.approx(17.0, abs=0.05)
+    assert pipeline.timestamps == sorted(pipeline.timestamps)
 
 
 def test_speed_paces_the_wall_clock_without_changing_the_session():
@@ -243,3 +258,31 @@ def test_a_hold_waiting_for_a_face_that_never_returns_gives_up_and_goes_on():
     assert notices == ["no face for 10 s: skipping gentle-smile"]
     assert [(e.status, e.reps_done) for e in result.summary.exercises] == [("skipped", 0), ("completed", 0)]
     assert result.summary.completed
+
+
+@needs_media
+@pytest.mark.media
+def test_ctrl_c_stops_the_session_and_still_prints_the_summary(tiny_library, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "session.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rehabcoach", "session", "--routine", "tiny", "--source", str(VIDEO),
+         "--library", str(tiny_library), "--speed", "1", "--json", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        first = process.stdout.readline()  # the routine line: the session is running
+        assert "routine tiny" in first
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "session stopped" in stdout and "Summary (stopped early)" in stdout
+    assert "Traceback" not in stderr
+    report = json.loads(out.read_text())
+    assert report["summary"]["completed"] is False
+    assert report["summary"]["exercises"][0]["status"] == "stopped"

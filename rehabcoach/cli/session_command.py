@@ -93,7 +93,8 @@ def run(args) -> int:
 
     out = sys.stdout
     clock = ManualClock()
-    with open_source(args.source, loop=True, clock=clock) as source, FacePipeline(args.model) as pipeline:
+    # A camera stamps frames with real time; the session clock follows those stamps (see runner).
+    with open_source(args.source, loop=True) as source, FacePipeline(args.model) as pipeline:
         engine = SessionEngine(exercises, clock, SessionSettings(affected_side=args.affected_side))
         printer = SessionPrinter(engine, out)
         collector = EventCollector()
@@ -111,9 +112,6 @@ def run(args) -> int:
                                 notice=lambda message: printer.line(f"note: {message}"))
         try:
             result = runner.run()
-        except KeyboardInterrupt:
-            engine.stop()  # the listeners close the session as "stopped"
-            raise
         finally:
             if speech is not None:
                 speech.close()
@@ -134,7 +132,7 @@ def run(args) -> int:
                          for exercise_id, rep, event in collector.warnings],
         }
         write_private_atomic(args.json, json.dumps(report, indent=2) + "\n")
-    return 0
+    return 130 if result.interrupted else 0
 
 
 def _attach_speech(engine, out: TextIO):
