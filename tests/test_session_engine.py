@@ -544,3 +544,21 @@ def test_skip_exercise_leaves_from_any_step():
     driver.engine.skip_exercise()
     assert driver.engine.finished and driver.engine.summary.completed
     assert [s.status for s in driver.engine.summary.exercises] == ["skipped", "skipped"]
+
+
+def test_a_failing_listener_does_not_cost_the_others_their_events():
+    driver = Driver([massage()])
+    calls = []
+
+    def broken(event):
+        calls.append(type(event).__name__)
+        raise RuntimeError("display bug")
+
+    driver.engine.subscribe(broken)
+    kept = []
+    driver.engine.subscribe(kept.append)
+    with pytest.raises(RuntimeError, match="display bug"):
+        driver.engine.start()
+    assert [type(e).__name__ for e in kept] == calls  # every event reached the second listener
+    assert "ExerciseStarted" in calls and "StepChanged" in calls
+    assert driver.engine.state.step_index == 0

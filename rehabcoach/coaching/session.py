@@ -19,6 +19,7 @@ because half a hold is not a rep.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -55,6 +56,8 @@ from rehabcoach.vision.types import FaceFrame
 
 if TYPE_CHECKING:  # the loader imports nothing from here; keep the dependency one-way at runtime too
     from rehabcoach.routines.resolve import ResolvedExercise
+
+log = logging.getLogger(__name__)
 
 REP_PHASES: tuple[MovementPhase, ...] = ("get_ready", "move", "hold", "relax")
 WATCHED_PHASES = ("move", "hold")  # the only phases where guards run
@@ -166,7 +169,6 @@ class SessionEngine:
         self._started_at: float | None = None
         self._ended_at: float | None = None
         self._finished = False
-        self._completed = False
         self._summary: SessionSummary | None = None
         self._last_now: float | None = None
         self._paused = False
@@ -218,16 +220,25 @@ class SessionEngine:
     def _flush(self) -> None:
         # Listeners run after the state is consistent; a listener calling a command re-enters here and
         # its events are appended to the same queue, so the order of events is the order of changes.
+        # A failing listener (a display bug) must not cost another (the records store) its events:
+        # every listener gets every event, then the first failure is raised.
         if self._dispatching:
             return
         self._dispatching = True
+        failure: BaseException | None = None
         try:
             while self._pending:
                 event = self._pending.pop(0)
                 for listener in list(self._listeners):
-                    listener(event)
+                    try:
+                        listener(event)
+                    except Exception as exc:
+                        log.exception("session listener %r failed on %s", listener, type(event).__name__)
+                        failure = failure or exc
         finally:
             self._dispatching = False
+        if failure is not None:
+            raise failure
 
     # -- commands ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -701,7 +712,7 @@ class SessionEngine:
     def _finish(self, *, completed: bool) -> None:
         now = self.clock.now()
         self._clear_monitors()
-        self._finished, self._completed, self._ended_at = True, completed, now
+        self._finished, self._ended_at = True, now
         self._paused = False
         self._phase, self._step, self._duration = None, None, None
         self._summary = SessionSummary(
