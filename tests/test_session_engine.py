@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -495,9 +494,8 @@ def test_given_baseline_skips_calibration():
     assert driver.engine.state.screen == "movement"
 
 
-def test_overrides_from_the_resolver_are_used():
-    exercise = replace(smile(reps=1, hold=2, rest=1))
-    driver = Driver([exercise])
+def test_a_short_hold_is_counted_down_from_below_its_length():
+    driver = Driver([smile(reps=1, hold=2, rest=1)])
     driver.engine.start()
     driver.run(60)
     holds = [e for e in driver.of(PhaseChanged) if e.phase == "hold"]
