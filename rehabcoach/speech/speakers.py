@@ -51,6 +51,11 @@ class Pyttsx3Speaker:
 
     def __init__(self, rate: int | None = None):
         global _engine_created
+        self._aplay = None
+        if sys.platform.startswith("linux"):
+            self._aplay = shutil.which("aplay")
+            if self._aplay is None:  # pyttsx3's espeak driver plays through aplay too
+                raise SpeechUnavailable("cannot play sound: aplay is missing (install alsa-utils)")
         try:
             import pyttsx3
         except Exception as exc:  # ImportError, or a broken platform backend
@@ -66,7 +71,6 @@ class Pyttsx3Speaker:
                 raise SpeechUnavailable(f"no speech engine could be started: {exc}{hint}") from exc
             _engine_created = True
         self._silence_driver_prints()
-        self._aplay = shutil.which("aplay") if sys.platform.startswith("linux") else None
         self._folder = Path(tempfile.mkdtemp(prefix="rehabcoach-speech-"))  # mkdtemp: user-only (0700)
         self._player: subprocess.Popen | None = None
         self._player_lock = threading.Lock()
