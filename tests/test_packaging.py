@@ -130,6 +130,17 @@ def test_windows_installer_script_points_at_real_files_and_the_current_version()
     assert "PrivilegesRequired=lowest" in script and 'Parameters: "--self-test"' in script
 
 
+def test_installer_starts_programs_the_spec_builds_with_names_that_differ_beyond_case():
+    spec = (PACKAGING / "rehabcoach.spec").read_text()
+    programs = re.findall(r'^\s+name="([^".]+)",$', spec, re.MULTILINE)
+    assert "rehabcoach" in programs and len(programs) >= 2
+    # Windows and macOS file systems ignore case: two programs differing only by case overwrite each other.
+    assert len({name.lower() for name in programs}) == len(programs)
+    script = (PACKAGING / "windows" / "rehabcoach.iss").read_text()
+    started = set(re.findall(r'\{app\}\\([\w-]+)\.exe', script))
+    assert started and started <= set(programs)
+
+
 @pytest.fixture
 def fake_bundle(tmp_path: Path) -> Path:
     """The minimal layout check_bundle.py accepts."""

@@ -28,7 +28,7 @@ ArchitecturesInstallIn64BitMode=x64compatible
 OutputDir={#Root}\build\dist
 OutputBaseFilename=RehabCoach-{#AppVersion}-setup
 SetupIconFile={#Root}\assets\icons\rehabcoach.ico
-UninstallDisplayIcon={app}\RehabCoach.exe
+UninstallDisplayIcon={app}\rehabcoach-gui.exe
 LicenseFile={#Root}\packaging\windows\license.txt
 Compression=lzma2/max
 SolidCompression=yes
@@ -41,14 +41,14 @@ Name: "english"; MessagesFile: "compiler:Default.isl"
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
 
 [Files]
-; The whole onedir bundle: RehabCoach.exe (windowed), rehabcoach.exe (console: commands, --self-test), _internal\
+; The whole onedir bundle: rehabcoach-gui.exe (windowed), rehabcoach.exe (console: commands, --self-test), _internal\
 Source: "{#Root}\build\dist\rehabcoach\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
-Name: "{group}\{#AppName}"; Filename: "{app}\RehabCoach.exe"; IconFilename: "{app}\RehabCoach.exe"
-Name: "{autodesktop}\{#AppName}"; Filename: "{app}\RehabCoach.exe"; Tasks: desktopicon
+Name: "{group}\{#AppName}"; Filename: "{app}\rehabcoach-gui.exe"; IconFilename: "{app}\rehabcoach-gui.exe"
+Name: "{autodesktop}\{#AppName}"; Filename: "{app}\rehabcoach-gui.exe"; Tasks: desktopicon
 
 [Run]
 ; Prove the installation works before offering to start it (no camera or network needed).
 Filename: "{app}\rehabcoach.exe"; Parameters: "--self-test"; StatusMsg: "Checking the installation..."; Flags: runhidden waituntilterminated
-Filename: "{app}\RehabCoach.exe"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent
+Filename: "{app}\rehabcoach-gui.exe"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent
