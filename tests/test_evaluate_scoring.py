@@ -20,9 +20,12 @@ from rehabcoach.analysis.eval_cases import (
     build_cases,
     calibration_window,
     closure_intervals,
+    closures_with_resting_mouth,
     find_intervals,
     place_closures,
     smile_intervals,
+    smiles_with_open_eyes,
+    split_long,
 )
 from rehabcoach.analysis.evaluate import (
     Score,
@@ -84,6 +87,13 @@ def test_smiles_and_deliberate_closures_are_found_but_not_blinks():
     assert closure_intervals(trace) == [(6.0, 7.0)]  # blinks of 0.2 and 0.4 s are not closures
 
 
+def test_smiles_with_shut_eyes_carry_no_narrowing_and_smiling_closures_are_no_gentle_closure():
+    # Laughing with the eyes shut (4-6 s), a smile with open eyes (8-10 s), a closure at rest (12-13 s).
+    trace = make_trace(15, smiles=[(4.0, 6.0), (8.0, 10.0)], closures=[(4.0, 6.0), (12.0, 13.0)])
+    assert smiles_with_open_eyes(trace) == [(8.0, 10.0)]
+    assert closures_with_resting_mouth(trace) == [(12.0, 13.0)]
+
+
 def test_a_smile_needs_both_sides():
     trace = make_trace(8)
     trace.smile[30:60, 0] = 0.9  # one-sided smile (patient's right only)
@@ -141,6 +151,16 @@ def test_closure_cases_use_real_closures_and_add_synthetic_ones_in_quiet_stretch
     assert all(m.side == "right" for m in case.induced_movements)
     control = next(c for c in build_cases(trace, exercises=["gentle-eye-closure"]) if c.name == "clip-closure-right-control")
     assert control.induced == [] and [m.kind for m in control.movements] == ["close_eyes"] * len(synthetic)
+
+
+def test_long_smiles_carry_several_narrowings_with_untouched_smiling_between():
+    assert split_long([(1.0, 3.0), (10.0, 17.0)], longer_than=4.0, piece=1.8, gap=1.5) == [
+        (1.0, 3.0), (10.0, 11.8), (13.3, 15.1)]
+    trace = make_trace(20, smiles=[(4.0, 12.5)])
+    case = next(c for c in build_cases(trace, exercises=["gentle-smile"]) if c.name == "clip-smile-left")
+    assert len(case.induced) == 3
+    assert all(b - a == pytest.approx(eval_cases.SPLIT_PIECE_SECONDS) for a, b in case.induced)
+    assert all(4.0 <= a and b <= 12.5 for a, b in case.induced)
 
 
 def test_select_cases_by_substring_or_glob():

@@ -49,6 +49,10 @@ MIN_CALIBRATION_WINDOW = 0.6
 SYNTHETIC_CLOSURE_SECONDS = 1.6
 SYNTHETIC_CLOSURE_GAP = 1.2
 SYNTHETIC_CLOSURE_AMOUNT = 0.9
+# Smiles longer than this are split into induced pieces with untouched smiling between them.
+SPLIT_LONGER_THAN = 4.0
+SPLIT_PIECE_SECONDS = 1.8
+SPLIT_GAP_SECONDS = 1.5
 RAMP_SECONDS = 0.2  # movements engage and release over this long (see warps.envelope)
 # Amounts cycle over these values from one induced movement to the next.
 EYE_REDUCTIONS = (0.35, 0.42, 0.5)
@@ -188,6 +192,24 @@ def closure_intervals(trace: ClipTrace) -> list[Interval]:
     return find_intervals(trace.times, level >= CLOSURE_LEVEL, min_seconds=CLOSURE_MIN_SECONDS)
 
 
+def shared_seconds(interval: Interval, others: Sequence[Interval]) -> float:
+    """How much of ``interval`` lies inside any of ``others`` (which do not overlap each other)."""
+    return sum(max(0.0, min(interval[1], b) - max(interval[0], a)) for a, b in others)
+
+
+def smiles_with_open_eyes(trace: ClipTrace) -> list[Interval]:
+    """Smiles that can carry an induced eye narrowing: not mostly spent with the eyes shut (crying,
+    laughing), where there is no opening left to narrow."""
+    closures = closure_intervals(trace)
+    return [iv for iv in smile_intervals(trace) if shared_seconds(iv, closures) <= 0.5 * (iv[1] - iv[0])]
+
+
+def closures_with_resting_mouth(trace: ClipTrace) -> list[Interval]:
+    """Deliberate closures fit for gentle-eye-closure: the mouth at rest, not smiling through them."""
+    smiles = smile_intervals(trace)
+    return [iv for iv in closure_intervals(trace) if shared_seconds(iv, smiles) <= 0.2 * (iv[1] - iv[0])]
+
+
 def resting(trace: ClipTrace) -> np.ndarray:
     """Per frame: a face at rest (no smile, eyes open)."""
     smile = np.nan_to_num(trace.smile, nan=1.0).max(axis=1)
@@ -224,6 +246,23 @@ def quiet_stretches(trace: ClipTrace, after: float) -> list[Interval]:
     for start, end in closure_intervals(trace):
         quiet &= (trace.times < start - 0.3) | (trace.times >= end + 0.3)
     return find_intervals(trace.times, quiet, min_seconds=SYNTHETIC_CLOSURE_SECONDS + 0.4, merge_gap=0.0)
+
+
+def split_long(intervals: Sequence[Interval], *, longer_than: float = SPLIT_LONGER_THAN,
+               piece: float = SPLIT_PIECE_SECONDS, gap: float = SPLIT_GAP_SECONDS) -> list[Interval]:
+    """Long smiles carry several induced narrowings with untouched smiling in between, as when the eye
+    narrows during only part of a hold: the engine must then also let the warning go while the smile
+    goes on."""
+    pieces: list[Interval] = []
+    for start, end in intervals:
+        if end - start <= longer_than:
+            pieces.append((start, end))
+            continue
+        t = start
+        while t + piece <= end + 1e-9:
+            pieces.append((round(t, 3), round(t + piece, 3)))
+            t += piece + gap
+    return pieces
 
 
 def place_closures(stretches: Sequence[Interval], *, seconds: float = SYNTHETIC_CLOSURE_SECONDS,
@@ -312,11 +351,11 @@ def build_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile",
         closures_kind = ""
         background: list[Movement] = []
         if exercise == "gentle-smile":
-            carriers = [iv for iv in smile_intervals(trace) if iv[1] > scored_from + 0.3]
+            carriers = split_long([iv for iv in smiles_with_open_eyes(trace) if iv[1] > scored_from + 0.3])
         else:
             # The subject's own closures, plus warped ones in quiet stretches: these clips hold few real
             # deliberate closures (people blink, but rarely keep their eyes shut).
-            real = [iv for iv in closure_intervals(trace) if iv[1] > scored_from + 0.3]
+            real = [iv for iv in closures_with_resting_mouth(trace) if iv[1] > scored_from + 0.3]
             synthetic = place_closures(quiet_stretches(trace, after=scored_from + 0.3))
             carriers = sorted(real + synthetic)
             closures_kind = "+".join(kind for kind, found in (("real", real), ("synthetic", synthetic)) if found)

@@ -260,9 +260,10 @@ def gather_cases(media: Path, clips: Iterable[str], *, progress: Callable[[str],
             if progress:
                 progress(f"skipping {clip}: not in {media}")
             continue
-        if progress:
-            progress(f"first pass: {clip}")
+        started = time.perf_counter()
         trace = first_pass(path, pipeline_factory=pipeline_factory)
+        if progress:
+            progress(f"first pass: {clip} ({len(trace.times)} frames, {time.perf_counter() - started:.1f} s)")
         traces[clip] = trace
         cases.extend(build_cases(trace))
     return traces, cases
