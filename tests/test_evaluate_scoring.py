@@ -313,6 +313,18 @@ def test_json_is_written_whole_and_private(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["eval.json"]
 
 
+def test_first_pass_cache_is_private_and_round_trips(tmp_path):
+    trace = make_trace(3.0, smiles=[(1.0, 2.0)])
+    path = tmp_path / "trace.npz"
+    trace.save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["trace.npz"]
+    loaded = ClipTrace.load(path)
+    assert loaded.name == "clip.mp4" and loaded.fps == FPS
+    assert np.array_equal(loaded.smile, trace.smile) and np.array_equal(loaded.face, trace.face)
+    assert smile_intervals(loaded) == [(1.0, 2.0)]
+
+
 def test_command_reports_a_missing_media_folder_plainly(tmp_path, capsys):
     assert main(["evaluate", "--media", str(tmp_path / "nowhere")]) == 1
     err = capsys.readouterr().err

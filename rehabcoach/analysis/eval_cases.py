@@ -93,10 +93,13 @@ class ClipTrace:
         return len(self.times) / self.fps
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, name=self.name, fps=self.fps, times=self.times, face=self.face,
-                            landmarks=self.landmarks, smile=self.smile, blink=self.blink,
-                            eye_aperture=self.eye_aperture, mouth_corner_lift=self.mouth_corner_lift)
+        """Write whole or not at all (temp file + rename), readable by the user only: it describes a face."""
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            np.savez_compressed(handle, name=self.name, fps=self.fps, times=self.times, face=self.face,
+                                landmarks=self.landmarks, smile=self.smile, blink=self.blink,
+                                eye_aperture=self.eye_aperture, mouth_corner_lift=self.mouth_corner_lift)
         os.replace(tmp, path)
 
     @classmethod
@@ -114,10 +117,21 @@ def cache_folder() -> Path:
     return folder
 
 
+def measure_code_version() -> str:
+    """A fingerprint of the code that turns frames into measures: a cached first pass made by other
+    code (the measures are still being tuned) must not be reused."""
+    from rehabcoach.vision import landmarker, measures, pipeline
+
+    digest = hashlib.sha1()
+    for module in (landmarker, measures, pipeline):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def first_pass(path: Path, *, pipeline_factory=None, use_cache: bool = True) -> ClipTrace:
     """Run the face pipeline over an untouched clip (cached by file name, size and modification time)."""
     stat = path.stat()
-    key = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v1".encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{measure_code_version()}".encode()).hexdigest()[:12]
     cached = cache_folder() / f"{path.stem}-{key}.npz"
     if use_cache and cached.is_file():
         return ClipTrace.load(cached)
