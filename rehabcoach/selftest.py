@@ -28,7 +28,6 @@ import numpy as np
 
 from rehabcoach.coaching.types import MovementEvent, ResolvedGuard, ResolvedTarget
 from rehabcoach.drawn_face import REST, Expression, draw_face
-from rehabcoach.errors import UserError
 from rehabcoach.resources import MODEL_SHA256, file_sha256, find_model, in_bundle, resource_path
 from rehabcoach.vision.catalogue import MEASURES, SIDES
 from rehabcoach.vision.types import FaceFrame, Frame
