@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -101,6 +102,26 @@ def test_bundle_carries_no_leftovers_or_test_media(build):
     # Desktop integration files travel with the bundle for ./install.sh.
     assert (bundle / "share" / "applications" / "org.rehabcoach.RehabCoach.desktop").is_file()
     assert (bundle / "share" / "icons" / "hicolor" / "256x256" / "apps" / "org.rehabcoach.RehabCoach.png").is_file()
+
+
+def test_bundle_install_script_adds_a_valid_menu_entry_and_removes_it(build, tmp_path):
+    bundle, _ = build
+    prefix = tmp_path / "local"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFIX": str(prefix)}
+    added = subprocess.run([str(bundle / "install.sh")], env=env, capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    entry = prefix / "share" / "applications" / "org.rehabcoach.RehabCoach.desktop"
+    assert f'Exec="{bundle / "rehabcoach"}"' in entry.read_text().splitlines()
+    if shutil.which("desktop-file-validate"):
+        validated = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+        assert validated.returncode == 0, validated.stdout
+    version = subprocess.run([str(prefix / "bin" / "rehabcoach"), "--version"], capture_output=True, text=True,
+                             env=env, timeout=120)
+    assert version.stdout.startswith("rehabcoach ")
+    removed = subprocess.run([str(bundle / "install.sh"), "--uninstall"], env=env, capture_output=True, text=True)
+    assert removed.returncode == 0, removed.stderr
+    assert not entry.exists() and not (prefix / "bin" / "rehabcoach").exists()
+    assert not list((prefix / "share" / "icons").rglob("org.rehabcoach.RehabCoach.*"))
 
 
 def test_bundled_app_window_keeps_running_on_a_drawn_camera(build, tmp_path):

@@ -22,6 +22,7 @@ for icon in "$here"/share/icons/hicolor/*/apps/*; do
 done
 install -Dm644 "$here/share/metainfo/$app_id.metainfo.xml" "$prefix/share/metainfo/$app_id.metainfo.xml"
 # Point the menu entry at this bundle's executable (the menu may not have ~/.local/bin on its PATH).
+mkdir -p "$prefix/share/applications"
 sed "s|^Exec=.*|Exec=\"$here/rehabcoach\"|" "$here/share/applications/$app_id.desktop" \
   > "$prefix/share/applications/$app_id.desktop.tmp"
 mv "$prefix/share/applications/$app_id.desktop.tmp" "$prefix/share/applications/$app_id.desktop"
