@@ -73,6 +73,7 @@ def test_a_case_runs_through_analyze_and_is_scored(trace):
     assert result.engine.induced == 1 == result.baseline_detector.induced
     assert result.engine.detected + len(result.engine.missed) == 1
     assert result.induced_seen[0] is not None and result.induced_seen[0] < -0.05
+    assert abs(result.induced_seen_other[0]) < abs(result.induced_seen[0])
     # Every affected-side event away from the smile is a false alarm, and nothing else is.
     away = [e for e in result.events if e.side == "right" and not (e.start_s < case.induced[0][1] and e.end_s > case.induced[0][0])]
     assert result.engine.false_alarms == len(away)

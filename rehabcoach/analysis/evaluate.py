@@ -137,6 +137,7 @@ class CaseResult:
     duration: float
     seconds: float  # processing time
     induced_seen: list[float | None]  # what the tracker saw of each induced movement (see induced_strength)
+    induced_seen_other: list[float | None]  # ... and on the other side
     other_side_events: int
 
     def to_json(self) -> dict:
@@ -159,8 +160,8 @@ class CaseResult:
             "calibration": case.describe_calibration(), "calibration_end_s": round(self.calibration_end, 3),
             "duration_s": round(self.duration, 3), "processing_s": round(self.seconds, 2),
             "induced": [{"start_s": round(m.start, 3), "end_s": round(m.end, 3), "kind": m.kind, "amount": m.amount,
-                         "tracker_saw": None if seen is None else round(seen, 4)}
-                        for m, seen in zip(case.induced_movements, self.induced_seen)],
+                         "tracker_saw": _maybe_round(seen), "tracker_saw_other_side": _maybe_round(other)}
+                        for m, seen, other in zip(case.induced_movements, self.induced_seen, self.induced_seen_other)],
             "engine": score_json(self.engine),
             "plain_threshold": score_json(self.baseline_detector),
             "events": events_json(self.events),
@@ -168,14 +169,22 @@ class CaseResult:
         }
 
 
-def induced_strength(case: Case, trace: ClipTrace, times: Sequence[float], measures: Sequence[dict | None]) -> list[float | None]:
-    """For each induced movement, how much of it the face tracker actually registered: the median, over
-    the frames where the warp is fully engaged, of the warped measure minus the untouched clip's.
+def _maybe_round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def induced_strength(case: Case, trace: ClipTrace, times: Sequence[float], measures: Sequence[dict | None],
+                     side: str | None = None) -> list[float | None]:
+    """For each induced movement, how much of it the face tracker actually registered on ``side``
+    (default: the affected side): the median, over the frames where the warp is fully engaged, of the
+    warped measure minus the untouched clip's.  On the other side this shows how much of a one-sided
+    warp the face mesh leaks across, which eats into an other-side reference.
 
     Eye narrowing: relative change of eye_aperture (-0.2 = 20 % narrower than the untouched frame).
     Mouth pull: change of mouth_corner_lift in IODs.
     """
-    side_index = 0 if case.affected_side == "right" else 1
+    side = side or case.affected_side
+    side_index = 0 if side == "right" else 1
     values = []
     for movement in case.induced_movements:
         diffs = []
@@ -187,12 +196,12 @@ def induced_strength(case: Case, trace: ClipTrace, times: Sequence[float], measu
                 continue
             if movement.kind == "narrow_eye":
                 before = trace.eye_aperture[clip_index, side_index]
-                after = frame_measures.get("eye_aperture", {}).get(case.affected_side)
+                after = frame_measures.get("eye_aperture", {}).get(side)
                 if after is not None and np.isfinite(before) and before > 1e-6:
                     diffs.append(after / before - 1.0)
             else:
                 before = trace.mouth_corner_lift[clip_index, side_index]
-                after = frame_measures.get("mouth_corner_lift", {}).get(case.affected_side)
+                after = frame_measures.get("mouth_corner_lift", {}).get(side)
                 if after is not None and np.isfinite(before):
                     diffs.append(after - before)
         values.append(float(np.median(diffs)) if diffs else None)
@@ -222,6 +231,8 @@ def run_case(case: Case, trace: ClipTrace, media: Path, exercise, *, pipeline_fa
         case=case, engine=engine, baseline_detector=plain_score, events=list(result.events),
         calibration_end=calibration_end, duration=result.duration_s, seconds=seconds,
         induced_seen=induced_strength(case, trace, times, measures),
+        induced_seen_other=induced_strength(case, trace, times, measures,
+                                            "left" if case.affected_side == "right" else "right"),
         other_side_events=sum(1 for e in result.events if e.side != case.affected_side),
     )
 
@@ -324,8 +335,10 @@ def format_details(results: Sequence[CaseResult]) -> list[str]:
     for result in results:
         case = result.case
         for a, b in result.engine.missed:
-            seen = [s for (start, end), s in zip(case.induced, result.induced_seen) if (start, end) == (a, b)]
-            saw = f", tracker saw {seen[0]:+.3f}" if seen and seen[0] is not None else ""
+            index = case.induced.index((a, b))
+            seen, other = result.induced_seen[index], result.induced_seen_other[index]
+            saw = f", tracker saw {seen:+.3f}" if seen is not None else ""
+            saw += f" (other side {other:+.3f})" if other is not None else ""
             lines.append(f"MISS  {case.name}: induced {a:.2f}-{b:.2f} s (clip {case.clip_time(a):.2f}-{case.clip_time(b):.2f}){saw}")
         for event in result.engine.alarms:
             lines.append(f"FA    {case.name}: {event.region}/{event.side} {event.measure} {event.start_s:.2f}-{event.end_s:.2f} s"
