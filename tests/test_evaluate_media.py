@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rehabcoach.analysis import eval_cases
 from rehabcoach.analysis.eval_cases import WarpedSource, build_cases, first_pass, smile_intervals
 from rehabcoach.analysis.evaluate import run_case
 from rehabcoach.routines.loader import load_library, resolve_exercise
@@ -63,10 +64,11 @@ def test_the_tracker_sees_the_affected_eye_narrow_and_the_other_not(trace):
     assert abs(right) < 0.5 * abs(left)
 
 
-def test_a_case_runs_through_analyze_and_is_scored(trace):
+def test_a_case_runs_through_analyze_and_is_scored(trace, tmp_path, monkeypatch):
+    monkeypatch.setattr(eval_cases, "cache_folder", lambda: tmp_path)
     exercise = resolve_exercise(load_library().exercise("gentle-smile"))
     case = next(c for c in build_cases(trace, exercises=["gentle-smile"]) if c.name == "driving_d0-smile-right")
-    result = run_case(case, trace, MEDIA, exercise)
+    result = run_case(case, trace, MEDIA, exercise, reuse=False)
     assert result.calibration_end == pytest.approx(2.0, abs=0.05)  # the looped lead-in, exactly
     assert result.duration == pytest.approx(2.0 + 78 / 25, abs=0.05)
     assert result.engine.minutes == pytest.approx((result.duration - result.calibration_end) / 60)
@@ -79,3 +81,13 @@ def test_a_case_runs_through_analyze_and_is_scored(trace):
     assert result.engine.false_alarms == len(away)
     data = result.to_json()
     assert data["case"] == "driving_d0-smile-right" and data["induced"][0]["kind"] == "narrow_eye"
+
+    # A second run feeds back the recorded face frames: the tracker is not needed, the figures are the same.
+    def no_tracker():
+        raise AssertionError("the face tracker should not run again")
+
+    again = run_case(case, trace, MEDIA, exercise, pipeline_factory=no_tracker)
+    assert again.events == result.events
+    assert again.calibration_end == result.calibration_end and again.duration == result.duration
+    assert again.induced_seen == result.induced_seen
+    assert [p.suffix for p in tmp_path.iterdir()] == [".pickle"]

@@ -473,3 +473,82 @@ class WarpedSource(FrameSource):
 class ClipCases:
     trace: ClipTrace
     cases: list[Case] = field(default_factory=list)
+
+
+# -- replaying what the tracker saw ----------------------------------------------------------------------
+# The face tracker is the slow part and tuning the engine does not change what it sees, so the face frames
+# of each replay are kept (privately, in the temp folder) and fed straight back on the next run.
+def replay_key(case: Case, media: Path) -> str:
+    """Everything that decides what the tracker sees in a case's replay (not which side is affected
+    when the frames are the same, as for the two controls of a clip)."""
+    from rehabcoach.analysis import warps
+
+    stat = (media / case.clip).stat()
+    digest = hashlib.sha1()
+    digest.update(f"{(media / case.clip).resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    digest.update(repr((case.calibration, round(case.lead_in, 6), case.movements)).encode())
+    digest.update(measure_code_version().encode())
+    for module_file in (warps.__file__, __file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_replay(key: str) -> list | None:
+    path = cache_folder() / f"replay-{key}.pickle"
+    if not path.is_file():
+        return None
+    import pickle
+
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)  # our own private file, written by save_replay
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None
+
+
+def save_replay(key: str, frames: list) -> None:
+    import pickle
+
+    path = cache_folder() / f"replay-{key}.pickle"
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        pickle.dump(frames, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+class RecordingPipeline:
+    """Wraps a face pipeline and keeps every FaceFrame it returns (without the landmarks, which only
+    the overlay uses), so the replay can be fed back later."""
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+        self.frames: list = []
+
+    def process(self, frame: Frame):
+        import dataclasses
+
+        face_frame = self.pipeline.process(frame)
+        self.frames.append(dataclasses.replace(face_frame, landmarks=None))
+        return face_frame
+
+
+class ReplayedSource(FrameSource):
+    """The frames of a recorded replay, without images: ReplayedPipeline answers for them."""
+
+    def __init__(self, name: str, fps: float, frames: list):
+        self.name, self.fps, self._frames = name, fps, frames
+        self.frame_count = len(frames)
+
+    def __iter__(self) -> Iterator[Frame]:
+        blank = np.zeros((1, 1, 3), dtype=np.uint8)
+        for face_frame in self._frames:
+            yield Frame(index=face_frame.index, timestamp=face_frame.timestamp, image=blank)
+
+
+class ReplayedPipeline:
+    def __init__(self, frames: list):
+        self._frames = frames
+
+    def process(self, frame: Frame):
+        return self._frames[frame.index]

@@ -25,7 +25,20 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from rehabcoach.analysis.eval_cases import Case, ClipTrace, Interval, WarpedSource, build_cases, first_pass
+from rehabcoach.analysis.eval_cases import (
+    Case,
+    ClipTrace,
+    Interval,
+    RecordingPipeline,
+    ReplayedPipeline,
+    ReplayedSource,
+    WarpedSource,
+    build_cases,
+    first_pass,
+    load_replay,
+    replay_key,
+    save_replay,
+)
 from rehabcoach.coaching.guards import amount_in_direction
 from rehabcoach.coaching.types import Baseline, MovementEvent, ResolvedGuard
 from rehabcoach.errors import UserError
@@ -208,14 +221,28 @@ def induced_strength(case: Case, trace: ClipTrace, times: Sequence[float], measu
     return values
 
 
-def run_case(case: Case, trace: ClipTrace, media: Path, exercise, *, pipeline_factory=None) -> CaseResult:
+def run_case(case: Case, trace: ClipTrace, media: Path, exercise, *, pipeline_factory=None,
+             reuse: bool = True) -> CaseResult:
+    """Replay one case through ``analyze`` and score it.
+
+    With ``reuse`` the face frames of an identical earlier replay (same clip, warps and measure code)
+    are fed back instead of running the face tracker again: only the engine runs anew.
+    """
     from rehabcoach.analysis.analyze import analyze
 
     if pipeline_factory is None:
         from rehabcoach.vision.pipeline import FacePipeline as pipeline_factory
     started = time.perf_counter()
-    with WarpedSource(media / case.clip, case, trace) as source, pipeline_factory() as pipeline:
-        result = analyze(source, exercise, case.affected_side, pipeline=pipeline)
+    key = replay_key(case, media)
+    recorded = load_replay(key) if reuse else None
+    if recorded is not None:
+        source = ReplayedSource(case.name, trace.fps, recorded)
+        result = analyze(source, exercise, case.affected_side, pipeline=ReplayedPipeline(recorded))
+    else:
+        with WarpedSource(media / case.clip, case, trace) as source, pipeline_factory() as pipeline:
+            recorder = RecordingPipeline(pipeline)
+            result = analyze(source, exercise, case.affected_side, pipeline=recorder)
+        save_replay(key, recorder.frames)
     seconds = time.perf_counter() - started
     calibration_end = float(result.calibration["end_s"])
     scored_seconds = result.duration_s - calibration_end

@@ -44,6 +44,10 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--cases", nargs="+", metavar="PATTERN",
                           help="only cases whose name (or clip) matches, e.g. d9 'smile-left*' '*-control'")
     evaluate.add_argument("--list", action="store_true", help="list the cases and exit")
+    evaluate.add_argument("--fresh", action="store_true",
+                          help="run the face tracker on every replay again instead of reusing the face frames "
+                          "recorded by an earlier run (they are reused only when clip, warps and measure code "
+                          "are unchanged, so engine tuning is re-measured in seconds)")
     evaluate.set_defaults(run=run_evaluate)
 
 
@@ -78,7 +82,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(TABLE_HEADER)
     results = []
     for case in chosen:
-        result = run_case(case, traces[case.clip], media, exercises[case.exercise])
+        result = run_case(case, traces[case.clip], media, exercises[case.exercise], reuse=not args.fresh)
         results.append(result)
         print(table_row(result), flush=True)
     print()
