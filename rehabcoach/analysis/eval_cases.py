@@ -5,10 +5,10 @@ No footage of patients is available, so cases are made from ordinary recordings 
 1. a first pass of the face pipeline over each clip gives per-frame landmarks and blendshapes;
 2. the subject's own smiles (mouthSmileLeft/Right high) and deliberate eye closures (eyeBlink high on
    both eyes for longer than a blink) are found in those traces;
-3. a case replays the clip through :class:`WarpedSource`, which warps frames on the fly (nothing is
-   written to disk): one eye narrows during the smiles (exercise ``gentle-smile``), or one mouth corner
-   pulls during the closures (``gentle-eye-closure``).  Where a clip has no deliberate closure, both eyes
-   are closed by a warp too, in quiet stretches of the clip ("synthetic" closures);
+3. a case replays the clip through :class:`WarpedSource`, which warps frames on the fly (no video is
+   written): one eye narrows during the smiles (exercise ``gentle-smile``), or one mouth corner pulls
+   during the closures (``gentle-eye-closure``).  The clips hold few deliberate closures, so both eyes
+   are also closed by a warp in quiet stretches of each clip ("synthetic" closures);
 4. controls replay the same clips without the synkinesis warp, for each affected side.
 
 The first seconds of a replay are the calibration window of ``analyze``.  When a clip does not start
@@ -18,9 +18,10 @@ with a resting face, a resting stretch found later in the clip is looped in fron
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -40,7 +41,7 @@ SMILE_MIN_SECONDS = 0.6
 CLOSURE_LEVEL = 0.5
 CLOSURE_MIN_SECONDS = 0.6  # longer than a blink, even a slow one (blinks here last 0.2-0.45 s)
 MERGE_GAP_SECONDS = 0.25  # a dip shorter than this does not split a smile or a closure
-# A resting face: no smile, eyes open, and not turned (blendshapes only; landmarks change too little to tell).
+# A resting face: no smile and the eyes open (the calibrator itself rejects turned heads and movement).
 REST_SMILE_MAX = 0.2
 REST_BLINK_MAX = 0.45
 CALIBRATION_SECONDS = 2.0
@@ -469,12 +470,6 @@ class WarpedSource(FrameSource):
         self._open.clear()
 
 
-@dataclass
-class ClipCases:
-    trace: ClipTrace
-    cases: list[Case] = field(default_factory=list)
-
-
 # -- replaying what the tracker saw ----------------------------------------------------------------------
 # The face tracker is the slow part and tuning the engine does not change what it sees, so the face frames
 # of each replay are kept (privately, in the temp folder) and fed straight back on the next run.
@@ -488,8 +483,9 @@ def replay_key(case: Case, media: Path) -> str:
     digest.update(f"{(media / case.clip).resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     digest.update(repr((case.calibration, round(case.lead_in, 6), case.movements)).encode())
     digest.update(measure_code_version().encode())
-    for module_file in (warps.__file__, __file__):
-        digest.update(Path(module_file).read_bytes())
+    digest.update(Path(warps.__file__).read_bytes())
+    digest.update(inspect.getsource(WarpedSource).encode())
+    digest.update(inspect.getsource(Movement).encode())
     return digest.hexdigest()[:16]
 
 
