@@ -60,7 +60,9 @@ def problems(bundle: Path, media: Path | None = None) -> list[str]:
             found.append(f"{bundle / rel}: missing")
     for path in bundle.rglob("*"):
         rel = path.relative_to(bundle)
-        if path.is_dir() and path.name in LEFTOVER_DIRS:
+        if path.is_symlink() and not path.exists():
+            found.append(f"{rel}: a link to a file that is not in the bundle")
+        elif path.is_dir() and path.name in LEFTOVER_DIRS:
             found.append(f"{rel}: build or test leftover folder")
         elif path.is_file() and path.suffix.lower() in LEFTOVER_SUFFIXES:
             found.append(f"{rel}: build leftover or recording")

@@ -173,9 +173,11 @@ def test_bundle_check_names_leftovers_recordings_and_missing_files(fake_bundle, 
     (internal / ".pytest_cache").mkdir()
     (internal / "clip.mov").write_bytes(b"x")
     (internal / "renamed.jpg").write_bytes(b"jpeg bytes")  # same content as a recording, other name
+    (internal / "libgone.so").symlink_to("opencv_contrib_python.libs/libgone.so")
     found = "\n".join(check.problems(fake_bundle, media))
     assert "_internal/models/face_landmarker.task: missing" in found
     assert "_internal/assets/tools/draw_illustrations.py: code in the exercise library" in found
     assert "_internal/.pytest_cache: build or test leftover folder" in found
     assert "_internal/clip.mov: build leftover or recording" in found
     assert f"_internal/renamed.jpg: a test recording from {media}" in found
+    assert "_internal/libgone.so: a link to a file that is not in the bundle" in found
