@@ -88,6 +88,21 @@ def test_bundle_lists_the_library_it_carries(build, tmp_path):
     assert in_checkout and bundled == in_checkout
 
 
+@pytest.mark.media
+def test_bundle_reads_a_recording_with_its_own_ffmpeg(build, tmp_path):
+    """Video decoding uses the FFmpeg libraries inside OpenCV's wheel, which the spec prunes."""
+    video = MEDIA / "openwillis__baseline.mp4"
+    if not video.is_file():
+        pytest.skip(f"the test recordings are not here ({MEDIA})")
+    bundle, _ = build
+    report = tmp_path / "report.json"
+    result = _run_bundled(bundle, "analyze", str(video.resolve()), "--exercise", "gentle-smile",
+                          "--json", str(report), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    analysis = json.loads(report.read_text())
+    assert analysis["frames"] == 104 and analysis["face_frames"] == 104  # 3.5 s of a face at 30 fps, 1080p
+
+
 def test_bundle_carries_no_leftovers_or_test_media(build):
     bundle, _ = build
     check = _load_check_bundle()
