@@ -70,8 +70,8 @@ def test_engine_time_follows_the_source_and_the_model_runs_only_when_needed():
     runner, events, _ = make_runner([massage(), smile(reps=1, hold=2, rest=1)], ListSource(30 * 60), pipeline)
     result = runner.run()
     assert result.summary.completed and not result.source_ended
-    # 17 s massage + 24 frames of calibration + 4 s instruction + (2 + 1.5 + 2 + 1) s + 2 s done
-    assert result.session_seconds == pytest.approx(17 + 0.8 + 4 + 6.5 + 2, abs=0.1)
+    # 17 s massage + 24 frames of calibration + 4 s instruction + (2 + 1.5 + 2 + 1) s + 3 s done
+    assert result.session_seconds == pytest.approx(17 + 0.8 + 4 + 6.5 + 3, abs=0.1)
     assert result.frames == pytest.approx(result.session_seconds * 30, abs=2)
     # The model saw calibration (24 frames) and get_ready + move + hold (5.5 s), nothing during massage.
     assert result.face_frames == len(pipeline.timestamps) == pytest.approx(24 + 5.5 * 30, abs=3)
@@ -85,7 +85,7 @@ def test_a_recording_is_only_read_while_a_face_is_needed():
     runner, _, _ = make_runner([massage(), smile(reps=1, hold=2, rest=1)], source, pipeline)
     result = runner.run()
     assert result.summary.completed and not result.source_ended
-    assert result.session_seconds == pytest.approx(17 + 0.8 + 4 + 6.5 + 2, abs=0.1)
+    assert result.session_seconds == pytest.approx(17 + 0.8 + 4 + 6.5 + 3, abs=0.1)
     assert result.face_frames == pytest.approx(24 + 5.5 * 30, abs=3)
     assert 0 <= result.frames - result.face_frames <= 2  # the one read as calibration or a hold ends
     # Frames reach the model stamped with session time (increasing), not the recording's own time.
@@ -216,8 +216,8 @@ def test_session_command_runs_a_routine_on_a_recording(tiny_library, tmp_path):
     assert [r["rep"] for r in report["reps"]] == [1, 2]
     smile_summary = report["summary"]["exercises"][1]
     assert smile_summary["reps_done"] == 2 and smile_summary["status"] == "completed"
-    # 3 s rest, calibration, 2 s instruction, 2 x (2 + 1.5 + 2 + 1) s, 2 s done
-    assert 20 < report["summary"]["duration_s"] < 26
+    # 3 s rest, calibration, 2 s instruction, 2 x (2 + 1.5 + 2 + 1) s, 3 s done
+    assert 21 < report["summary"]["duration_s"] < 27
     assert 0 < report["face_frames"] < report["frames"]
 
 

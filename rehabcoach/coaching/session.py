@@ -70,7 +70,7 @@ class SessionSettings:
     camera_available: bool = True
     get_ready_seconds: float = 2.0
     move_seconds: float = 1.5
-    done_seconds: float = 2.0
+    done_seconds: float = 3.0  # long enough to hear "Well done" before the next exercise's cue
     seconds_per_rep: float = 4.0  # massage/relaxation steps given as a number of reps
     face_lost_grace: float = 0.3  # shorter face losses are ignored
     countdown_from: int = 3  # the hold is counted down aloud from this number
@@ -154,6 +154,7 @@ class SessionEngine:
         self._listeners: list[Listener] = []
         self._pending: list[SessionEvent] = []
         self._dispatching = False
+        self._interrupted_in_batch = False
 
         self.baseline = baseline
         self._camera = self.settings.camera_available
@@ -215,6 +216,11 @@ class SessionEngine:
     def _speak(self, text: str, priority: SpeechPriority, *, interrupt: bool | None = None) -> None:
         if interrupt is None:
             interrupt = priority in ("phase", "warning")
+        # Only the first cue of one change interrupts: "Calibration done" followed at once by the
+        # exercise's first cue must be heard, not cut off by it.
+        if interrupt and self._interrupted_in_batch:
+            interrupt = False
+        self._interrupted_in_batch = self._interrupted_in_batch or interrupt
         self._emit(SpeakRequest(text=text, priority=priority, interrupt=interrupt))
 
     def _flush(self) -> None:
@@ -224,6 +230,7 @@ class SessionEngine:
         # every listener gets every event, then the first failure is raised.
         if self._dispatching:
             return
+        self._interrupted_in_batch = False
         self._dispatching = True
         failure: BaseException | None = None
         try:
