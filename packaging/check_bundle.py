@@ -18,7 +18,7 @@ REQUIRED = [
     f"{DATA_DIR}/models/face_landmarker.task",
     f"{DATA_DIR}/exercises",
     f"{DATA_DIR}/assets/icons/rehabcoach.svg",
-    f"{DATA_DIR}/mediapipe/tasks/c/libmediapipe.so",
+    f"{DATA_DIR}/mediapipe/tasks/c/libmediapipe.*",  # .so, .dll or .dylib: loaded through ctypes
 ]
 # Folders and files that only exist in a work tree or a build, never in something we ship.
 LEFTOVER_DIRS = {".git", ".pytest_cache", "__pycache__", ".venv", "test-artifacts", ".mypy_cache", "tests"}
@@ -56,7 +56,7 @@ def problems(bundle: Path, media: Path | None = None) -> list[str]:
     if not (bundle / "rehabcoach").is_file() and not (bundle / "rehabcoach.exe").is_file():
         found.append(f"{bundle}: no rehabcoach executable")
     for rel in REQUIRED:
-        if not (bundle / rel).exists():
+        if not list(bundle.glob(rel)):
             found.append(f"{bundle / rel}: missing")
     for path in bundle.rglob("*"):
         rel = path.relative_to(bundle)

@@ -146,7 +146,7 @@ def fake_bundle(tmp_path: Path) -> Path:
     """The minimal layout check_bundle.py accepts."""
     bundle = tmp_path / "rehabcoach"
     for rel in _load("check_bundle").REQUIRED:
-        path = bundle / rel
+        path = bundle / rel.replace("*", "so")
         if rel.endswith("exercises"):
             path.mkdir(parents=True)
         else:
