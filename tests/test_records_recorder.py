@@ -167,3 +167,34 @@ def test_unsaved_session_is_spooled_privately_and_replayed_by_the_next_session(t
     assert not list((tmp_path / "unsaved").glob("*.json"))
     assert stored_reps(store) == [("gentle-smile", 1, 1)]
     assert replay_unsaved(store, tmp_path / "unsaved") == 0
+
+
+def test_background_recorder_never_blocks_the_caller_and_writes_in_order(tmp_path):
+    import threading
+    import time
+
+    from rehabcoach.records.recorder import BackgroundRecorder
+
+    store = open_store(str(tmp_path / "records.db"))
+    recorder, statuses = make_recorder(store, tmp_path)
+    background = BackgroundRecorder(recorder, poll_seconds=0.05)
+    release = threading.Event()
+    original = store.transaction
+
+    def slow_transaction():  # a database that takes its time (a distant server)
+        release.wait(10)
+        return original()
+
+    store.transaction = slow_transaction
+    started = time.monotonic()
+    background.handle(SessionStarted(at=0.0, exercise_ids=("gentle-smile",)))
+    for number in (1, 2, 3):
+        background.handle(RepCompleted(summary=rep(number=number, events=[event()] * number)))
+    assert time.monotonic() - started < 0.5  # the window's thread went on at once
+    release.set()
+    status = background.close()  # the session never finished: it is closed as stopped
+    assert status.ok and status.saved_reps == 3 and background.error is None
+    store.transaction = original
+    assert stored_reps(store) == [("gentle-smile", 1, 1), ("gentle-smile", 2, 2), ("gentle-smile", 3, 3)]
+    (record,) = sessions.load_sessions(store, recorder.profile.id)
+    assert record.status == "stopped"

@@ -282,3 +282,62 @@ def _summary_from(data: dict) -> RepSummary:
     values = dict(data)
     values["events"] = [MovementEvent(**e) for e in values.get("events", [])]
     return RepSummary(**values)
+
+
+_STOP = object()
+
+
+class BackgroundRecorder:
+    """A SessionRecorder on its own thread: the window's listener only queues events, so a slow or
+    unreachable database server never freezes the picture (a connection attempt can take seconds).
+
+    Events are written in order.  While nothing arrives, queued writes are retried every
+    ``poll_seconds`` (the recorder's own ``retry_interval`` still applies).  The thread ends after the
+    session's ``SessionFinished`` or :meth:`close`.
+    """
+
+    def __init__(self, recorder: SessionRecorder, poll_seconds: float = 1.0):
+        import queue
+
+        self.recorder = recorder
+        self.poll_seconds = poll_seconds
+        self._events: "queue.Queue[object]" = queue.Queue()
+        self._empty = queue.Empty
+        self.error: BaseException | None = None  # a bug in writing (not a storage fault), kept for the caller
+        self._thread = threading.Thread(target=self._run, name="rehabcoach-recorder", daemon=True)
+        self._thread.start()
+
+    def handle(self, event: object) -> None:
+        self._events.put(event)
+
+    @property
+    def status(self) -> StorageStatus:
+        return self.recorder.status
+
+    def close(self, timeout: float = 30.0) -> StorageStatus:
+        """Write what is queued (an unfinished session ends as stopped), then stop the thread."""
+        if self._thread.is_alive():
+            self._events.put(_STOP)
+            self._thread.join(timeout)
+        return self.recorder.status
+
+    def _run(self) -> None:
+        while True:
+            try:
+                event = self._events.get(timeout=self.poll_seconds)
+            except self._empty:
+                self._guarded(self.recorder.retry)
+                continue
+            if event is _STOP:
+                if self.recorder._started and not self.recorder._finished:
+                    self._guarded(lambda: self.recorder.finish("stopped"))
+                return
+            self._guarded(lambda: self.recorder.handle(event))
+            if isinstance(event, engine_events.SessionFinished):
+                return
+
+    def _guarded(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - keep recording the rest; the caller can show it
+            self.error = exc

@@ -60,7 +60,12 @@ def run_app(args) -> int:
 
     window = MainWindow(library, open_store(getattr(args, "settings", None)), source=source)
     window.resize(1280, 860)
+    from rehabcoach.ui.records_bridge import RecordsBridge
+
+    window.records = RecordsBridge(window, getattr(args, "database", None))
     window.show()
+    if not routine_id:
+        window.records.choose_at_start()
     if routine_id:
         window.start_routine(routine_id)
     try:

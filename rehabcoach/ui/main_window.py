@@ -94,6 +94,10 @@ class MainWindow(QMainWindow):
         self._previous_warning_keys: frozenset = frozenset()
         # Extra engine listeners (e.g. the records store) attached to every new session.
         self.session_listener_factories: list[Callable[[SessionEngine], Callable]] = []
+        # Set by the records bridge (ui/records_bridge.py) when a patient profile is active: the routine
+        # as prescribed for the patient, and the patient's affected side.
+        self.routine_planner: Callable[[str], Sequence] | None = None
+        self.affected_side_source: Callable[[], str | None] | None = None
         # Called with (captured_at, new warning keys) when a frame brings a new warning (benchmark).
         self.warning_listeners: list[Callable[[float, frozenset], None]] = []
 
@@ -244,8 +248,10 @@ class MainWindow(QMainWindow):
 
     # --- starting and ending a session ----------------------------------------------------------
     def start_routine(self, routine_id: str) -> None:
-        patient = None  # patient-specific thresholds come from the records store (not yet wired)
-        exercises = resolve_routine(self.library, routine_id, patient)
+        if self.routine_planner is not None:
+            exercises = self.routine_planner(routine_id)
+        else:
+            exercises = resolve_routine(self.library, routine_id)
         self.start_session(exercises)
 
     def start_exercise(self, exercise_id: str) -> None:
@@ -258,7 +264,8 @@ class MainWindow(QMainWindow):
         else:
             self.clock = self._clock_factory() if self._clock_factory else SystemClock()
         self._frame_clock_origin: float | None = None
-        settings = replace(self.base_session_settings, affected_side=self.settings.affected_side_or_none)
+        side = self.affected_side_source() if self.affected_side_source else self.settings.affected_side_or_none
+        settings = replace(self.base_session_settings, affected_side=side)
         self.engine = self._engine_factory(list(exercises), self.clock, settings)
         self.engine.subscribe(self._on_engine_event)
         for factory in self.session_listener_factories:

@@ -1,0 +1,163 @@
+"""The records in the window: choosing a profile, its settings feeding the session, recording through
+the real engine, storage problems in the status bar, the progress view and importing a prescription."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from records_support import PRESCRIPTION, populate_history, rep, write_prescription  # noqa: E402
+
+from rehabcoach.clock import ManualClock  # noqa: E402
+from rehabcoach.coaching.events import RepCompleted  # noqa: E402
+from rehabcoach.records import profiles, sessions  # noqa: E402
+from rehabcoach.records.prescription_store import active_prescription, import_prescription  # noqa: E402
+from rehabcoach.records.store import open_store  # noqa: E402
+from rehabcoach.routines.loader import load_library  # noqa: E402
+from rehabcoach.ui.settings import open_store as open_settings  # noqa: E402
+
+UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
+
+
+class SilentSpeech:
+    available = True
+    status_message = ""
+    muted = False
+
+    def say(self, text, *, interrupt=False):
+        pass
+
+    def set_rate(self, wpm):
+        pass
+
+    def set_muted(self, muted):
+        self.muted = muted
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("REHABCOACH_DATA_DIR", str(tmp_path / "data"))
+    with open_store(str(tmp_path / "records.db"), busy_timeout=0.2) as opened:
+        yield opened
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, store):
+    from rehabcoach.ui.main_window import MainWindow
+    from rehabcoach.ui.records_bridge import RecordsBridge
+
+    win = MainWindow(load_library(UI_LIBRARY), open_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
+                     clock_factory=lambda: ManualClock(0.0))
+    win.records = RecordsBridge(win, store=store)
+    win.resize(1100, 800)
+    win.show()
+    yield win
+    # Closed here, not by qtbot: with a session running, closing asks the user first (a modal question).
+    win.stop()
+    win.records.close()
+    win.close()
+    win.deleteLater()
+
+
+def test_profile_dialog_adds_and_chooses_a_patient(qtbot, store, screenshot):
+    from rehabcoach.ui.profile_dialog import ProfileDialog
+
+    profiles.add_profile(store, "Tom", "right")
+    dialog = ProfileDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert list(dialog.profile_buttons) == ["Tom"]
+    screenshot(dialog, "records-profile-dialog")
+    dialog.name_edit.setText("Anna Berg")
+    dialog.side_combo.setCurrentIndex(1)  # left
+    dialog.add_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert (dialog.chosen.name, dialog.chosen.affected_side) == ("Anna Berg", "left")
+    assert [p.name for p in profiles.list_profiles(store)] == ["Anna Berg", "Tom"]
+
+
+def test_the_active_profile_feeds_the_session_and_every_rep_is_recorded(window, store):
+    profiles.add_profile(store, "Anna", "left")
+    profiles.set_threshold(store, "Anna", "test-gentle-smile", "eye_aperture", 0.11)
+    window.records.set_profile(profiles.get_profile(store, "Anna"))
+    assert window.windowTitle() == "RehabCoach — Anna"
+    window.start_routine("test-short-routine")
+    engine = window.engine
+    assert engine.settings.affected_side == "left"
+    smile = [e for e in engine.exercises if e.id == "test-gentle-smile"][0]
+    assert smile.threshold_of("eye_aperture") == 0.11
+    # The engine already announced the start to the recorder; reps arrive as the engine emits them.
+    window.records.recorder.handle(RepCompleted(summary=rep("test-gentle-smile", 1)))
+    status = window.records.recorder.close()
+    assert status.ok and status.saved_reps == 1
+    (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
+    assert (record.routine_id, record.status, [r.rep for r in record.reps]) == ("test-short-routine", "stopped", [1])
+    assert record.reps[0].target_measure == "mouth_corner_lift"  # taken from the engine's exercises
+
+
+def test_without_a_profile_nothing_is_recorded(window, store):
+    window.records.set_profile(None)
+    window.settings = window.settings.__class__(affected_side="right")
+    window.start_routine("test-short-routine")
+    assert window.engine.settings.affected_side == "right"  # the app's own setting applies
+    assert window.records.recorder is None
+    with store.transaction() as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM sessions") == 0
+
+
+def test_a_locked_database_is_reported_in_the_status_bar_and_saved_later(qtbot, window, store):
+    profiles.add_profile(store, "Anna", "left")
+    window.records.set_profile(profiles.get_profile(store, "Anna"))
+    window.start_routine("test-short-routine")
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    window.records.recorder.handle(RepCompleted(summary=rep("test-gentle-smile", 1)))
+    qtbot.waitUntil(lambda: "locked by another program" in window.statusBar().currentMessage(), timeout=10000)
+    assert "keep practising" in window.statusBar().currentMessage()
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    window.records.recorder.recorder.retry_interval = 0.0
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Records: Saved"), timeout=10000)
+    window.records.close()
+    (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
+    assert [r.rep for r in record.reps] == [1]
+
+
+def test_progress_view_shows_adherence_charts_and_the_movement_check(qtbot, window, store, tmp_path, screenshot):
+    from datetime import date
+
+    from rehabcoach.ui.progress_view import ProgressView
+
+    profiles.add_profile(store, "Anna Berg", "left")
+    import_prescription(store, "Anna Berg", write_prescription(tmp_path / "rx"))
+    profile = populate_history(store)
+    view = ProgressView(store, profile, window, today=date(2026, 11, 15))
+    qtbot.addWidget(view)
+    view.show()
+    text = view.browser.toPlainText()
+    assert "11 of 14" not in text  # the last 30 days reach back before the prescription started
+    assert "2 of 2.14" in text and "3 severe" in text and "2 moderate" in text
+    assert "estimate, not a diagnosis" in text
+    assert view.charts_shown == ["movement-check.png", "target.png", "unwanted.png", "warnings.png"]
+    screenshot(view, "records-progress-view")
+    pdf = view.save_pdf(str(tmp_path / "progress.pdf"))
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20000
+
+
+def test_importing_a_prescription_from_the_app(window, store, tmp_path):
+    profiles.add_profile(store, "Anna Berg", "left")
+    window.records.set_profile(profiles.get_profile(store, "Anna Berg"))
+    bad = write_prescription(tmp_path / "bad", PRESCRIPTION.replace("times: 1\n    per: week", "times: 99\n    per: week"))
+    assert not window.records.import_prescription(str(bad))
+    assert f"{bad}:13:12:" in window.records.import_problem and "routines[1].times" in window.records.import_problem
+    assert active_prescription(store, window.records.profile) is None
+    assert window.records.import_prescription(str(write_prescription(tmp_path / "good")))
+    assert window.records.prescription.title == "Home programme, November"
+    assert "imported for Anna Berg" in window.statusBar().currentMessage()
