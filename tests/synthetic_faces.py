@@ -8,13 +8,13 @@ import numpy as np
 
 from rehabcoach.coaching.calibration import baseline_from
 from rehabcoach.vision.catalogue import MEASURES, SIDES
-from rehabcoach.vision.landmarks import LOWER_LIP_CENTRE, NOSE_BRIDGE, SIDE_LANDMARKS, UPPER_LIP_CENTRE
+from rehabcoach.vision.landmarks import LOWER_LIP_CENTRE, NOSE_BRIDGE, NOSE_TIP, SIDE_LANDMARKS, UPPER_LIP_CENTRE
 from rehabcoach.vision.measures import DEPTH_SCALE
 from rehabcoach.vision.types import FaceFrame, FaceQuality, HeadPose
 
 # Resting values of every measure (roughly those of a real adult face).
 REST = {
-    "eye_aperture": 0.33, "brow_height": 0.35, "mouth_corner_lift": -1.15, "mouth_corner_excursion": 0.40,
+    "eye_aperture": 0.33, "brow_height": 0.35, "mouth_corner_lift": -0.50, "mouth_corner_excursion": 0.40,
     "lip_width": 0.41, "cheek_raise": -0.43, "nose_wrinkle": -0.73,
 }
 GOOD_QUALITY = FaceQuality(face_width=0.4, center_offset=0.05, brightness=120.0)
@@ -73,6 +73,7 @@ def head_frame_face() -> np.ndarray:
         points[index] = (x, y, z)
 
     put(NOSE_BRIDGE, 0, 0, 5)
+    put(NOSE_TIP, 0, -40, 15)
     for side, sign in (("left", 1.0), ("right", -1.0)):
         lm = SIDE_LANDMARKS[side]
         cx = sign * half_iod

@@ -133,3 +133,17 @@ def test_threshold_never_drops_below_resting_noise():
         jittery.update(frame)
     assert [e.side for e in steady.finish(3.0)] == ["left"]
     assert jittery.finish(3.0) == []
+
+
+def test_warnings_only_start_while_the_practised_movement_is_under_way():
+    frames = trace(3.0, eye_aperture_left=narrowing(0.5, 1.0, 2.5))
+    monitor = GuardMonitor((EYE,), resting_baseline())
+    for frame in frames:
+        monitor.update(frame, engaged=False)  # e.g. the eye narrows while the person is not smiling
+    assert monitor.finish(3.0) == []
+    # Engaged only from 1.5 s: the warning starts then, not at the first narrowed frame.
+    monitor = GuardMonitor((EYE,), resting_baseline())
+    for frame in frames:
+        monitor.update(frame, engaged=frame.timestamp >= 1.5)
+    events = monitor.finish(3.0)
+    assert [(e.side, round(e.start_s, 1)) for e in events] == [("left", 1.5)]

@@ -369,7 +369,7 @@ class ScriptedGuard:
     def reset(self):
         self.active = []
 
-    def update(self, frame):
+    def update(self, frame, engaged=True):
         self.updates += 1
         return list(self.active)
 

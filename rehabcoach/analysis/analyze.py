@@ -178,11 +178,11 @@ def analyze(
                     meter = TargetMeter(target, baseline) if target else None
             else:
                 phase = "movement"
-                warnings = monitor.update(face_frame)
-                events.extend(monitor.pop_finished())
-                active = {(w.region, w.side) for w in warnings}
                 if meter:
                     meter.update(face_frame)
+                warnings = monitor.update(face_frame, engaged=meter.engaged if meter else True)
+                events.extend(monitor.pop_finished())
+                active = {(w.region, w.side) for w in warnings}
             if keep_rows:
                 rows.append(FrameRow(frame.timestamp, face_frame.face, phase, face_frame.measures, active))
             if progress:

@@ -10,7 +10,9 @@ a natural smile narrowing both eyes).  The monitor therefore asks more of a devi
    clearly more than the other side (healthy faces narrow both eyes when smiling);
 4. ordinary blinks (fast, both eyes) are skipped;
 5. it must persist for the guard's minimum duration (debounce), and once raised it only ends when the
-   deviation has fallen well below the threshold for a moment (hysteresis), so warnings do not flicker.
+   deviation has fallen well below the threshold for a moment (hysteresis), so warnings do not flicker;
+6. a warning only starts while the exercise's own movement is under way (``engaged``, from the target
+   meter): the eye narrowing WITH a smile, the mouth pulling WITH an eye closure.
 
 Warnings are per region and side: several guards on one region (mouth-corner lift and excursion) make
 one warning, named after the measure that deviates most.
@@ -33,8 +35,29 @@ from rehabcoach.vision.types import FaceFrame
 POSE_LIMIT_DEG = 15.0
 SMOOTHING_FRAMES = 3  # median over this many frames removes single-frame landmark jitter
 NOISE_FACTOR = 4.0  # a threshold is never below this many resting-noise sigmas
-REFERENCE_SHARE = 0.6  # with a reference side: must exceed the other side's movement by this share of the threshold
-PROPORTIONAL_SHARE = 0.6  # ... and by this share of the other side's own movement (big smiles are never symmetric)
+
+
+@dataclass(frozen=True)
+class ReferenceRule:
+    """How the other side serves as a reference once the affected side is known.
+
+    A side warns when its own movement passes ``own_share`` of the threshold AND exceeds the other
+    side's movement by ``margin_share`` of the threshold and by ``proportional`` times the other side's
+    movement.  Regions differ because healthy faces differ: both eyes narrow together when smiling
+    (21.6 % +/- 13.4 % in controls), so for the eyes the difference between the sides is the signal and
+    the own threshold can be relaxed; a healthy mouth corner stays still while the eyes close, and natural
+    smiles are never quite symmetric, so elsewhere the affected side must clearly out-move the other.
+    """
+
+    own_share: float
+    margin_share: float
+    proportional: float
+
+
+REFERENCE_RULES = {
+    "eye": ReferenceRule(own_share=0.6, margin_share=0.4, proportional=0.3),
+}
+DEFAULT_REFERENCE_RULE = ReferenceRule(own_share=1.0, margin_share=0.6, proportional=0.6)
 RELEASE_RATIO = 0.6  # a warning ends below this share of its threshold (hysteresis) ...
 RELEASE_SECONDS = 0.3  # ... sustained for this long
 PENDING_GAP_SECONDS = 0.15  # a pending deviation survives dips this short
@@ -106,7 +129,8 @@ class GuardMonitor:
         self._blink_since: float | None = None
 
     # -- public API -------------------------------------------------------------------------------
-    def update(self, frame: FaceFrame) -> list[ActiveWarning]:
+    def update(self, frame: FaceFrame, *, engaged: bool = True) -> list[ActiveWarning]:
+        """Evaluate one frame; ``engaged`` says whether the practised movement is under way (see target.py)."""
         t = frame.timestamp
         if not self._reliable(frame):
             self._hold_unreliable(t)
@@ -114,8 +138,8 @@ class GuardMonitor:
         self._last_reliable = t
         amounts = self._smoothed_amounts(frame)
         blink_like = self._blink_like(amounts, t)
-        for key, track in self._tracks.items():
-            self._step(track, amounts, t, skip_eyes=blink_like)
+        for track in self._tracks.values():
+            self._step(track, amounts, t, skip_eyes=blink_like, engaged=engaged)
         return self.active
 
     @property
@@ -203,7 +227,7 @@ class GuardMonitor:
             noise = noise / base if base > 1e-6 else 0.0
         return max(guard.threshold, NOISE_FACTOR * noise)
 
-    def _step(self, track: _RegionTrack, amounts, t: float, *, skip_eyes: bool) -> None:
+    def _step(self, track: _RegionTrack, amounts, t: float, *, skip_eyes: bool, engaged: bool) -> None:
         best_ratio, best = 0.0, None  # strongest guard of this region on this side
         holding = False  # at least one guard is still above its release level
         for index, guard in enumerate(self.guards):
@@ -214,21 +238,26 @@ class GuardMonitor:
                 continue
             threshold = self._threshold(guard, track.side)
             amount, deviation = own
-            excess, needed = amount, 0.0  # movement beyond the reference side's, and how much is needed
-            if self.affected_side is not None:
-                other = amounts.get((index, _other(track.side)))
-                if other is not None:
-                    other_amount = max(other[0], 0.0)
-                    excess = amount - other_amount
-                    needed = max(REFERENCE_SHARE * threshold, PROPORTIONAL_SHARE * other_amount)
-            over = amount > threshold and excess > needed
-            hold = amount > threshold * RELEASE_RATIO and excess > needed * RELEASE_RATIO
+            own_needed, excess, needed = threshold, amount, 0.0
+            other = amounts.get((index, _other(track.side))) if self.affected_side is not None else None
+            if other is not None:
+                rule = REFERENCE_RULES.get(track.region, DEFAULT_REFERENCE_RULE)
+                other_amount = max(other[0], 0.0)
+                own_needed = rule.own_share * threshold
+                excess = amount - other_amount
+                needed = max(rule.margin_share * threshold, rule.proportional * other_amount)
+            over = amount > own_needed and excess > needed
+            hold = amount > own_needed * RELEASE_RATIO and excess > needed * RELEASE_RATIO
             holding = holding or hold
-            ratio = amount / threshold
+            ratio = amount / own_needed
             if over and ratio > best_ratio:
                 best_ratio, best = ratio, (guard, deviation, threshold)
         if skip_eyes and track.region == "eye":
             # A blink: neither start nor extend nor end a warning on its account.
+            return
+        if not engaged and track.state != "active":
+            # Outside the practised movement nothing new starts; a warning already raised runs its course.
+            track.state = "idle"
             return
         if best is not None:
             guard, deviation, threshold = best

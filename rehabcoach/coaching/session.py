@@ -786,7 +786,8 @@ class SessionEngine:
             self._target_levels = self._target.update(frame)
         if self._guard is None:
             return
-        active = self._guard.update(frame)
+        # As in `analyze`: a warning starts only while the practised movement is under way.
+        active = self._guard.update(frame, engaged=self._target.engaged if self._target is not None else True)
         self._record_ended(self._guard.pop_finished())
         current = {(w.region, w.side): w for w in active}
         for key, warning in current.items():

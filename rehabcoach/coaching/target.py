@@ -7,6 +7,13 @@ from rehabcoach.coaching.types import Baseline, ResolvedTarget
 from rehabcoach.vision.types import FaceFrame
 
 
+# The exercise's own movement counts as under way from this share of its target.  Guards only start a
+# warning while it is: synkinesis is an unwanted movement that comes WITH the practised one (the eye
+# narrowing while smiling, the mouth pulling while closing the eyes); the same movement on its own, a
+# smile during an eye-closure exercise or a blink during a smile exercise, is no synkinesis.
+ENGAGED_SHARE = 0.3
+
+
 class TargetMeter:
     def __init__(self, target: ResolvedTarget, baseline: Baseline):
         self.target = target
@@ -16,6 +23,11 @@ class TargetMeter:
     def reset(self) -> None:
         self.current: dict[str, float] = {side: 0.0 for side in self.target.sides}
         self.best: dict[str, float] = {side: 0.0 for side in self.target.sides}
+
+    @property
+    def engaged(self) -> bool:
+        """Is the practised movement under way on at least one side (a palsied side may lag)?"""
+        return max(self.current.values(), default=0.0) >= ENGAGED_SHARE
 
     def update(self, frame: FaceFrame) -> dict[str, float]:
         """Fraction (0..1) of the target reached on each side in this frame; kept when the face is missing."""

@@ -47,7 +47,7 @@ MEASURES: dict[str, MeasureInfo] = {
         ),
         MeasureInfo(
             "mouth_corner_lift", "mouth", "iod",
-            "Height of the mouth corner relative to the nose bridge (up is positive).",
+            "Height of the mouth corner relative to the tip of the nose (up is positive).",
             "pulling up", "pulling down",
         ),
         MeasureInfo(

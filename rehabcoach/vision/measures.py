@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from rehabcoach.vision.catalogue import SIDES
-from rehabcoach.vision.landmarks import LOWER_LIP_CENTRE, NOSE_BRIDGE, SIDE_LANDMARKS, UPPER_LIP_CENTRE
+from rehabcoach.vision.landmarks import LOWER_LIP_CENTRE, NOSE_BRIDGE, NOSE_TIP, SIDE_LANDMARKS, UPPER_LIP_CENTRE
 from rehabcoach.vision.types import HeadPose
 
 
@@ -82,7 +82,7 @@ def compute_measures(face: np.ndarray) -> dict[str, dict[str, float]]:
         corner = xy[lm.mouth_corner]
         out["eye_aperture"][side] = float(lids.mean() / eye_width) if eye_width > 1e-6 else 0.0
         out["brow_height"][side] = float(xy[list(lm.brow), 1].mean() - eye_centre_y)
-        out["mouth_corner_lift"][side] = float(corner[1] - bridge[1])
+        out["mouth_corner_lift"][side] = float(corner[1] - xy[NOSE_TIP, 1])
         # Measured from the lips' own midline, not the nose: a whole mouth shifting sideways is not
         # one corner pulling out, and it happens in ordinary speech and with small head turns.
         out["mouth_corner_excursion"][side] = float(abs(corner[0] - lip_mid_x))
