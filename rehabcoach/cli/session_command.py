@@ -61,18 +61,22 @@ def register(subparsers, _parser) -> None:
 
 def add_record_options(parser) -> None:
     """Options that store the session in the patient's records (--profile/--database): added by records."""
+    from rehabcoach.cli.records_commands import add_session_options
+
+    add_session_options(parser)
 
 
-def record_listeners(args, routine_id: str, exercises) -> list[Listener]:
+def record_listeners(profile_session) -> list[Listener]:
     """Listeners that store the session as it happens (one rep at a time, so a crash loses little).
 
-    The records store plugs in here, next to its options in :func:`add_record_options`; return its
-    ``SessionRecorder.handle``.  No records are kept unless asked.
+    ``profile_session`` comes from ``records_commands.open_profile_session`` (None without --profile:
+    no records are kept unless asked).
     """
-    return []
+    return [profile_session.recorder.handle] if profile_session is not None else []
 
 
 def run(args) -> int:
+    from rehabcoach.cli.records_commands import open_profile_session
     from rehabcoach.clock import ManualClock
     from rehabcoach.coaching.session import SessionEngine, SessionSettings
     from rehabcoach.routines.loader import load_library
@@ -88,7 +92,13 @@ def run(args) -> int:
     if args.json and not Path(args.json).parent.resolve().is_dir():
         raise UserError(f"--json {args.json}: the folder {Path(args.json).parent} does not exist")
     library = load_library(args.library)
-    exercises = resolve_routine(library, args.routine)
+    # --profile: the routine as prescribed for the patient, their affected side, and the recorder.
+    profile_session = open_profile_session(args, library, args.routine)
+    if profile_session is not None:
+        exercises = profile_session.exercises
+        args.affected_side = args.affected_side or profile_session.affected_side
+    else:
+        exercises = resolve_routine(library, args.routine)
     routine = library.routine(args.routine)
 
     out = sys.stdout
@@ -100,7 +110,7 @@ def run(args) -> int:
         collector = EventCollector()
         engine.subscribe(printer)
         engine.subscribe(collector)
-        for listener in record_listeners(args, routine.id, exercises):
+        for listener in record_listeners(profile_session):
             engine.subscribe(listener)
         speech = _attach_speech(engine, out) if args.speak else None
         minutes = sum(ex.duration_seconds for ex in exercises) / 60
@@ -118,6 +128,8 @@ def run(args) -> int:
     out.write(format_summary(result.summary))
     out.write(f"{result.frames} frames read, {result.face_frames} through the face model; "
               f"{result.session_seconds:.1f} s of session in {result.wall_seconds:.1f} s\n")
+    if profile_session is not None:
+        out.write(f"records ({profile_session.profile.name}): {profile_session.recorder.status.message}\n")
     if args.json:
         report = {
             "routine": routine.id,
