@@ -151,3 +151,10 @@ def test_report_errors_are_one_clear_line(database, tmp_path, capsys):
     assert code == 1 and "does not exist" in err
     code, _, err = run(capsys, "profile", "list", "--database", "mysql://db/x")
     assert code == 1 and "unsupported kind 'mysql'" in err
+
+
+def test_database_given_before_the_command_is_used(database, tmp_path, capsys):
+    assert run(capsys, "--database", database, "profile", "add", "Anna")[0] == 0
+    code, out, _ = run(capsys, "profile", "list", "--database", database)
+    assert code == 0 and out.startswith("Anna\t")
+    assert not (tmp_path / "data").exists()  # nothing went to the default database

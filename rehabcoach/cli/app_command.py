@@ -14,6 +14,9 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
         help="use a recording (video file or folder of images) as the camera, looped; for demos and tests",
     )
     group.add_argument("--routine", metavar="ID", help="start this routine straight away (see `rehabcoach list`)")
+    group.add_argument("--database", metavar="URL",
+                       help="patient records: sqlite:///PATH or postgresql://USER@HOST/DB (default: $REHABCOACH_DATABASE, "
+                       "else records.db in your data folder)")
     group.add_argument("--settings", metavar="FILE", help=argparse.SUPPRESS)  # an INI file instead of the user's settings
     parser.app_run = run
 

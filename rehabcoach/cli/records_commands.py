@@ -21,7 +21,9 @@ DATABASE_HELP = (f"records database: sqlite:///PATH, a file path, or postgresql:
 
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database", metavar="URL", help=DATABASE_HELP)
+    # SUPPRESS: without the option here, a --database given before the command (rehabcoach --database
+    # URL profile list) is kept instead of being reset to None by this sub-parser's default.
+    parser.add_argument("--database", metavar="URL", default=argparse.SUPPRESS, help=DATABASE_HELP)
 
 
 def register(subparsers, _parser: argparse.ArgumentParser) -> None:
