@@ -75,13 +75,20 @@ def test_engine_events_are_recorded(tmp_path):
             measure = "mouth_corner_lift"
 
     recorder, _ = make_recorder(store, tmp_path, exercises=[Exercise])
-    recorder.handle(SessionStarted(at=0.0, exercise_ids=("gentle-smile",)))
-    recorder.handle(CalibrationDone(baseline=BASELINE, at=2.0))
-    recorder.handle(RepCompleted(summary=rep(number=1, events=[event(), event(side="right")])))
-    recorder.handle(SessionFinished(summary=SessionSummary(0.0, 30.0, True, "left", ())))
+    # The window's clock is monotonic (any origin): stored times count from the session's start.
+    recorder.handle(SessionStarted(at=500.0, exercise_ids=("gentle-smile",)))
+    recorder.handle(CalibrationDone(baseline=BASELINE, at=502.0))
+    recorder.handle(RepCompleted(summary=rep(number=1, started=510.0, events=[
+        event(start=512.0, end=513.5), event(side="right", start=514.0, end=514.5)])))
+    recorder.mark(516.0, "eye closes")
+    recorder.handle(SessionFinished(summary=SessionSummary(500.0, 530.0, True, "left", ())))
     (record,) = sessions.load_sessions(store, recorder.profile.id)
     assert record.status == "completed" and record.baseline is not None
     assert [(r.rep, r.target_measure, len(r.events)) for r in record.reps] == [(1, "mouth_corner_lift", 2)]
+    stored = record.reps[0]
+    assert (stored.started_s, stored.ended_s) == (10.0, 17.5)
+    assert [(e.start_s, e.end_s) for e in stored.events] == [(12.0, 13.5), (14.0, 14.5)]
+    assert [(m.at_s, m.note) for m in record.marks] == [(16.0, "eye closes")]
 
 
 def test_full_disk_keeps_reps_in_memory_and_saves_them_when_space_returns(tmp_path):

@@ -161,3 +161,43 @@ def test_importing_a_prescription_from_the_app(window, store, tmp_path):
     assert window.records.import_prescription(str(write_prescription(tmp_path / "good")))
     assert window.records.prescription.title == "Home programme, November"
     assert "imported for Anna Berg" in window.statusBar().currentMessage()
+
+
+def test_supervised_panel_traces_adjusts_saves_and_marks(qtbot, window, store, screenshot):
+    from rehabcoach.coaching.types import Baseline
+    from rehabcoach.vision.types import FaceFrame, HeadPose
+
+    profiles.add_profile(store, "Anna", "left")
+    window.records.set_profile(profiles.get_profile(store, "Anna"))
+    panel = window.records.show_supervised_panel(True)
+    assert window.records.supervised_action.isChecked()
+    window.start_routine("test-short-routine")
+    engine = window.engine
+    engine.baseline = Baseline(measures={"eye_aperture": {"left": 0.3, "right": 0.3}},
+                               noise={"eye_aperture": {"left": 0.002, "right": 0.002}}, pose=HeadPose(0, 0, 0),
+                               frames=24)
+    engine.skip_exercise()  # from the massage to the movement exercise
+    assert engine.state.exercise.id == "test-gentle-smile"
+    for index in range(90):  # the left eye narrows by 40 % after one second; the right one stays open
+        left = 0.3 * (0.6 if index >= 30 else 1.0)
+        frame = FaceFrame(index=index, timestamp=index / 30, face=True,
+                          measures={"eye_aperture": {"left": left, "right": 0.3}}, pose=HeadPose(0, 0, 0))
+        for listener in window.face_frame_listeners:
+            listener(frame)
+    (row,) = panel.rows
+    assert row.trace.latest("left") == pytest.approx(0.4) and row.trace.latest("right") == pytest.approx(0.0)
+    assert len(row.trace.points["left"]) == 90
+    screenshot(window, "records-supervised-panel")
+
+    row.spin.setValue(0.12)
+    row.apply_button.click()
+    assert engine.state.exercise.threshold_of("eye_aperture") == 0.12  # in force for the rest of the exercise
+    row.save_button.click()
+    assert profiles.get_profile(store, "Anna").thresholds == {"test-gentle-smile": {"eye_aperture": 0.12}}
+    panel.note_edit.setText("Left eye closes as the smile starts")
+    panel.mark_button.click()
+    window.records.close()
+    (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
+    assert record.supervised
+    assert [m.note for m in record.marks] == ["Left eye closes as the smile starts"]
+    assert record.marks[0].at_s >= 0  # seconds since the session started

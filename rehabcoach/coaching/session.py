@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from rehabcoach.clock import Clock
@@ -348,6 +348,15 @@ class SessionEngine:
         self._abandon_rep()
         self._enter_exercise(self._index)
         self._flush()
+
+    def set_guard_threshold(self, measure: str, threshold: float) -> None:
+        """A therapist's adjustment during a supervised session: from now on, the current exercise's
+        guards on ``measure`` warn at ``threshold`` (and its reps record that value)."""
+        exercise = self._exercise
+        guards = tuple(replace(g, threshold=threshold) if g.measure == measure else g for g in exercise.guards)
+        self.exercises[min(self._index, len(self.exercises) - 1)] = replace(exercise, guards=guards)
+        if self._guard is not None and hasattr(self._guard, "guards"):
+            self._guard.guards = guards  # the monitor reads each guard's threshold on every frame
 
     def recalibrate(self) -> None:
         """Measure the resting face again, then carry on where we were (the current step or rep restarts)."""

@@ -14,7 +14,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -73,6 +73,7 @@ class SessionRecorder:
         self._last_attempt: float | None = None
         self._started = False
         self._finished = False
+        self.origin_s = 0.0  # engine-clock time of the session start; subtracted from stored times
         self.status = StorageStatus(True, 0, 0, "Not started.")
 
     # -- what the session engine calls --------------------------------------------------------
@@ -80,6 +81,7 @@ class SessionRecorder:
         """Listener for ``SessionEngine.subscribe``: records what matters, retries on every event."""
         if isinstance(event, engine_events.SessionStarted):
             if not self._started:
+                self.origin_s = event.at  # stored times count from the start of the session
                 self.start()
         elif isinstance(event, engine_events.CalibrationDone):
             self.baseline_measured(event.baseline)
@@ -111,15 +113,17 @@ class SessionRecorder:
     def rep_completed(self, summary: RepSummary, target_measure: str | None = None) -> StorageStatus:
         self._ensure_started()
         target_measure = target_measure or self._target_measures.get(summary.exercise_id)
+        summary = _shifted(summary, self.origin_s)
         return self._submit(_Write("rep", {
             "session": self.session_uuid, "uuid": str(uuid.uuid4()), "summary": asdict(summary),
             "recorded_at": to_iso(self._wall_clock()), "target_measure": target_measure,
         }))
 
     def mark(self, at_s: float, note: str) -> StorageStatus:
+        """A therapist's note at ``at_s`` (the engine's clock, like the events' times)."""
         self._ensure_started()
         return self._submit(_Write("mark", {
-            "session": self.session_uuid, "uuid": str(uuid.uuid4()), "at_s": at_s, "note": note,
+            "session": self.session_uuid, "uuid": str(uuid.uuid4()), "at_s": at_s - self.origin_s, "note": note,
             "created_at": to_iso(self._wall_clock()),
         }))
 
@@ -260,6 +264,13 @@ def replay_unsaved(store: Store, folder: Path | None = None) -> int:
     return done
 
 
+def _shifted(summary: RepSummary, origin: float) -> RepSummary:
+    if not origin:
+        return summary
+    events = [replace(e, start_s=e.start_s - origin, end_s=e.end_s - origin) for e in summary.events]
+    return replace(summary, started_s=summary.started_s - origin, ended_s=summary.ended_s - origin, events=events)
+
+
 def _start_data(start: sessions.SessionStart) -> dict:
     data = asdict(start)
     data["started_at"] = to_iso(start.started_at)
@@ -287,6 +298,12 @@ def _summary_from(data: dict) -> RepSummary:
 _STOP = object()
 
 
+@dataclass(frozen=True)
+class _Mark:
+    at_s: float
+    note: str
+
+
 class BackgroundRecorder:
     """A SessionRecorder on its own thread: the window's listener only queues events, so a slow or
     unreachable database server never freezes the picture (a connection attempt can take seconds).
@@ -310,6 +327,10 @@ class BackgroundRecorder:
     def handle(self, event: object) -> None:
         self._events.put(event)
 
+    def mark(self, at_s: float, note: str) -> None:
+        """Queue a therapist's note at session time ``at_s``."""
+        self._events.put(_Mark(at_s, note))
+
     @property
     def status(self) -> StorageStatus:
         return self.recorder.status
@@ -332,6 +353,9 @@ class BackgroundRecorder:
                 if self.recorder._started and not self.recorder._finished:
                     self._guarded(lambda: self.recorder.finish("stopped"))
                 return
+            if isinstance(event, _Mark):
+                self._guarded(lambda: self.recorder.mark(event.at_s, event.note))
+                continue
             self._guarded(lambda: self.recorder.handle(event))
             if isinstance(event, engine_events.SessionFinished):
                 return

@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         # as prescribed for the patient, and the patient's affected side.
         self.routine_planner: Callable[[str], Sequence] | None = None
         self.affected_side_source: Callable[[], str | None] | None = None
+        # Called with every face frame given to the engine (the supervised panel's live traces).
+        self.face_frame_listeners: list[Callable] = []
         # Called with (captured_at, new warning keys) when a frame brings a new warning (benchmark).
         self.warning_listeners: list[Callable[[float, frozenset], None]] = []
 
@@ -425,6 +427,8 @@ class MainWindow(QMainWindow):
         if self.follow_frame_time:
             self._follow(item.face.timestamp)
         self.engine.on_face_frame(item.face)
+        for listener in self.face_frame_listeners:
+            listener(item.face)
         state = self.engine.state
         view = self._visible_camera(state.screen)
         if view is not None:

@@ -4,7 +4,8 @@
   affected side and the routine as prescribed for this patient (overrides, thresholds, bundle);
 - each session is recorded rep by rep by a recorder on its own thread, so a slow database never
   freezes the picture; storage problems appear in the status bar in plain words, and practice goes on;
-- the Patient menu opens the progress view, imports a prescription and saves a PDF report.
+- the Patient menu opens the progress view, imports a prescription, and shows the therapist panel
+  for a supervised session (ui/supervised_panel.py).
 
 Without a usable database the app still works: nothing is recorded and the status bar says why.
 """
@@ -42,6 +43,7 @@ class RecordsBridge(QObject):
         self.recorder: BackgroundRecorder | None = None
         self._routine_id: str | None = None
         self._last_ok = True
+        self.panel = None
         self.storage_status.connect(self._show_storage_status, Qt.ConnectionType.QueuedConnection)
         window.session_listener_factories.append(self._listener_for)
         window.routine_planner = self.plan_routine
@@ -106,7 +108,7 @@ class RecordsBridge(QObject):
         if routine_id is None:  # a single exercise started from the library
             routine_id = f"exercise:{engine.exercises[0].id}"
         recorder = SessionRecorder(
-            self.store, self.profile, routine_id, exercises=engine.exercises,
+            self.store, self.profile, routine_id, exercises=engine.exercises, supervised=self.supervised,
             prescription_id=self.prescription.id if self.prescription else None,
             on_status=lambda status: self.storage_status.emit(status.message, status.ok),
         )
@@ -134,11 +136,34 @@ class RecordsBridge(QObject):
         self.progress_action.triggered.connect(self.show_progress)
         self.import_action = QAction("Import a prescription…", self.window)
         self.import_action.triggered.connect(self.import_prescription)
+        self.supervised_action = QAction("Therapist panel (supervised session)", self.window)
+        self.supervised_action.setCheckable(True)
+        self.supervised_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.supervised_action.toggled.connect(self.show_supervised_panel)
         for action in (self.choose_action, self.progress_action, self.import_action):
             menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.supervised_action)
         self.progress_action.setEnabled(False)
         self.import_action.setEnabled(False)
         self.choose_action.setEnabled(self.store is not None)
+
+    def show_supervised_panel(self, shown: bool = True):
+        """The therapist panel beside the patient's view; sessions started while it is shown are
+        recorded as supervised."""
+        if shown and self.panel is None:
+            from rehabcoach.ui.supervised_panel import SupervisedPanel
+
+            self.panel = SupervisedPanel(self.window, self)
+            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel)
+            self.panel.visibilityChanged.connect(self.supervised_action.setChecked)
+        if self.panel is not None:
+            self.panel.setVisible(shown)
+        return self.panel
+
+    @property
+    def supervised(self) -> bool:
+        return self.panel is not None and self.panel.isVisible()
 
     def show_progress(self):
         if self.profile is None:
