@@ -116,7 +116,7 @@ class HomeScreen(QWidget):
             header.setFont(font)
             self.exercise_list.addItem(header)
             for exercise in sorted(by_category[category], key=lambda e: e.title):
-                item = QListWidgetItem("   " + exercise.title)
+                item = QListWidgetItem(exercise.title)
                 item.setData(Qt.ItemDataRole.UserRole, exercise.id)
                 self.exercise_list.addItem(item)
         row.addWidget(self.exercise_list)
