@@ -14,6 +14,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -21,6 +22,22 @@ from pathlib import Path
 import pytest
 
 from rehabcoach.coaching.types import MovementEvent, RepSummary
+
+
+WATCHDOG = """
+import os, shutil, subprocess, sys, time
+owner, data, folder, pg_ctl = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+while os.path.isdir(data):
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        subprocess.run(pg_ctl + ["-D", data, "-m", "immediate", "-w", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+        break
+    except PermissionError:
+        pass
+    time.sleep(1)
+"""
 
 
 def postgres_bin() -> Path | None:
@@ -48,6 +65,7 @@ class PostgresServer:
             shutil.chown(self.folder, "postgres")
             self._run_as = ["runuser", "-u", "postgres", "--"]
         self.running = False
+        self._watchdog: subprocess.Popen | None = None
 
     def _pg(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(self._run_as + [str(self.bin_dir / tool), *args], capture_output=True, text=True,
@@ -63,6 +81,15 @@ class PostgresServer:
             log = (self.folder / "log").read_text() if (self.folder / "log").exists() else ""
             raise RuntimeError(f"test PostgreSQL did not start: {result.stderr}\n{log[-2000:]}")
         self.running = True
+        if self._watchdog is None or self._watchdog.poll() is not None:
+            # atexit does not run when the test process is killed (a timeout, kill -9): this small
+            # process stops the server and removes its folder as soon as the test process is gone.
+            self._watchdog = subprocess.Popen(
+                [sys.executable, "-c", WATCHDOG, str(os.getpid()), str(self.data), str(self.folder),
+                 *self._run_as, str(self.bin_dir / "pg_ctl")],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def stop(self) -> None:
         if self.running:
@@ -83,6 +110,8 @@ class PostgresServer:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._watchdog is not None:
+            self._watchdog.wait(timeout=10)  # it sees the folder gone and ends within a second
 
 
 _server: PostgresServer | None = None

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
@@ -117,7 +118,14 @@ def register(subparsers, _parser: argparse.ArgumentParser) -> None:
     flush = records_actions.add_parser("flush", help="save sessions that were kept locally while the "
                                        "database was unavailable")
     flush.set_defaults(run=run_records_flush)
-    for sub in (info, flush):
+    bench = records_actions.add_parser(
+        "bench", help="measure how long saving a repetition takes",
+        description="Write repetitions (each with unwanted-movement events) the way a session does, one "
+        "transaction each, and print the time per repetition. Uses a temporary SQLite file unless --database "
+        "is given; there it works in a temporary profile that is removed afterwards.")
+    bench.add_argument("--reps", type=int, default=200, metavar="N", help="repetitions to write (default 200)")
+    bench.set_defaults(run=run_records_bench)
+    for sub in (info, flush, bench):
         _database_option(sub)
 
 
@@ -331,6 +339,47 @@ def run_records_flush(args) -> int:
     with _store(args) as store:
         saved = replay_unsaved(store)
     print(f"saved {saved} session(s) that were kept locally" if saved else "nothing was waiting to be saved")
+    return 0
+
+
+def run_records_bench(args) -> int:
+    import statistics
+    import tempfile
+    import time
+    import uuid
+
+    from rehabcoach.coaching.types import MovementEvent, RepSummary
+    from rehabcoach.records.recorder import SessionRecorder
+    from rehabcoach.records.store import open_store
+
+    if args.reps < 1:
+        raise UserError("--reps must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="rehabcoach-bench-") as folder:
+        url = getattr(args, "database", None) or f"{folder}/bench.db"
+        with open_store(url) as store:
+            profile = profiles.add_profile(store, f"bench {uuid.uuid4().hex[:8]}")
+            try:
+                recorder = SessionRecorder(store, profile, "bench", unsaved_dir=Path(folder) / "unsaved")
+                recorder.start()
+                times = []
+                for number in range(1, args.reps + 1):
+                    events = [MovementEvent("eye", "left", "eye_aperture", 1.0 + i, 1.6 + i, -0.31, 0.2)
+                              for i in range(3)]
+                    summary = RepSummary("gentle-smile", number, 0.0, 8.0, {"left": 0.8, "right": 0.9}, events,
+                                         {"eye_aperture": 0.2}, 0.0)
+                    started = time.perf_counter()
+                    status = recorder.rep_completed(summary, "mouth_corner_lift")
+                    times.append((time.perf_counter() - started) * 1000)
+                    if not status.ok:
+                        raise UserError(status.message)
+                recorder.finish()
+            finally:
+                profiles.remove_profile(store, profile.name)
+            where = store.display
+    times.sort()
+    print(f"{args.reps} repetitions (3 events each), one transaction each, to {where}")
+    print(f"per repetition: median {statistics.median(times):.2f} ms, 95th percentile "
+          f"{times[int(0.95 * (len(times) - 1))]:.2f} ms, max {times[-1]:.2f} ms")
     return 0
 
 
