@@ -399,11 +399,14 @@ class MainWindow(QMainWindow):
             self._render()
 
     def _on_capture_failed(self, message: str) -> None:
-        self._camera_problem = f"The camera could not be started: {message}."
+        self._camera_problem = f"The camera could not be started: {message.rstrip('.?! ')}."
         self._camera_gone()
 
     def _on_source_lost(self, message: str) -> None:
-        self._camera_problem = f"The camera stopped sending pictures ({message}). Check that it is plugged in."
+        self._camera_problem = (
+            f"The camera stopped sending pictures ({message.rstrip('.?! ')}). Check that it is plugged in, "
+            "then press “Try this camera”."
+        )
         self._camera_gone()
 
     def _on_source_ended(self) -> None:

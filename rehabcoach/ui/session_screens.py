@@ -226,6 +226,7 @@ class CameraMissingScreen(QWidget):
         row.addWidget(label("Camera:", wrap=False))
         self.camera_choice = QComboBox()
         self.camera_choice.setAccessibleName("Choose a camera")
+        self.camera_choice.setMinimumWidth(200)
         for index in range(6):
             self.camera_choice.addItem(f"Camera {index + 1}", index)
         row.addWidget(self.camera_choice)
