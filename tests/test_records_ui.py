@@ -201,3 +201,27 @@ def test_supervised_panel_traces_adjusts_saves_and_marks(qtbot, window, store, s
     assert record.supervised
     assert [m.note for m in record.marks] == ["Left eye closes as the smile starts"]
     assert record.marks[0].at_s >= 0  # seconds since the session started
+
+
+def test_a_damaged_database_at_start_leaves_the_app_usable(qtbot, tmp_path):
+    from rehabcoach.ui.main_window import MainWindow
+    from rehabcoach.ui.records_bridge import RecordsBridge
+
+    damaged = tmp_path / "records.db"
+    damaged.write_bytes(b"not a database " * 100)
+    win = MainWindow(load_library(UI_LIBRARY), open_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
+                     clock_factory=lambda: ManualClock(0.0))
+    win.records = RecordsBridge(win, str(damaged))
+    win.show()
+    try:
+        message = win.statusBar().currentMessage()
+        assert message.startswith("Records are not available, so nothing is recorded:") and "damaged" in message
+        assert not win.records.choose_action.isEnabled()
+        win.records.choose_at_start()  # no dialog, no error
+        win.start_routine("test-short-routine")  # practice still works, unrecorded
+        assert win.engine is not None and win.records.recorder is None
+        assert damaged.read_bytes() == b"not a database " * 100
+    finally:
+        win.stop()
+        win.close()
+        win.deleteLater()
