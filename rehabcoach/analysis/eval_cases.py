@@ -27,6 +27,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from rehabcoach.analysis import warps as _warps_module
 from rehabcoach.analysis.warps import close_eyes, envelope, narrow_eye, pull_mouth_corner
 from rehabcoach.vision.catalogue import SIDES, Side
 from rehabcoach.vision.sources import FrameSource, open_source
@@ -118,15 +119,28 @@ def cache_folder() -> Path:
     return folder
 
 
-def measure_code_version() -> str:
-    """A fingerprint of the code that turns frames into measures: a cached first pass made by other
-    code (the measures are still being tuned) must not be reused."""
-    from rehabcoach.vision import landmarker, measures, pipeline
-
+def _fingerprint(*sources: str | bytes) -> str:
     digest = hashlib.sha1()
-    for module in (landmarker, measures, pipeline):
-        digest.update(Path(module.__file__).read_bytes())
+    for source in sources:
+        digest.update(source if isinstance(source, bytes) else source.encode())
     return digest.hexdigest()[:12]
+
+
+def _measure_code() -> str:
+    from rehabcoach.vision import catalogue, landmarker, landmarks, measures, pipeline
+
+    return _fingerprint(*(Path(m.__file__).read_bytes() for m in (catalogue, landmarker, landmarks, measures, pipeline)))
+
+
+# Fingerprints of the code that decides what a replay's face frames hold, taken once, as the modules are
+# loaded: a file edited while an evaluation runs must not label frames computed by the old code as new.
+_MEASURE_CODE = _measure_code()
+
+
+def measure_code_version() -> str:
+    """The loaded measure code's fingerprint: a cached first pass made by other code (the measures are
+    still being tuned) is not reused."""
+    return _MEASURE_CODE
 
 
 def first_pass(path: Path, *, pipeline_factory=None, use_cache: bool = True) -> ClipTrace:
@@ -476,17 +490,13 @@ class WarpedSource(FrameSource):
 def replay_key(case: Case, media: Path) -> str:
     """Everything that decides what the tracker sees in a case's replay (not which side is affected
     when the frames are the same, as for the two controls of a clip)."""
-    from rehabcoach.analysis import warps
-
     stat = (media / case.clip).stat()
-    digest = hashlib.sha1()
-    digest.update(f"{(media / case.clip).resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    digest.update(repr((case.calibration, round(case.lead_in, 6), case.movements)).encode())
-    digest.update(measure_code_version().encode())
-    digest.update(Path(warps.__file__).read_bytes())
-    digest.update(inspect.getsource(WarpedSource).encode())
-    digest.update(inspect.getsource(Movement).encode())
-    return digest.hexdigest()[:16]
+    return _fingerprint(
+        f"{(media / case.clip).resolve()}|{stat.st_size}|{stat.st_mtime_ns}",
+        repr((case.calibration, round(case.lead_in, 6), case.movements)),
+        _MEASURE_CODE,
+        _REPLAY_CODE,
+    )
 
 
 def load_replay(key: str) -> list | None:
@@ -511,6 +521,10 @@ def save_replay(key: str, frames: list) -> None:
     with os.fdopen(fd, "wb") as handle:
         pickle.dump(frames, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+
+
+_REPLAY_CODE = _fingerprint(Path(_warps_module.__file__).read_bytes(), inspect.getsource(WarpedSource),
+                            inspect.getsource(Movement), inspect.getsource(envelope))
 
 
 class RecordingPipeline:
