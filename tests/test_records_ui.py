@@ -225,3 +225,15 @@ def test_a_damaged_database_at_start_leaves_the_app_usable(qtbot, tmp_path):
         win.stop()
         win.close()
         win.deleteLater()
+
+
+def test_a_single_exercise_from_the_library_uses_the_patients_settings(window, store):
+    profiles.add_profile(store, "Anna", "right")
+    profiles.set_threshold(store, "Anna", "test-gentle-smile", "eye_aperture", 0.09)
+    window.records.set_profile(profiles.get_profile(store, "Anna"))
+    window.start_exercise("test-gentle-smile")
+    (exercise,) = window.engine.exercises
+    assert exercise.threshold_of("eye_aperture") == 0.09 and window.engine.settings.affected_side == "right"
+    window.records.close()
+    (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
+    assert record.routine_id == "exercise:test-gentle-smile"

@@ -122,17 +122,29 @@ def session_plan(library: Library, routine_id: str, profile: Profile,
                  prescription: PrescriptionRecord | None = None) -> list[ResolvedExercise]:
     """The routine as this patient does it: exercise < routine item < prescription < patient threshold."""
     routine = library.routine(routine_id)
+    return [_resolve_for(library, item, profile, prescription) for item in routine.items]
+
+
+def exercise_plan(library: Library, exercise_id: str, profile: Profile,
+                  prescription: PrescriptionRecord | None = None) -> ResolvedExercise:
+    """One exercise on its own (started from the library) as this patient does it."""
+    library.exercise(exercise_id)  # an unknown id: a UserError with a hint
+    return _resolve_for(library, RoutineItem(exercise=exercise_id), profile, prescription)
+
+
+def _resolve_for(library: Library, item: RoutineItem, profile: Profile,
+                 prescription: PrescriptionRecord | None) -> ResolvedExercise:
     overrides = Prescription.model_validate(prescription.document).exercises if prescription else {}
-    plan = []
-    for item in routine.items:
-        override = overrides.get(item.exercise)
-        if override is not None:
-            given = {name: getattr(override, name) for name in ("reps", "hold_seconds", "rest_seconds")
-                     if getattr(override, name) is not None}
-            thresholds = {**item.thresholds, **override.thresholds}
-            item = RoutineItem.model_validate({**item.model_dump(), **given, "thresholds": thresholds})
-        plan.append(resolve_exercise(library.exercise(item.exercise), item, profile.thresholds.get(item.exercise)))
-    return plan
+    override = overrides.get(item.exercise)
+    if override is not None:
+        given = {name: getattr(override, name) for name in ("reps", "hold_seconds", "rest_seconds")
+                 if getattr(override, name) is not None}
+        thresholds = {**item.thresholds, **override.thresholds}
+        item = RoutineItem.model_validate({**item.model_dump(), **given, "thresholds": thresholds})
+    exercise = library.exercise(item.exercise)
+    if exercise.movement is None:
+        item = None  # massage and relaxation take no overrides
+    return resolve_exercise(exercise, item, profile.thresholds.get(exercise.id))
 
 
 def _record(tx: Transaction, row) -> PrescriptionRecord:

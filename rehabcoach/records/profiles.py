@@ -7,7 +7,6 @@ regard to case or repeated spaces, so "anna  b" finds "Anna B".
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from datetime import datetime
@@ -16,6 +15,7 @@ from types import EllipsisType
 from rehabcoach.errors import UserError
 from rehabcoach.records.models import AFFECTED_SIDES, Profile, from_iso, to_iso, utc_now
 from rehabcoach.records.store import Store, Transaction
+from rehabcoach.routines.suggestions import did_you_mean, hint_text
 from rehabcoach.vision.catalogue import MEASURES
 
 EXERCISE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -51,9 +51,8 @@ def check_threshold(exercise_id: str, measure: str, value: float) -> None:
     if not EXERCISE_ID.match(exercise_id):
         raise UserError(f"{exercise_id!r} is not an exercise id (lower-case words joined by hyphens)")
     if measure not in MEASURES:
-        hint = difflib.get_close_matches(measure, MEASURES, n=1)
-        raise UserError(f"unknown measure {measure!r}" + (f" (did you mean '{hint[0]}'?)" if hint else "")
-                        + f"; measures: {', '.join(MEASURES)}")
+        raise UserError(f"unknown measure {measure!r}{hint_text(did_you_mean(measure, MEASURES))}; "
+                        f"measures: {', '.join(MEASURES)}")
     low, high = THRESHOLD_RANGE
     if not (low < value <= high):
         raise UserError(f"threshold for {measure} must be above {low} and at most {high}, not {value}")
@@ -150,9 +149,8 @@ def profile_named(tx: Transaction, name: str) -> Profile:
         names = [r["name"] for r in tx.all("SELECT name FROM profiles ORDER BY name_key")]
         if not names:
             raise UserError(f"no profile named '{name}': there are no profiles yet (rehabcoach profile add NAME)")
-        hint = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
-        raise UserError(f"no profile named '{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
-                        + f"; profiles: {', '.join(names)}")
+        raise UserError(f"no profile named '{name}'{hint_text(did_you_mean(name, names, cutoff=0.5))}; "
+                        f"profiles: {', '.join(names)}")
     return _profile(tx, row)
 
 

@@ -83,7 +83,8 @@ class SqliteStore(Store):
                 connection.execute(f"PRAGMA user_version = {int(version)}")
             connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK") if connection.in_transaction else None
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             raise
 
     def _translate(self, exc: Exception) -> StorageError | None:

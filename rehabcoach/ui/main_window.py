@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         # Set by the records bridge (ui/records_bridge.py) when a patient profile is active: the routine
         # as prescribed for the patient, and the patient's affected side.
         self.routine_planner: Callable[[str], Sequence] | None = None
+        self.exercise_planner: Callable[[str], object] | None = None
         self.affected_side_source: Callable[[], str | None] | None = None
         # Called with every face frame given to the engine (the supervised panel's live traces).
         self.face_frame_listeners: list[Callable] = []
@@ -257,7 +258,10 @@ class MainWindow(QMainWindow):
         self.start_session(exercises)
 
     def start_exercise(self, exercise_id: str) -> None:
-        self.start_session([resolve_exercise(self.library.exercise(exercise_id))])
+        if self.exercise_planner is not None:
+            self.start_session([self.exercise_planner(exercise_id)])
+        else:
+            self.start_session([resolve_exercise(self.library.exercise(exercise_id))])
 
     def start_session(self, exercises: Sequence) -> None:
         self._end_session()

@@ -18,10 +18,16 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
-from rehabcoach.records.prescription_store import active_prescription, add_bundle, import_prescription, session_plan
+from rehabcoach.records.prescription_store import (
+    active_prescription,
+    add_bundle,
+    exercise_plan,
+    import_prescription,
+    session_plan,
+)
 from rehabcoach.records.recorder import BackgroundRecorder, SessionRecorder
 from rehabcoach.records.store import open_store
-from rehabcoach.routines.resolve import resolve_routine
+from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
 
 
 class RecordsBridge(QObject):
@@ -47,6 +53,7 @@ class RecordsBridge(QObject):
         self.storage_status.connect(self._show_storage_status, Qt.ConnectionType.QueuedConnection)
         window.session_listener_factories.append(self._listener_for)
         window.routine_planner = self.plan_routine
+        window.exercise_planner = self.plan_exercise
         window.affected_side_source = self.affected_side
         self._build_menu()
         app = QApplication.instance()
@@ -98,6 +105,14 @@ class RecordsBridge(QObject):
         if self.prescription is not None and routine_id not in library.routines:
             add_bundle(library, self.store, self.prescription)
         return session_plan(library, routine_id, self.profile, self.prescription)
+
+    def plan_exercise(self, exercise_id: str):
+        """One exercise from the library as this patient does it (the main window's exercise planner)."""
+        self._routine_id = f"exercise:{exercise_id}"
+        if self.profile is None:
+            return resolve_exercise(self.window.library.exercise(exercise_id))
+        self.profile = profiles.get_profile(self.store, self.profile.name)
+        return exercise_plan(self.window.library, exercise_id, self.profile, self.prescription)
 
     # -- recording ------------------------------------------------------------------------------
     def _listener_for(self, engine):
