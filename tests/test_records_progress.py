@@ -8,7 +8,7 @@ import os
 from datetime import date, datetime, timezone
 
 import pytest
-from records_support import event, populate_history, rep, store_url, write_prescription
+from records_support import event, populate_history, store_url, write_prescription
 
 from rehabcoach.records import profiles
 from rehabcoach.records.adherence import adherence

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from records_support import event, postgres_server, rep
 
 from rehabcoach.clock import ManualClock
@@ -205,3 +204,16 @@ def test_background_recorder_never_blocks_the_caller_and_writes_in_order(tmp_pat
     assert stored_reps(store) == [("gentle-smile", 1, 1), ("gentle-smile", 2, 2), ("gentle-smile", 3, 3)]
     (record,) = sessions.load_sessions(store, recorder.profile.id)
     assert record.status == "stopped"
+
+
+def test_a_database_from_a_newer_version_mid_session_keeps_reps_in_memory(tmp_path):
+    path = tmp_path / "records.db"
+    store = open_store(str(path))
+    recorder, _ = make_recorder(store, tmp_path)
+    recorder.start()
+    store.close()  # the next write reconnects ... to a file another computer upgraded meanwhile
+    upgrade = sqlite3.connect(path)
+    upgrade.execute("PRAGMA user_version = 99")
+    upgrade.close()
+    status = recorder.rep_completed(rep(number=1))
+    assert not status.ok and "newer RehabCoach" in status.message and status.pending == 1

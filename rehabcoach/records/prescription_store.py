@@ -15,7 +15,7 @@ from rehabcoach.files import write_private_atomic
 from rehabcoach.records import profiles
 from rehabcoach.records.location import data_dir, ensure_private_dir
 from rehabcoach.records.models import Profile, PrescriptionRecord, from_iso, to_iso, utc_now
-from rehabcoach.records.prescriptions import CheckedPrescription, Prescription, check_prescription
+from rehabcoach.records.prescriptions import Prescription, check_prescription
 from rehabcoach.records.store import Store, Transaction
 from rehabcoach.routines.loader import Library, load_library
 from rehabcoach.routines.models import RoutineItem

@@ -27,7 +27,7 @@ from rehabcoach.files import write_private_atomic
 from rehabcoach.records import sessions
 from rehabcoach.records.location import data_dir, ensure_private_dir
 from rehabcoach.records.models import Profile, from_iso, to_iso, utc_now
-from rehabcoach.records.store import StorageError, Store
+from rehabcoach.records.store import Store
 from rehabcoach.vision.types import HeadPose
 
 UNSAVED_FOLDER = "unsaved"
@@ -69,7 +69,7 @@ class SessionRecorder:
         self._queue: list[_Write] = []
         self._lock = threading.RLock()
         self._saved_reps = 0
-        self._last_error: StorageError | None = None
+        self._last_error: UserError | None = None
         self._last_attempt: float | None = None
         self._started = False
         self._finished = False
@@ -167,12 +167,12 @@ class SessionRecorder:
 
     def _flush(self) -> None:
         self._last_attempt = self._clock.now()
-        error: StorageError | None = None
+        error: UserError | None = None
         while self._queue:
             write = self._queue[0]
             try:
                 saved_rep = apply_write(self.store, write)
-            except StorageError as exc:
+            except UserError as exc:  # a StorageError, or the database cannot be used (newer schema...)
                 error = exc
                 break
             self._queue.pop(0)
@@ -257,7 +257,7 @@ def replay_unsaved(store: Store, folder: Path | None = None) -> int:
         try:
             for write in writes:
                 apply_write(store, write)
-        except StorageError:
+        except UserError:
             return done
         path.unlink(missing_ok=True)
         done += 1
