@@ -70,7 +70,7 @@ class ScriptedLeftEyeGuard:
         self._since = None
         self._finished = []
 
-    def update(self, frame, engaged=True):
+    def update(self, frame, engaged=True, effort=None):
         if self._first is None:
             self._first = frame.timestamp
         if frame.timestamp - self._first < 0.5:

@@ -21,6 +21,12 @@ def register(subparsers, parser) -> None:
     cmd.add_argument("--rss-every", type=float, default=1.0, metavar="S", help="memory sample interval (default 1 s)")
     cmd.add_argument("--json", metavar="OUT", help="also write every figure and memory sample as JSON")
     cmd.add_argument("--visible", action="store_true", help="use the real display instead of offscreen")
+    cmd.add_argument(
+        "--scripted-warnings",
+        action="store_true",
+        help="replace the guards by a script that warns 1 s in every 3 s, alternating sides, so the warning "
+        "latency is measured even on a recording without unwanted movements",
+    )
     cmd.set_defaults(run=run)
 
 
@@ -44,6 +50,7 @@ def run(args) -> int:
         library_root=args.library,
         rss_every=args.rss_every,
         visible=args.visible,
+        scripted_warnings=args.scripted_warnings,
         progress=progress,
     )
     for line in report_lines(result):

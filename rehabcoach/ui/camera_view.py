@@ -1,8 +1,12 @@
-"""The mirrored camera picture with a light outline of the eyes and mouth.
+"""The mirrored camera picture with a light outline of the eyes, brows and mouth.
 
-The image arrives already mirrored (see capture_worker).  Landmarks are in un-mirrored image
-coordinates, so x becomes 1 - x here: the patient's left eye, which MediaPipe places on the right
+The image arrives already mirrored and scaled (see capture_worker).  Landmarks are in un-mirrored
+image coordinates, so x becomes 1 - x: the patient's left eye, which MediaPipe places on the right
 of the camera image, is drawn on the LEFT of the display, as in a mirror.
+
+Painting runs on the GUI thread while the capture thread also runs Python code, and every Python
+call into Qt may hand the GIL over; so the outlines are built as ready paths in the capture thread
+(``contour_paths``) and a paint is a handful of Qt calls, whatever the number of landmarks.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from rehabcoach.ui.theme import CALM, Theme
 
 GUIDE_NONE, GUIDE_OK, GUIDE_PROBLEM = "none", "ok", "problem"
+OVERLAY_REGIONS = ("eye", "mouth", "brow")
 
 
 def _default_contours() -> Mapping[tuple[str, str], Sequence[int]]:
@@ -33,43 +38,64 @@ def fit_rect(image_w: int, image_h: int, area: QRectF) -> QRectF:
     return QRectF(area.x() + (area.width() - w) / 2, area.y() + (area.height() - h) / 2, w, h)
 
 
-def display_point(x: float, y: float, rect: QRectF) -> QPointF:
-    """Un-mirrored normalised landmark -> point on the mirrored display."""
-    return QPointF(rect.x() + (1.0 - x) * rect.width(), rect.y() + y * rect.height())
+def contour_paths(
+    landmarks, width: int, height: int, contours: Mapping[tuple[str, str], Sequence[int]] | None = None
+) -> dict[tuple[str, str], QPainterPath]:
+    """One path per (region, side), in pixels of the MIRRORED display image of ``width`` x ``height``.
+
+    Safe to call outside the GUI thread (QPainterPath is plain data).
+    """
+    contours = contours if contours is not None else _default_contours()
+    paths: dict[tuple[str, str], QPainterPath] = {}
+    if landmarks is None:
+        return paths
+    count = len(landmarks)
+    for key, indices in contours.items():
+        if key[0] not in OVERLAY_REGIONS or len(indices) < 2 or max(indices) >= count:
+            continue
+        points = landmarks[list(indices), :2]
+        path = QPainterPath(QPointF((1.0 - float(points[0][0])) * width, float(points[0][1]) * height))
+        for x, y in points[1:]:
+            path.lineTo((1.0 - float(x)) * width, float(y) * height)
+        paths[key] = path
+    return paths
 
 
 class CameraView(QWidget):
     """Paints the latest frame, the contour overlay and (during calibration) a guide oval."""
 
-    OVERLAY_REGIONS = ("eye", "mouth", "brow")
-
-    def __init__(self, theme: Theme = CALM, contours: Mapping | None = None, parent=None):
+    def __init__(self, theme: Theme = CALM, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Camera picture (mirrored)")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
         self._theme = theme
-        self._contours = contours
         self._image: QImage | None = None
-        self._landmarks = None
+        self._paths: Mapping[tuple[str, str], QPainterPath] = {}
         self._warned: frozenset[tuple[str, str]] = frozenset()
         self._captured_at: float | None = None
         self._guide = GUIDE_NONE
         self._placeholder = "Starting the camera…"
+        self._labels: QImage | None = None  # "your left" / "your right", drawn once per size
+        self._labels_width = -1
         self.show_overlay = True
         # Told the widget's size whenever it changes, so frames arrive already scaled (capture_worker).
         self.size_listeners: list[Callable[[tuple[int, int]], None]] = []
         # Called after each paint with (captured_at, warned regions): used by the window benchmark.
         self.paint_listeners: list[Callable[[float | None, frozenset], None]] = []
+        self._make_pens()
 
     # --- inputs ---------------------------------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        self._make_pens()
+        self._labels_width = -1
         self.update()
 
-    def set_frame(self, image: QImage, landmarks=None, captured_at: float | None = None) -> None:
+    def set_frame(self, image: QImage, paths: Mapping | None = None, captured_at: float | None = None) -> None:
+        """``paths``: from :func:`contour_paths` for this image's size (empty when no face)."""
         self._image = image
-        self._landmarks = landmarks
+        self._paths = paths or {}
         self._captured_at = captured_at
         self.update()
 
@@ -90,11 +116,8 @@ class CameraView(QWidget):
     def set_placeholder(self, text: str) -> None:
         self._placeholder = text
         self._image = None
-        self._landmarks = None
+        self._paths = {}
         self.update()
-
-    def clear(self) -> None:
-        self.set_placeholder("Starting the camera…")
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -103,29 +126,38 @@ class CameraView(QWidget):
             listener(size)
 
     # --- painting -------------------------------------------------------------------------------
+    def _make_pens(self) -> None:
+        t = self._theme
+        normal = QColor(t.overlay)
+        normal.setAlpha(170)
+        self._normal_pen = QPen(normal, 2)
+        self._warn_pen = QPen(QColor(t.warning), 6)
+        self._warn_pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        self._warn_fill = QColor(t.warning)
+        self._warn_fill.setAlpha(70)
+        self._background = QColor(t.surface if t.name == "calm" else t.background)
+
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt name
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        t = self._theme
-        painter.fillRect(self.rect(), QColor(t.surface if t.name == "calm" else t.background))
-        if self._image is None or self._image.isNull():
-            painter.setPen(QColor(t.muted_text))
-            font = QFont(self.font())
-            font.setPointSize(max(14, font.pointSize() + 2))
-            painter.setFont(font)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+        painter.fillRect(self.rect(), self._background)
+        image = self._image
+        if image is None or image.isNull():
+            self._paint_placeholder(painter)
             painter.end()
             self._notify_painted()
             return
-        rect = fit_rect(self._image.width(), self._image.height(), QRectF(self.rect()))
-        if abs(rect.width() - self._image.width()) < 1.5 and abs(rect.height() - self._image.height()) < 1.5:
-            painter.drawImage(rect.topLeft(), self._image)  # already scaled in the worker: a plain copy
-        else:
-            painter.drawImage(rect, self._image)
+        rect = fit_rect(image.width(), image.height(), QRectF(self.rect()))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        exact = abs(rect.width() - image.width()) < 1.5 and abs(rect.height() - image.height()) < 1.5
+        painter.translate(rect.topLeft())
+        if not exact:  # the window is being resized: scale until frames of the new size arrive
+            painter.scale(rect.width() / image.width(), rect.height() / image.height())
+        painter.drawImage(0, 0, image)
         if self._guide != GUIDE_NONE:
-            self._paint_guide(painter, rect)
-        if self.show_overlay and self._landmarks is not None:
-            self._paint_contours(painter, rect)
+            self._paint_guide(painter, image.width(), image.height())
+        if self.show_overlay and self._paths:
+            self._paint_contours(painter)
+        painter.resetTransform()
         self._paint_side_labels(painter, rect)
         painter.end()
         self._notify_painted()
@@ -134,67 +166,66 @@ class CameraView(QWidget):
         for listener in self.paint_listeners:
             listener(self._captured_at, self._warned)
 
-    def _paint_guide(self, painter: QPainter, rect: QRectF) -> None:
+    def _paint_placeholder(self, painter: QPainter) -> None:
+        painter.setPen(QColor(self._theme.muted_text))
+        font = QFont(self.font())
+        font.setPointSize(max(14, font.pointSize() + 2))
+        painter.setFont(font)
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._placeholder)
+
+    def _paint_guide(self, painter: QPainter, width: int, height: int) -> None:
         # An oval where a well-placed face sits: about 40 % of the picture's width, centred.
-        w = min(rect.width() * 0.42, rect.height() * 0.55)
+        w = min(width * 0.42, height * 0.55)
         h = w * 1.3
-        oval = QRectF(rect.center().x() - w / 2, rect.center().y() - h / 2, w, h)
+        oval = QRectF(width / 2 - w / 2, height / 2 - h / 2, w, h)
         colour = QColor(self._theme.accent if self._guide == GUIDE_OK else self._theme.warning)
         if self._theme.name == "calm" and self._guide == GUIDE_OK:
             colour = QColor("#FFFFFF")
-        pen = QPen(colour, 4, Qt.PenStyle.DashLine)
-        painter.setPen(pen)
+        painter.setPen(QPen(colour, 4, Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(oval)
 
-    def _paint_contours(self, painter: QPainter, rect: QRectF) -> None:
-        contours = self._contours if self._contours is not None else _default_contours()
-        landmarks = self._landmarks
-        normal = QColor(self._theme.overlay)
-        normal.setAlpha(170)
-        normal_pen = QPen(normal, 2)
-        warn_pen = QPen(QColor(self._theme.warning), 6)
-        warn_pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        warn_fill = QColor(self._theme.warning)
-        warn_fill.setAlpha(70)
+    def _paint_contours(self, painter: QPainter) -> None:
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for (region, side), indices in contours.items():
-            if region not in self.OVERLAY_REGIONS or len(indices) < 2:
-                continue
-            path = QPainterPath()
-            for n, index in enumerate(indices):
-                if index >= len(landmarks):
-                    break
-                point = display_point(float(landmarks[index][0]), float(landmarks[index][1]), rect)
-                if n == 0:
-                    path.moveTo(point)
-                else:
-                    path.lineTo(point)
-            if (region, side) in self._warned:
-                painter.setPen(warn_pen)
-                painter.fillPath(path, warn_fill)
+        painter.setPen(self._normal_pen)
+        for key, path in self._paths.items():
+            if key not in self._warned:
                 painter.drawPath(path)
-            else:
-                painter.setPen(normal_pen)
+        painter.setPen(self._warn_pen)
+        for key in self._warned:
+            path = self._paths.get(key)
+            if path is not None:
+                painter.fillPath(path, self._warn_fill)
                 painter.drawPath(path)
 
     def _paint_side_labels(self, painter: QPainter, rect: QRectF) -> None:
         # Words, not only position: the picture is a mirror, so "your left" is on the left.
+        width = round(rect.width())
+        if self._labels is None or self._labels_width != width:
+            self._labels = self._render_side_labels(width)
+            self._labels_width = width
+        painter.drawImage(QPointF(rect.x(), rect.bottom() - self._labels.height()), self._labels)
+
+    def _render_side_labels(self, width: int) -> QImage:
+        height = 50
+        image = QImage(max(width, 1), height, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(self.font())
         font.setPointSize(max(12, font.pointSize() - 2))
         font.setBold(True)
         painter.setFont(font)
+        metrics = painter.fontMetrics()
         margin = 10
-        for text, align in (("your left", Qt.AlignmentFlag.AlignLeft), ("your right", Qt.AlignmentFlag.AlignRight)):
-            box = QRectF(rect.x() + margin, rect.bottom() - 40, rect.width() - 2 * margin, 32)
-            metrics = painter.fontMetrics()
-            width = metrics.horizontalAdvance(text) + 16
-            x = box.x() if align == Qt.AlignmentFlag.AlignLeft else box.right() - width
-            pill = QRectF(x, box.y(), width, box.height())
+        for text, at_left in (("your left", True), ("your right", False)):
+            pill_w = metrics.horizontalAdvance(text) + 16
+            x = margin if at_left else width - margin - pill_w
+            pill = QRectF(x, height - 42, pill_w, 32)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(0, 0, 0, 150))
             painter.drawRoundedRect(pill, 8, 8)
             painter.setPen(QColor("#FFFFFF"))
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
-
-
+        painter.end()
+        return image

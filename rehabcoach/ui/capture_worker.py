@@ -20,6 +20,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from rehabcoach.errors import UserError
+from rehabcoach.ui.camera_view import contour_paths
 from rehabcoach.vision.types import FaceFrame, Frame
 
 # Wider frames are shrunk in the worker so that the GUI thread only paints (a 1080p scale per frame
@@ -31,6 +32,7 @@ DISPLAY_MAX_WIDTH = 960
 class CapturedFrame:
     face: FaceFrame
     image: QImage  # mirrored for display, owns its pixels
+    paths: dict  # (region, side) -> QPainterPath of the outline, in pixels of ``image``
     captured_at: float  # time.monotonic() when the frame was read from the source
     processed_at: float  # time.monotonic() when inference finished
 
@@ -183,7 +185,8 @@ class CaptureThread(QThread):
             face = pipeline.process(frame)
             self.inference_seconds += time.perf_counter() - t0
             image = display_image(frame.image, self.display_size)
-            self._deliver(CapturedFrame(face, image, captured_at, time.monotonic()))
+            paths = contour_paths(face.landmarks if face.face else None, image.width(), image.height())
+            self._deliver(CapturedFrame(face, image, paths, captured_at, time.monotonic()))
         if not self._stop.is_set():
             self.source_ended.emit()
 

@@ -439,7 +439,7 @@ class MainWindow(QMainWindow):
         state = self.engine.state
         view = self._visible_camera(state.screen)
         if view is not None:
-            view.set_frame(item.image, item.face.landmarks if item.face.face else None, item.captured_at)
+            view.set_frame(item.image, item.paths, item.captured_at)
         keys = frozenset((w.region, w.side) for w in state.warnings)
         new = keys - self._previous_warning_keys
         self._previous_warning_keys = keys
