@@ -181,3 +181,46 @@ def test_postgres_server_unreachable_is_a_clear_message(tmp_path):
     url = f"postgresql://nobody@/rehab?host={tmp_path}&port=1"
     with pytest.raises(StorageError, match="cannot reach the database server"):
         open_store(url, busy_timeout=1)
+
+
+def test_a_new_migration_upgrades_an_existing_database_and_keeps_its_records(store, monkeypatch):
+    from rehabcoach.records import schema
+
+    profiles.add_profile(store, "Anna", "left")
+    store.close()
+    monkeypatch.setitem(schema.MIGRATIONS, 2, [
+        "ALTER TABLE profiles ADD COLUMN pronouns TEXT NOT NULL DEFAULT ''",
+        "CREATE TABLE migration_probe (id {id}, note TEXT NOT NULL)",
+    ])
+    assert store.schema_version() == 2  # the next connection migrates
+    assert profiles.get_profile(store, "Anna").affected_side == "left"
+    with store.transaction() as tx:
+        assert tx.scalar("SELECT pronouns FROM profiles WHERE name = ?", ("Anna",)) == ""
+        tx.execute("INSERT INTO migration_probe (note) VALUES (?)", ("ok",))
+    monkeypatch.delitem(schema.MIGRATIONS, 2)  # an older RehabCoach meets the upgraded database
+    store.close()
+    with pytest.raises(UserError, match="newer RehabCoach .schema version 2"):
+        store.schema_version()
+
+
+def test_workstations_starting_together_migrate_a_new_server_database_once():
+    import threading
+
+    url = postgres_server().new_database()
+    versions, errors = [], []
+
+    def workstation():
+        try:
+            with open_store(url) as opened:
+                versions.append(opened.schema_version())
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=workstation) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and versions == [LATEST_VERSION] * 4
+    with open_store(url) as opened, opened.transaction() as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM schema_migrations") == LATEST_VERSION

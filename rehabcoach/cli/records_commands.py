@@ -323,13 +323,13 @@ def run_report(args) -> int:
 
 # -- records -------------------------------------------------------------------------------------
 def run_records_info(args) -> int:
-    from rehabcoach.records.schema import LATEST_VERSION
+    from rehabcoach.records.schema import latest_version
 
     with _store(args) as store:
         version = store.schema_version()
         count = len(profiles.list_profiles(store))
         print(f"database: {store.display}")
-    print(f"schema version: {version} (this RehabCoach: {LATEST_VERSION}); {count} profile(s)")
+    print(f"schema version: {version} (this RehabCoach: {latest_version()}); {count} profile(s)")
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rehabcoach.records.location import DatabaseLocation
-from rehabcoach.records.schema import LATEST_VERSION, POSTGRES, pending_migrations
+from rehabcoach.records.schema import POSTGRES, latest_version, pending_migrations
 from rehabcoach.records.store import StorageError, Store, Transaction, newer_schema_error
 
 MIGRATION_LOCK_KEY = 0x52454841  # arbitrary constant shared by all RehabCoach installations
@@ -40,12 +40,13 @@ class PostgresStore(Store):
     def _migrate(self, connection: Any) -> None:
         tx = Transaction(connection, POSTGRES)
         try:
+            # The lock comes first: CREATE TABLE IF NOT EXISTS itself is not safe when run concurrently.
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK_KEY,))
             tx.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
-            tx.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK_KEY,))
             current = self._read_version(tx)
-            if current > LATEST_VERSION:
+            if current > latest_version():
                 raise newer_schema_error(current, self.display)
             for version, statements in pending_migrations(current):
                 for statement in statements:

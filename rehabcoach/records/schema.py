@@ -139,5 +139,10 @@ MIGRATIONS: dict[int, list[str]] = {
 LATEST_VERSION = max(MIGRATIONS)
 
 
+def latest_version() -> int:
+    """The newest schema this RehabCoach knows (read at call time, so tests can add a migration)."""
+    return max(MIGRATIONS)
+
+
 def pending_migrations(current: int) -> list[tuple[int, list[str]]]:
     return [(version, MIGRATIONS[version]) for version in sorted(MIGRATIONS) if version > current]

@@ -13,7 +13,7 @@ from rehabcoach.records.location import (
     data_dir,
     ensure_private_dir,
 )
-from rehabcoach.records.schema import LATEST_VERSION, SQLITE, pending_migrations
+from rehabcoach.records.schema import SQLITE, latest_version, pending_migrations
 from rehabcoach.records.store import CorruptDatabaseError, StorageError, Store, Transaction, newer_schema_error
 
 
@@ -69,9 +69,9 @@ class SqliteStore(Store):
 
     def _migrate(self, connection: Any) -> None:
         current = int(connection.execute("PRAGMA user_version").fetchone()[0])
-        if current > LATEST_VERSION:
+        if current > latest_version():
             raise newer_schema_error(current, str(self.path))
-        if current == LATEST_VERSION:
+        if current == latest_version():
             return
         connection.execute("BEGIN IMMEDIATE")
         try:

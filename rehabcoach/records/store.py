@@ -19,7 +19,7 @@ from typing import Any
 
 from rehabcoach.errors import UserError
 from rehabcoach.records.location import DatabaseLocation, database_url, parse_url
-from rehabcoach.records.schema import LATEST_VERSION, Dialect
+from rehabcoach.records.schema import Dialect, latest_version
 
 
 class StorageError(UserError):
@@ -166,7 +166,7 @@ class Store:
 def newer_schema_error(found: int, where: str) -> UserError:
     return UserError(
         f"the records database {where} was written by a newer RehabCoach (schema version {found}; this one "
-        f"knows up to {LATEST_VERSION}). Update RehabCoach on this computer; nothing was changed."
+        f"knows up to {latest_version()}). Update RehabCoach on this computer; nothing was changed."
     )
 
 
