@@ -158,3 +158,32 @@ def test_database_given_before_the_command_is_used(database, tmp_path, capsys):
     code, out, _ = run(capsys, "profile", "list", "--database", database)
     assert code == 0 and out.startswith("Anna\t")
     assert not (tmp_path / "data").exists()  # nothing went to the default database
+
+
+def test_records_flush_saves_sessions_kept_while_the_database_was_locked(database, tmp_path, capsys):
+    import sqlite3
+
+    from records_support import rep
+
+    from rehabcoach.records.recorder import SessionRecorder
+    from rehabcoach.records.sessions import load_sessions
+
+    with open_store(database) as store:
+        anna = profiles.add_profile(store, "Anna")
+    locked = open_store(database, busy_timeout=0.1)
+    blocker = sqlite3.connect(database, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    recorder = SessionRecorder(locked, anna, "daily-practice")  # unsaved files go to $REHABCOACH_DATA_DIR
+    recorder.start()
+    recorder.rep_completed(rep(number=1))
+    status = recorder.finish()
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    locked.close()
+    assert not status.ok and str(tmp_path / "data" / "unsaved") in status.message
+    code, out, _ = run(capsys, "records", "flush", "--database", database)
+    assert (code, out) == (0, "saved 1 session(s) that were kept locally\n")
+    with open_store(database) as store:
+        (record,) = load_sessions(store, anna.id)
+    assert record.status == "completed" and [r.rep for r in record.reps] == [1]
+    assert run(capsys, "records", "flush", "--database", database)[1] == "nothing was waiting to be saved\n"
