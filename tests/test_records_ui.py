@@ -237,3 +237,25 @@ def test_a_single_exercise_from_the_library_uses_the_patients_settings(window, s
     window.records.close()
     (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert record.routine_id == "exercise:test-gentle-smile"
+
+
+def test_prescribed_routines_bundled_ones_included_can_be_started_from_the_menu(window, store, tmp_path):
+    bundle = tmp_path / "rx" / "custom"
+    bundle.mkdir(parents=True)
+    (bundle / "anna-routine.yaml").write_text(
+        "kind: routine\nid: anna-routine\ntitle: Anna's routine\ndescription: The short smile, twice.\n"
+        "items:\n  - exercise: test-gentle-smile\n  - exercise: test-gentle-smile\n    reps: 1\n")
+    (tmp_path / "rx" / "p.yaml").write_text(
+        "kind: prescription\ntitle: Custom\nstarts_on: 2026-01-01\nroutines:\n  - routine: anna-routine\n"
+        "    times: 2\n    per: day\nbundle:\n  - custom\n")
+    profiles.add_profile(store, "Anna", "left")
+    import_prescription(store, "Anna", tmp_path / "rx" / "p.yaml", library_root=UI_LIBRARY)
+    window.records.set_profile(profiles.get_profile(store, "Anna"))
+    (action,) = window.records.prescribed_menu.actions()
+    assert action.text() == "anna-routine (2 × per day)"
+    assert "anna-routine" not in window.library.routines
+    action.trigger()
+    assert [(e.id, e.reps) for e in window.engine.exercises] == [("test-gentle-smile", 2), ("test-gentle-smile", 1)]
+    window.records.close()
+    (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
+    assert record.routine_id == "anna-routine" and record.prescription_id is not None

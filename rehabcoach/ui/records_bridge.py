@@ -88,7 +88,22 @@ class RecordsBridge(QObject):
             "Practising without a profile: nothing is recorded.")
         for action in (self.progress_action, self.import_action):
             action.setEnabled(self.profile is not None)
+        self._fill_prescribed_menu()
         self.profile_changed.emit(self.profile)
+
+    def _fill_prescribed_menu(self) -> None:
+        self.prescribed_menu.clear()
+        routines = self.prescription.document.get("routines", []) if self.prescription else []
+        for item in routines:
+            action = self.prescribed_menu.addAction(f"{item['routine']} ({item['times']} × per {item['per']})")
+            action.triggered.connect(lambda _=False, routine_id=item["routine"]: self.start_prescribed(routine_id))
+        self.prescribed_menu.setEnabled(bool(routines))
+
+    def start_prescribed(self, routine_id: str) -> None:
+        try:
+            self.window.start_routine(routine_id)
+        except UserError as exc:
+            QMessageBox.warning(self.window, "This routine cannot be started", str(exc))
 
     def affected_side(self):
         if self.profile is not None:
@@ -157,6 +172,9 @@ class RecordsBridge(QObject):
         self.supervised_action.toggled.connect(self.show_supervised_panel)
         for action in (self.choose_action, self.progress_action, self.import_action):
             menu.addAction(action)
+        # The prescription's routines, bundled ones included (the home screen lists the library's only).
+        self.prescribed_menu = menu.addMenu("Prescribed routines")
+        self.prescribed_menu.setEnabled(False)
         menu.addSeparator()
         menu.addAction(self.supervised_action)
         self.progress_action.setEnabled(False)
