@@ -11,7 +11,7 @@ from rehabcoach.vision.types import FaceFrame
 # warning while it is: synkinesis is an unwanted movement that comes WITH the practised one (the eye
 # narrowing while smiling, the mouth pulling while closing the eyes); the same movement on its own, a
 # smile during an eye-closure exercise or a blink during a smile exercise, is no synkinesis.
-ENGAGED_SHARE = 0.3
+ENGAGED_SHARE = 0.5
 
 
 class TargetMeter:
