@@ -187,3 +187,25 @@ def test_records_flush_saves_sessions_kept_while_the_database_was_locked(databas
         (record,) = load_sessions(store, anna.id)
     assert record.status == "completed" and [r.rep for r in record.reps] == [1]
     assert run(capsys, "records", "flush", "--database", database)[1] == "nothing was waiting to be saved\n"
+
+
+@pytest.mark.slow
+def test_report_for_a_profile_with_nothing_recorded_says_so(tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is needed to read the PDF back")
+    database = str(tmp_path / "records.db")
+    with open_store(database) as store:
+        profiles.add_profile(store, "Tom")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = tmp_path / "tom.pdf"
+    result = subprocess.run([sys.executable, "-m", "rehabcoach", "report", "--profile", "Tom", "--from", "2026-01-01",
+                             "--to", "2026-01-31", "--pdf", str(out), "--database", database],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True).stdout))
+    for expected in ("Patient: Tom", "Affected side: not set", "No prescription has been imported",
+                     "No sessions in this period", "No movement check (routine five-movement-check) in this period"):
+        assert expected in text, expected
+    images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True).stdout
+    assert " image " not in images  # no empty charts
