@@ -224,3 +224,17 @@ def test_workstations_starting_together_migrate_a_new_server_database_once():
     assert errors == [] and versions == [LATEST_VERSION] * 4
     with open_store(url) as opened, opened.transaction() as tx:
         assert tx.scalar("SELECT COUNT(*) FROM schema_migrations") == LATEST_VERSION
+
+
+def test_records_and_reports_stay_free_of_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import rehabcoach.records.recorder, rehabcoach.records.export, rehabcoach.records.prescription_store\n"
+            "import rehabcoach.records.movement_check, rehabcoach.reports, rehabcoach.reports.charts\n"
+            "import rehabcoach.reports.document, rehabcoach.cli.records_commands\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'matplotlib', 'cv2'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"  # Qt only in rehabcoach/ui, matplotlib only when a chart is drawn
