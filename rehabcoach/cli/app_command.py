@@ -13,6 +13,11 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
         metavar="VIDEO",
         help="use a recording (video file or folder of images) as the camera, looped; for demos and tests",
     )
+    group.add_argument(
+        "--no-loop",
+        action="store_true",
+        help="with --source: stop at the end of the recording (the session then waits, as for an unplugged camera)",
+    )
     group.add_argument("--routine", metavar="ID", help="start this routine straight away (see `rehabcoach list`)")
     group.add_argument("--database", metavar="URL",
                        help="patient records: sqlite:///PATH or postgresql://USER@HOST/DB (default: $REHABCOACH_DATABASE, "

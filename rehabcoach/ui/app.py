@@ -58,7 +58,12 @@ def run_app(args) -> int:
     from rehabcoach.ui.main_window import MainWindow
     from rehabcoach.ui.settings import open_store
 
-    window = MainWindow(library, open_store(getattr(args, "settings", None)), source=source)
+    window = MainWindow(
+        library,
+        open_store(getattr(args, "settings", None)),
+        source=source,
+        loop_source=not getattr(args, "no_loop", False),
+    )
     window.resize(1280, 860)
     from rehabcoach.ui.records_bridge import RecordsBridge
 

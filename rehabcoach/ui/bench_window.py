@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import time
+from array import array
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
-def percentiles(values_s: list[float]) -> dict:
+def percentiles(values_s) -> dict:
     if not values_s:
         return {}
     ms = np.asarray(values_s) * 1000.0
@@ -202,19 +203,23 @@ def run_window_benchmark(
         source=source.name, source_fps=0.0, seconds=seconds, exercise=exercise_id, platform=app.platformName(),
         scripted_warnings=scripted_warnings,
     )
-    painted: set[float] = set()
-    paint_latency: list[float] = []
+    # Bookkeeping must not grow the memory it measures: compact arrays and running maxima only.
+    painted = {"count": 0, "last": None}
+    paint_latency = array("f")
     warning_latency: list[float] = []
     pending_warnings: dict[float, frozenset] = {}
-    gaps: list[float] = []
+    stall_histogram = np.zeros(2001, np.int64)  # 1 ms bins of heartbeat gaps beyond the interval
+    longest = {"all": 0.0, "late": 0.0, "compute": 0.0}
     rss: list[tuple[float, float]] = []
     start = time.monotonic()
 
     def on_paint(captured_at, warned) -> None:
-        if captured_at is None or captured_at in painted:
+        # Frames are painted in capture order, so a repaint of the same frame has the last timestamp.
+        if captured_at is None or captured_at == painted["last"]:
             return
         now = time.monotonic()
-        painted.add(captured_at)
+        painted["last"] = captured_at
+        painted["count"] += 1
         paint_latency.append(now - captured_at)
         keys = pending_warnings.pop(captured_at, None)
         if keys is not None and keys & warned:
@@ -242,22 +247,29 @@ def run_window_benchmark(
     screen_time: dict[str, float] = {}
     last_beat = [time.monotonic()]
     cpu_at_beat = [time.thread_time()]  # the heartbeat runs on the GUI thread: this is its CPU clock
-    compute: list[float] = []
+    first_beat = [True]
 
     def beat() -> None:
         now = time.monotonic()
         cpu = time.thread_time()
-        compute.append(cpu - cpu_at_beat[0])
+        used = cpu - cpu_at_beat[0]
         cpu_at_beat[0] = cpu
+        if not first_beat[0]:
+            longest["compute"] = max(longest["compute"], used)
+        first_beat[0] = False
         screen = window.current_screen()
         screen_time[screen] = screen_time.get(screen, 0.0) + (now - last_beat[0])
         last_beat[0] = now
         if pulse.isValid():
             gap = pulse.nsecsElapsed() / 1e9
-            gaps.append((now - start, gap))
+            stall = max(0.0, gap - HEARTBEAT_MS / 1000)
+            stall_histogram[min(int(stall * 1000), stall_histogram.size - 1)] += 1
+            longest["all"] = max(longest["all"], stall)
+            if now - start >= WARM_UP_S:
+                longest["late"] = max(longest["late"], stall)
             if (gap * 1000 - HEARTBEAT_MS) > GOAL_STALL_MS:
                 result.stalls_over_goal.append(
-                    [round(now - start, 2), round(gap * 1000 - HEARTBEAT_MS, 1), round(compute[-1] * 1000, 1), screen]
+                    [round(now - start, 2), round(gap * 1000 - HEARTBEAT_MS, 1), round(used * 1000, 1), screen]
                 )
         pulse.restart()
 
@@ -303,15 +315,15 @@ def run_window_benchmark(
         if capture.frames_captured:
             result.inference_ms_mean = round(capture.inference_seconds / capture.frames_captured * 1000, 1)
     result.source_fps = opened_fps[0] if opened_fps else 0.0
-    result.frames_displayed = len(painted)
+    result.frames_displayed = painted["count"]
     result.dropped_before_paint = max(0, result.frames_captured - result.dropped_in_mailbox - result.frames_displayed)
-    result.displayed_fps = round(len(painted) / elapsed, 2) if elapsed > 0 else 0.0
-    stalls = [max(0.0, g - HEARTBEAT_MS / 1000) for _, g in gaps]
-    result.longest_stall_ms = round(max(stalls, default=0.0) * 1000, 1)
-    late = [max(0.0, g - HEARTBEAT_MS / 1000) for t, g in gaps if t >= WARM_UP_S]
-    result.longest_stall_after_warm_up_ms = round(max(late, default=0.0) * 1000, 1)
-    result.longest_gui_compute_ms = round(max(compute[1:], default=0.0) * 1000, 1)
-    result.stall_p99_ms = round(float(np.percentile(stalls, 99)) * 1000, 1) if stalls else 0.0
+    result.displayed_fps = round(painted["count"] / elapsed, 2) if elapsed > 0 else 0.0
+    result.longest_stall_ms = round(longest["all"] * 1000, 1)
+    result.longest_stall_after_warm_up_ms = round(longest["late"] * 1000, 1)
+    result.longest_gui_compute_ms = round(longest["compute"] * 1000, 1)
+    beats = int(stall_histogram.sum())
+    if beats:
+        result.stall_p99_ms = float(np.searchsorted(np.cumsum(stall_histogram), 0.99 * beats))
     result.paint_latency_ms = percentiles(paint_latency)
     result.warning_latency_ms = percentiles(warning_latency)
     result.rss_mb = [list(s) for s in rss]

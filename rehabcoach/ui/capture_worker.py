@@ -112,6 +112,8 @@ class CaptureThread(QThread):
         self.frames_captured = 0
         self.frames_dropped = 0
         self.inference_seconds = 0.0
+        # Set from the GUI thread: False while nothing needs faces (frames are read, not analysed).
+        self.inference_enabled = True
         # Size of the widget showing the frames, set from the GUI thread (a tuple swap is atomic).
         self.display_size: tuple[int, int] | None = None
 
@@ -179,6 +181,8 @@ class CaptureThread(QThread):
                 if delay > 0 and self._stop.wait(delay):
                     return
             captured_at = time.monotonic()
+            if not self.inference_enabled:
+                continue
             if ts != frame.timestamp:
                 frame = Frame(frame.index, ts, frame.image)
             t0 = time.perf_counter()

@@ -524,6 +524,15 @@ class MainWindow(QMainWindow):
         if self.engine is None:
             return
         state = state or self.engine.state
+        if self.capture is not None and not self.follow_frame_time:
+            # Inference only when the engine uses faces (calibration, movement): saves a core during
+            # massage and relaxation.  The camera keeps running, so a lost camera is still noticed.
+            self.capture.inference_enabled = state.needs_face
+        note = self._camera_problem if self._camera_problem and state.screen in ("step",) else ""
+        if note:
+            note += " Movement exercises will ask what to do."
+        self.status_note.setText(note)
+        self.status_note.setVisible(bool(note))
         self.session_progress.setValue(round(state.progress * 100))
         self.session_progress_text.setText(f"Routine {round(state.progress * 100)}% done")
         self.pause_button.setText("Resume" if state.paused else "Pause")
