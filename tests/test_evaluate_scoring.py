@@ -28,6 +28,7 @@ from rehabcoach.analysis.eval_cases import (
     split_long,
 )
 from rehabcoach.analysis.evaluate import (
+    CaseResult,
     Score,
     overlaps,
     score_events,
@@ -277,6 +278,26 @@ def test_totals_and_verdict():
     assert verdict(0.89, 0.1) == "FAIL"
     assert verdict(1.0, 1.2) == "FAIL"
     assert verdict(None, 0.0) == "n/a"
+
+
+def test_totals_group_by_exercise_and_side_with_everything_last():
+    def result(name, exercise, side, induced, detected, alarms):
+        case = Case(name, "clip.mp4", exercise, side, induced == 0, None, 0.0)
+        engine = Score(induced=induced, detected=detected, false_alarms=alarms, minutes=0.5)
+        return CaseResult(case, engine, Score(induced=induced, detected=induced, false_alarms=9, minutes=0.5),
+                          [], 2.0, 32.0, 1.0, [], [], 0)
+
+    groups = totals([result("a", "gentle-smile", "left", 2, 1, 0), result("b", "gentle-smile", "right", 2, 2, 1),
+                     result("c", "gentle-eye-closure", "left", 0, 0, 2)])
+    assert list(groups) == ["gentle-smile", "gentle-smile left", "gentle-smile right", "gentle-eye-closure",
+                            "gentle-eye-closure left", "all"]
+    engine, plain = groups["gentle-smile"]
+    assert (engine.induced, engine.detected, engine.false_alarms, engine.minutes) == (4, 3, 1, 1.0)
+    assert (plain.detected, plain.false_alarms) == (4, 18)
+    assert groups["gentle-smile left"][0].detection_rate == 0.5
+    engine, _ = groups["all"]
+    assert (engine.induced, engine.detected, engine.false_alarms) == (4, 3, 3)
+    assert engine.false_alarms_per_minute == pytest.approx(2.0)
 
 
 def baseline_at_rest() -> Baseline:

@@ -332,27 +332,40 @@ def table_row(result: CaseResult) -> str:
 
 
 def totals(results: Sequence[CaseResult]) -> dict[str, tuple[Score, Score]]:
+    """(engine, plain detector) scores summed per exercise, per exercise and affected side
+    ("gentle-smile left"), and over everything ("all", last)."""
     groups: dict[str, tuple[Score, Score]] = {}
     for result in results:
-        for key in (result.case.exercise, "all"):
+        case = result.case
+        for key in (case.exercise, f"{case.exercise} {case.affected_side}"):
             engine, plain = groups.setdefault(key, (Score(), Score()))
             engine.add(result.engine)
             plain.add(result.baseline_detector)
-    return groups
+    exercises = list(dict.fromkeys(r.case.exercise for r in results))
+    ordered = {key: groups[key] for exercise in exercises for key in groups if key.split(" ")[0] == exercise}
+    everything = (Score(), Score())
+    for result in results:
+        everything[0].add(result.engine)
+        everything[1].add(result.baseline_detector)
+    ordered["all"] = everything
+    return ordered
 
 
 def format_totals(results: Sequence[CaseResult]) -> list[str]:
     lines = []
     for key, (engine, plain) in totals(results).items():
+        by_side = " " in key
+        label = f"  {key.split(' ')[1]} side" if by_side else key
         lines.append(
-            f"{key:<20} induced {engine.induced:>3}  detected {engine.detected:>3}  rate {_rate(engine.detection_rate)}"
+            f"{label:<20} induced {engine.induced:>3}  detected {engine.detected:>3}  rate {_rate(engine.detection_rate)}"
             f"  false alarms {engine.false_alarms:>3} in {engine.minutes:.2f} min = {_rate(engine.false_alarms_per_minute)}/min"
-            f"  -> {verdict(engine.detection_rate, engine.false_alarms_per_minute)}"
+            + ("" if by_side else f"  -> {verdict(engine.detection_rate, engine.false_alarms_per_minute)}")
         )
-        lines.append(
-            f"{'  plain threshold':<20} induced {plain.induced:>3}  detected {plain.detected:>3}  rate {_rate(plain.detection_rate)}"
-            f"  false alarms {plain.false_alarms:>3} in {plain.minutes:.2f} min = {_rate(plain.false_alarms_per_minute)}/min"
-        )
+        if not by_side:
+            lines.append(
+                f"{'  plain threshold':<20} induced {plain.induced:>3}  detected {plain.detected:>3}  rate {_rate(plain.detection_rate)}"
+                f"  false alarms {plain.false_alarms:>3} in {plain.minutes:.2f} min = {_rate(plain.false_alarms_per_minute)}/min"
+            )
     return lines
 
 
