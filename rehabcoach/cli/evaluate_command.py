@@ -35,14 +35,15 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
         "subject's smiles for gentle-smile, one mouth corner pulled during eye closures for gentle-eye-closure, "
         "plus untouched controls), run the same analysis as `rehabcoach analyze` on each, and print the "
         "detection rate and false alarms per minute, next to a plain per-frame threshold detector. "
-        "Nothing is written to disk except --json and a private first-pass cache in the temp folder.",
+        "Nothing is written to disk except --json and a private cache (first passes, face frames) in the temp folder.",
     )
     evaluate.add_argument("--media", type=Path, metavar="DIR",
                           help="folder of recordings (default: $REHABCOACH_MEDIA, or ../shared/media beside "
                           "the source checkout)")
     evaluate.add_argument("--json", type=Path, metavar="OUT", help="also write every case and figure as JSON")
     evaluate.add_argument("--cases", nargs="+", metavar="PATTERN",
-                          help="only cases whose name (or clip) matches, e.g. d9 'smile-left*' '*-control'")
+                          help="only cases whose name (or clip) matches: a word matches anywhere in the name, or a shell "
+                          "pattern the whole name, e.g. d9 smile-left '*-control'")
     evaluate.add_argument("--list", action="store_true", help="list the cases and exit")
     evaluate.add_argument("--fresh", action="store_true",
                           help="run the face tracker on every replay again instead of reusing the face frames "
