@@ -150,8 +150,11 @@ def test_closure_cases_use_real_closures_and_add_synthetic_ones_in_quiet_stretch
     # Every closure, real or warped, carries a mouth pull on the affected side only.
     assert sorted(case.induced) == sorted([(3.0, 4.0)] + [(m.start, m.end) for m in synthetic])
     assert all(m.side == "right" for m in case.induced_movements)
-    control = next(c for c in build_cases(trace, exercises=["gentle-eye-closure"]) if c.name == "clip-closure-right-control")
+    cases = {c.name: c for c in build_cases(trace, exercises=["gentle-eye-closure"])}
+    control = cases["clip-closure-right-control"]
     assert control.induced == [] and [m.kind for m in control.movements] == ["close_eyes"] * len(synthetic)
+    untouched = cases["clip-closure-right-untouched"]
+    assert untouched.control and untouched.movements == ()
 
 
 def test_long_smiles_carry_several_narrowings_with_untouched_smiling_between():

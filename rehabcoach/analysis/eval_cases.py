@@ -9,7 +9,8 @@ No footage of patients is available, so cases are made from ordinary recordings 
    written): one eye narrows during the smiles (exercise ``gentle-smile``), or one mouth corner pulls
    during the closures (``gentle-eye-closure``).  The clips hold few deliberate closures, so both eyes
    are also closed by a warp in quiet stretches of each clip ("synthetic" closures);
-4. controls replay the same clips without the synkinesis warp, for each affected side.
+4. controls replay the same clips without the synkinesis warp, for each affected side (for
+   gentle-eye-closure both with the warped closures and untouched).
 
 The first seconds of a replay are the calibration window of ``analyze``.  When a clip does not start
 with a resting face, a resting stretch found later in the clip is looped in front of it.
@@ -405,6 +406,10 @@ def build_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile",
             if controls and (exercise == "gentle-smile" or carriers):
                 cases.append(Case(f"{stem}-{short}-{side}-control", trace.name, exercise, side, True, window, lead,
                                   tuple(background), closures_kind))
+            if controls and background:
+                # The untouched clip too: its own blinks, smiles and speech, nothing warped at all.
+                cases.append(Case(f"{stem}-{short}-{side}-untouched", trace.name, exercise, side, True, window,
+                                  lead, (), ""))
     return cases
 
 
