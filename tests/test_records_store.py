@@ -158,6 +158,9 @@ def test_sqlite_on_a_network_share_is_refused(tmp_path):
     with pytest.raises(UserError, match="network share .*PostgreSQL"):
         check_local_filesystem(tmp_path / "records.db", mounts)
     check_local_filesystem(tmp_path.parent / "elsewhere.db", mounts)  # on ext4: fine
+    gvfs = f"gvfsd-fuse {tmp_path} fuse.gvfsd-fuse rw,nosuid,nodev 0 0\n"  # an SMB share opened in GNOME
+    with pytest.raises(UserError, match=r"network share \(fuse.gvfsd-fuse\)"):
+        check_local_filesystem(tmp_path / "records.db", gvfs)
 
 
 def test_database_urls(tmp_path, monkeypatch):

@@ -23,7 +23,8 @@ DEFAULT_DB_FILE = "records.db"
 NETWORK_FS_TYPES = frozenset(
     {"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
      "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.rclone", "fuse.glusterfs", "fuse.davfs2", "fuse.s3fs",
-     "fuse.gcsfuse", "fuse.cephfs", "fuse.smbnetfs", "fuse.curlftpfs"}
+     "fuse.gcsfuse", "fuse.cephfs", "fuse.smbnetfs", "fuse.curlftpfs",
+     "fuse.gvfsd-fuse", "fuse.gvfs-fuse-daemon"}  # GNOME's mounts of SMB/SFTP/WebDAV shares
 )
 
 
