@@ -130,7 +130,13 @@ def _fingerprint(*sources: str | bytes) -> str:
 def _measure_code() -> str:
     from rehabcoach.vision import catalogue, landmarker, landmarks, measures, pipeline
 
-    return _fingerprint(*(Path(m.__file__).read_bytes() for m in (catalogue, landmarker, landmarks, measures, pipeline)))
+    try:
+        return _fingerprint(*(Path(m.__file__).read_bytes() for m in (catalogue, landmarker, landmarks, measures, pipeline)))
+    except (OSError, TypeError):
+        # A frozen desktop bundle carries compiled modules only: label the cache by the app's version.
+        from rehabcoach import __version__
+
+        return _fingerprint(f"rehabcoach {__version__}")
 
 
 # Fingerprints of the code that decides what a replay's face frames hold, taken once, as the modules are
