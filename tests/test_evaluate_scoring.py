@@ -355,3 +355,17 @@ def test_command_reports_a_missing_media_folder_plainly(tmp_path, capsys):
     assert err.startswith("rehabcoach: error: media folder not found") and "Traceback" not in err
     assert main(["evaluate", "--media", str(tmp_path)]) == 1
     assert "none of the evaluation clips" in capsys.readouterr().err
+
+
+def test_cache_fingerprints_fall_back_to_the_version_in_a_bundle_without_sources(monkeypatch):
+    """A PyInstaller bundle carries no .py files: importing the evaluation must not fail there."""
+    normal = eval_cases._replay_code()
+
+    def no_source(*_args, **_kwargs):
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(eval_cases.inspect, "getsource", no_source)
+    monkeypatch.setattr(eval_cases.Path, "read_bytes", no_source)
+    bundled = eval_cases._replay_code()
+    assert bundled != normal and len(bundled) == 12
+    assert eval_cases._measure_code() != eval_cases.measure_code_version()

@@ -534,8 +534,18 @@ def save_replay(key: str, frames: list) -> None:
     os.replace(tmp, path)
 
 
-_REPLAY_CODE = _fingerprint(Path(_warps_module.__file__).read_bytes(), inspect.getsource(WarpedSource),
-                            inspect.getsource(Movement), inspect.getsource(envelope))
+def _replay_code() -> str:
+    try:
+        return _fingerprint(Path(_warps_module.__file__).read_bytes(),
+                            *(inspect.getsource(obj) for obj in (WarpedSource, Movement, envelope)))
+    except (OSError, TypeError):
+        # A frozen desktop bundle carries compiled modules only: label the cache by the app's version.
+        from rehabcoach import __version__
+
+        return _fingerprint(f"rehabcoach replay {__version__}")
+
+
+_REPLAY_CODE = _replay_code()
 
 
 class RecordingPipeline:

@@ -10,20 +10,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from rehabcoach.analysis.eval_cases import CLIPS
-from rehabcoach.analysis.evaluate import (
-    TABLE_HEADER,
-    check_media,
-    default_media_folder,
-    format_details,
-    format_totals,
-    gather_cases,
-    report_json,
-    run_case,
-    select_cases,
-    table_row,
-    write_json,
-)
 from rehabcoach.errors import UserError
 
 
@@ -53,6 +39,22 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    # Imported here: the evaluation pulls in OpenCV and the face pipeline, which other commands do not need.
+    from rehabcoach.analysis.eval_cases import CLIPS
+    from rehabcoach.analysis.evaluate import (
+        TABLE_HEADER,
+        check_media,
+        default_media_folder,
+        format_details,
+        format_totals,
+        gather_cases,
+        report_json,
+        run_case,
+        select_cases,
+        table_row,
+        write_json,
+    )
+
     media = check_media(args.media.expanduser() if args.media else default_media_folder())
     if args.json is not None and not args.json.parent.expanduser().resolve().is_dir():
         raise UserError(f"--json: folder {args.json.parent} does not exist")
