@@ -369,3 +369,15 @@ def test_cache_fingerprints_fall_back_to_the_version_in_a_bundle_without_sources
     bundled = eval_cases._replay_code()
     assert bundled != normal and len(bundled) == 12
     assert eval_cases._measure_code() != eval_cases.measure_code_version()
+
+
+def test_threshold_overrides_are_parsed_and_mistakes_named():
+    from rehabcoach.cli.evaluate_command import parse_thresholds
+    from rehabcoach.errors import UserError
+
+    assert parse_thresholds(["eye_aperture=0.2", "mouth_corner_lift = 0.03"]) == {
+        "eye_aperture": 0.2, "mouth_corner_lift": 0.03}
+    assert parse_thresholds([]) == {}
+    for bad in ("eye_aperture", "eye_aperture=abc", "=0.2x"):
+        with pytest.raises(UserError, match="MEASURE=VALUE"):
+            parse_thresholds([bad])

@@ -31,6 +31,9 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
                           help="only cases whose name (or clip) matches: a word matches anywhere in the name, or a shell "
                           "pattern the whole name, e.g. d9 smile-left '*-control'")
     evaluate.add_argument("--list", action="store_true", help="list the cases and exit")
+    evaluate.add_argument("--threshold", action="append", default=[], metavar="MEASURE=VALUE",
+                          help="try a guard threshold other than the exercise's (as a patient setting would), "
+                          "e.g. --threshold eye_aperture=0.2; repeat for several measures")
     evaluate.add_argument("--fresh", action="store_true",
                           help="run the face tracker on every replay again instead of reusing the face frames "
                           "recorded by an earlier run (they are reused only when clip, warps and measure code "
@@ -79,9 +82,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from rehabcoach.routines.loader import load_library, resolve_exercise
 
     library = load_library()
-    exercises = {name: resolve_exercise(library.exercise(name)) for name in sorted({c.exercise for c in chosen})}
+    thresholds = parse_thresholds(args.threshold)
+    exercises = {name: resolve_exercise(library.exercise(name), patient_thresholds=thresholds)
+                 for name in sorted({c.exercise for c in chosen})}
     print("Detection evaluation on synthetic cases (measurements to support tuning, not a diagnosis)")
     print(f"media: {media}   cases: {len(chosen)}")
+    if thresholds:
+        print("thresholds tried: " + ", ".join(f"{m}={v:g}" for m, v in thresholds.items()))
     print(TABLE_HEADER)
     results = []
     for case in chosen:
@@ -101,3 +108,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
         write_json(args.json, report_json(results, media))
         note(f"wrote {args.json}")
     return 0
+
+
+def parse_thresholds(items: list[str]) -> dict[str, float]:
+    """``["eye_aperture=0.2"]`` -> ``{"eye_aperture": 0.2}``; the values are checked by resolve_exercise."""
+    thresholds: dict[str, float] = {}
+    for item in items:
+        measure, sep, value = item.partition("=")
+        try:
+            thresholds[measure.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise UserError(f"--threshold {item!r}: write MEASURE=VALUE, e.g. eye_aperture=0.2")
+    return thresholds
