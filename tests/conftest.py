@@ -7,7 +7,11 @@ reviewer can look at the screens after any run, including CI.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# Qt tests never need a screen; scripts/test.sh sets this too, but a bare `pytest` must not crash either.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
