@@ -75,6 +75,7 @@ class Pyttsx3Speaker:
         self._player: subprocess.Popen | None = None
         self._player_lock = threading.Lock()
         self._stopped = False
+        self._rate: int | None = None
         if rate is not None:
             self.set_rate(rate)
 
@@ -88,6 +89,7 @@ class Pyttsx3Speaker:
     def speak(self, text: str) -> None:
         self._stopped = False
         if self._aplay is None:
+            self._apply_rate()
             self._engine.say(text)
             self._engine.runAndWait()
             return
@@ -114,16 +116,24 @@ class Pyttsx3Speaker:
                 self._player.terminate()
 
     def set_rate(self, words_per_minute: int) -> None:
+        self._rate = int(words_per_minute)
+        self._apply_rate()
+
+    def _apply_rate(self) -> None:
         # pyttsx3 2.99 queues setProperty behind its own busy flag, and after a runAndWait the espeak
-        # driver stays "busy", so the new rate was silently ignored (checked on WAV lengths).  Set it
-        # on the driver directly; we are on the engine's own thread.
+        # driver stays "busy", so a new rate was silently ignored; set on the driver directly once, it
+        # was still lost now and then (1 run in 6, checked on WAV lengths).  So the rate is set on the
+        # driver right before every synthesis; we are on the engine's own thread.
+        if self._rate is None:
+            return
         driver = getattr(getattr(self._engine, "proxy", None), "_driver", None)
         if driver is not None:
-            driver.setProperty("rate", int(words_per_minute))
+            driver.setProperty("rate", self._rate)
         else:
-            self._engine.setProperty("rate", int(words_per_minute))
+            self._engine.setProperty("rate", self._rate)
 
     def save_to_file(self, text: str, path: Path) -> None:
+        self._apply_rate()
         self._engine.save_to_file(text, str(path))
         self._engine.runAndWait()
 
