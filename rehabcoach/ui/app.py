@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from rehabcoach.errors import UserError
+from rehabcoach.resources import resource_path
 from rehabcoach.ui.qt_env import drop_opencv_qt_plugin_path
 
 
@@ -24,7 +25,13 @@ def create_application(argv: list[str] | None = None):
     app.setApplicationName("RehabCoach")
     app.setOrganizationName("RehabCoach")
     app.setApplicationDisplayName("RehabCoach")
-    app.setDesktopFileName("rehabcoach")
+    # Matches packaging/linux/org.rehabcoach.RehabCoach.desktop, so desktops group the window under its entry.
+    app.setDesktopFileName("org.rehabcoach.RehabCoach")
+    icon = resource_path("library") / "assets" / "icons" / "rehabcoach.svg"
+    if icon.is_file():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
