@@ -68,7 +68,9 @@ class CalibrationScreen(QWidget):
         value = round(max(0.0, min(1.0, progress)) * 100)
         self.progress.setValue(value)
         self.progress_text.setText(f"{value}% measured")
-        self.help.setText(message or "Hold still…")
+        # With nothing wrong, the instruction above already says what to do: say that it is going well
+        # rather than repeat it; with a problem, the engine's specific help is what matters.
+        self.help.setText(message if problem else "Good: stay still and relaxed while I measure.")
         role = "warning" if problem else "notice"
         if self.help.property("role") != role:
             self.help.setProperty("role", role)
