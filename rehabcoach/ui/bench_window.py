@@ -170,7 +170,9 @@ def run_window_benchmark(
         raise UserError(f"'{exercise_id}' is a {exercise.category} exercise; the benchmark needs a movement exercise")
     # Straight to the reps (one short instruction), and enough reps that the exercise outlasts the run.
     first_step = exercise.steps[0].model_copy(update={"seconds": 2.0, "reps": None})
-    exercise = replace(exercise, steps=(first_step,), reps=50)
+    # A rep lasts get-ready + move + hold + rest; count generously so even a 30-minute soak stays in the reps.
+    rep_seconds = (exercise.hold_seconds or 1.0) + (exercise.rest_seconds or 1.0) + 2.0
+    exercise = replace(exercise, steps=(first_step,), reps=int(seconds / rep_seconds) + 10)
 
     from rehabcoach.ui.app import create_application
 
