@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ import numpy as np
 
 from rehabcoach.analysis import warps as _warps_module
 from rehabcoach.analysis.warps import close_eyes, envelope, narrow_eye, pull_mouth_corner
+from rehabcoach.files import write_private_atomic
 from rehabcoach.vision.catalogue import SIDES, Side
 from rehabcoach.vision.sources import FrameSource, open_source
 from rehabcoach.vision.types import Frame
@@ -96,14 +98,12 @@ class ClipTrace:
         return len(self.times) / self.fps
 
     def save(self, path: Path) -> None:
-        """Write whole or not at all (temp file + rename), readable by the user only: it describes a face."""
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, name=self.name, fps=self.fps, times=self.times, face=self.face,
-                                landmarks=self.landmarks, smile=self.smile, blink=self.blink,
-                                eye_aperture=self.eye_aperture, mouth_corner_lift=self.mouth_corner_lift)
-        os.replace(tmp, path)
+        """Write whole or not at all, readable by the user only: it describes a face."""
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, name=self.name, fps=self.fps, times=self.times, face=self.face,
+                            landmarks=self.landmarks, smile=self.smile, blink=self.blink,
+                            eye_aperture=self.eye_aperture, mouth_corner_lift=self.mouth_corner_lift)
+        write_private_atomic(path, buffer.getvalue())
 
     @classmethod
     def load(cls, path: Path) -> "ClipTrace":
@@ -526,12 +526,8 @@ def load_replay(key: str) -> list | None:
 def save_replay(key: str, frames: list) -> None:
     import pickle
 
-    path = cache_folder() / f"replay-{key}.pickle"
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        pickle.dump(frames, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    write_private_atomic(cache_folder() / f"replay-{key}.pickle",
+                         pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _replay_code() -> str:

@@ -42,6 +42,7 @@ from rehabcoach.analysis.eval_cases import (
 from rehabcoach.coaching.guards import amount_in_direction
 from rehabcoach.coaching.types import Baseline, MovementEvent, ResolvedGuard
 from rehabcoach.errors import UserError
+from rehabcoach.files import write_private_atomic
 
 BAR_DETECTION = 0.9
 BAR_FALSE_ALARMS_PER_MINUTE = 1.0
@@ -410,14 +411,8 @@ def report_json(results: Sequence[CaseResult], media: Path) -> dict:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Write atomically (temp file + rename), readable by the user only."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
-    os.replace(tmp, path)
+    """Write atomically, readable by the user only."""
+    write_private_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def check_media(media: Path | None) -> Path:
