@@ -80,6 +80,23 @@ class MovementEvent:
         return self.end_s - self.start_s
 
 
+@dataclass(frozen=True)
+class RegionPeak:
+    """How far one guarded measure moved on one side during one repetition: the therapist's "how much".
+
+    ``peak_deviation`` is the largest deviation from the resting face in the unwanted direction, on the
+    measure's own scale (a share of the resting value for relative measures such as eye opening, IOD units
+    otherwise). ``excess_over_other`` is the largest amount by which this side's deviation exceeded the other
+    side's at the same moment (None when the other side was not measured).
+    """
+
+    region: str
+    side: Side
+    measure: str
+    peak_deviation: float
+    excess_over_other: float | None
+
+
 @dataclass
 class RepSummary:
     """What one completed repetition of a movement exercise achieved."""
@@ -92,3 +109,6 @@ class RepSummary:
     events: list[MovementEvent] = field(default_factory=list)
     thresholds: dict[str, float] = field(default_factory=dict)  # measure -> threshold used
     face_missing_s: float = 0.0
+    # Per guarded measure and side, how far it moved during the rep (filled by the engine; empty for
+    # reps recorded before these numbers existed).
+    region_peaks: tuple[RegionPeak, ...] = ()

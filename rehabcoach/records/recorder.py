@@ -21,7 +21,7 @@ from pathlib import Path
 from rehabcoach import __version__
 from rehabcoach.clock import Clock, SystemClock
 from rehabcoach.coaching import events as engine_events
-from rehabcoach.coaching.types import Baseline, MovementEvent, RepSummary
+from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, RepSummary
 from rehabcoach.errors import UserError
 from rehabcoach.files import write_private_atomic
 from rehabcoach.records import sessions
@@ -292,6 +292,7 @@ def _baseline_from(data: dict) -> Baseline:
 def _summary_from(data: dict) -> RepSummary:
     values = dict(data)
     values["events"] = [MovementEvent(**e) for e in values.get("events", [])]
+    values["region_peaks"] = tuple(RegionPeak(**p) for p in values.get("region_peaks", ()))
     return RepSummary(**values)
 
 
