@@ -10,7 +10,7 @@ purpose="${1:-run}"
 # packaging validators only for the test run.
 apt_packages=(espeak-ng alsa-utils libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 fonts-dejavu-core)
 if [ "$purpose" = test ]; then
-  apt_packages+=(xvfb xauth postgresql desktop-file-utils appstream poppler-utils)
+  apt_packages+=(xvfb xauth postgresql desktop-file-utils appstream poppler-utils strace)
 fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
