@@ -46,10 +46,18 @@ def test_short_deviation_is_debounced_and_long_one_reported_on_its_side():
     assert event.peak == pytest.approx(-0.4, abs=0.02)
 
 
-def test_warning_becomes_active_only_after_min_duration():
-    _, active = run(trace(3.0, eye_aperture_right=narrowing(0.4, 1.0, 2.0)))
-    first = next(i for i, keys in enumerate(active) if ("eye", "right") in keys) / 30.0
-    assert 1.45 <= first <= 1.6
+def first_warned(amount: float) -> float:
+    _, active = run(trace(3.0, eye_aperture_right=narrowing(amount, 1.0, 2.5)))
+    return next(i for i, keys in enumerate(active) if ("eye", "right") in keys) / 30.0
+
+
+def test_persistence_needed_shrinks_as_the_deviation_grows():
+    # The median filter passes the step at 1.07 s.  Just over the 0.25 threshold the deviation must last the
+    # guard's whole min_duration (0.5 s); 0.4 is 1.6 times the threshold (0.5 / 1.6 = 0.31 s); a deviation
+    # four or more times the threshold still needs a quarter of it (0.125 s), never a single frame.
+    assert 1.53 <= first_warned(0.26) <= 1.62
+    assert 1.35 <= first_warned(0.4) <= 1.45
+    assert 1.17 <= first_warned(1.0) <= 1.25
 
 
 def test_hysteresis_keeps_one_warning_while_hovering_around_the_threshold():
@@ -136,15 +144,15 @@ def test_threshold_never_drops_below_resting_noise():
     assert jittery.finish(3.0) == []
 
 
-def test_warnings_only_start_while_the_practised_movement_is_under_way():
+def test_warnings_only_start_while_armed():
     frames = trace(3.0, eye_aperture_left=narrowing(0.5, 1.0, 2.5))
     monitor = GuardMonitor((EYE,), resting_baseline())
     for frame in frames:
-        monitor.update(frame, engaged=False)  # e.g. the eye narrows while the person is not smiling
+        monitor.update(frame, armed=False)  # e.g. the eye narrows while the person is not smiling
     assert monitor.finish(3.0) == []
-    # Engaged only from 1.5 s: the warning starts then, not at the first narrowed frame.
+    # Armed only from 1.5 s: the warning starts then, not at the first narrowed frame.
     monitor = GuardMonitor((EYE,), resting_baseline())
     for frame in frames:
-        monitor.update(frame, engaged=frame.timestamp >= 1.5)
+        monitor.update(frame, armed=frame.timestamp >= 1.5)
     events = monitor.finish(3.0)
     assert [(e.side, round(e.start_s, 1)) for e in events] == [("left", 1.5)]

@@ -369,13 +369,19 @@ class ScriptedGuard:
     def reset(self):
         self.active = []
 
-    def update(self, frame, engaged=True):
+    def update(self, frame, armed=True):
         self.updates += 1
         return list(self.active)
 
     def pop_finished(self):
         out, self.finished = self.finished, []
         return out
+
+    def retune(self, guards):
+        pass
+
+    def region_peaks(self):
+        return ()
 
     def finish(self, timestamp):
         ended = [MovementEvent(w.region, w.side, w.measure, w.since, timestamp, w.deviation, 0.2)

@@ -63,10 +63,12 @@ class FacePresent:
 
 
 class SteadyTarget:
-    engaged = True
-
     def __init__(self, target, baseline):
         self.best = {side: 0.0 for side in target.sides}
+        self.current = dict(self.best)
+
+    def share(self, frame, side):
+        return 0.6
 
     def reset(self):
         self.best = {side: 0.0 for side in self.best}
@@ -84,7 +86,7 @@ class QuietGuard:
     def reset(self):
         pass
 
-    def update(self, frame, *, engaged=True):
+    def update(self, frame, *, armed=True):
         return []
 
     def pop_finished(self):
@@ -92,6 +94,12 @@ class QuietGuard:
 
     def finish(self, timestamp):
         return []
+
+    def retune(self, guards):
+        pass
+
+    def region_peaks(self):
+        return ()
 
 
 BASELINE = Baseline(measures={}, noise={}, pose=HeadPose(0.0, 0.0, 0.0), frames=24)

@@ -70,7 +70,7 @@ class ScriptedLeftEyeGuard:
         self._since = None
         self._finished = []
 
-    def update(self, frame, engaged=True, effort=None):
+    def update(self, frame, armed=True):
         if self._first is None:
             self._first = frame.timestamp
         if frame.timestamp - self._first < 0.5:
@@ -83,6 +83,12 @@ class ScriptedLeftEyeGuard:
     def pop_finished(self):
         finished, self._finished = self._finished, []
         return finished
+
+    def retune(self, guards):
+        self.guards = guards
+
+    def region_peaks(self):
+        return ()
 
     def finish(self, timestamp):
         if self._since is None:

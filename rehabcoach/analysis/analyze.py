@@ -3,7 +3,9 @@
 The first ``calibration_seconds`` calibrate the resting baseline (if the face is not visible or not
 still enough by then, calibration continues until enough stable frames were seen, and the result says
 where it ended); the rest of the recording is one continuous movement phase of the chosen exercise.
-The same Calibrator, GuardMonitor and TargetMeter run here as in the live app.
+The same Calibrator and MovementMonitor (target meter, guards, face-loss rule) run here as in the live app;
+with no phases to say when the movement was asked for, the monitor arms the guards from the face itself
+(monitor.py).
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from rehabcoach.coaching.calibration import Calibrator
-from rehabcoach.coaching.guards import GuardMonitor
-from rehabcoach.coaching.target import TargetMeter
-from rehabcoach.coaching.types import Baseline, MovementEvent, ResolvedGuard, ResolvedTarget
+from rehabcoach.coaching.monitor import FaceLoss, MovementMonitor
+from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, ResolvedGuard, ResolvedTarget
 from rehabcoach.errors import UserError
 from rehabcoach.vision.catalogue import MEASURE_NAMES, SIDES, Side
 from rehabcoach.vision.pipeline import FacePipeline
@@ -24,7 +25,6 @@ from rehabcoach.vision.sources import FrameSource
 from rehabcoach.vision.types import FaceFrame
 
 MIN_CALIBRATION_FRAMES = 10
-FACE_LOSS_MIN_SECONDS = 0.2  # shorter gaps are tracking hiccups, not "face lost"
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -36,6 +36,7 @@ class FrameRow:
     phase: str  # "calibration" or "movement"
     measures: dict[str, dict[str, float]]
     warnings: set[tuple[str, str]]  # (region, side) with a warning active after this frame
+    armed: bool = False  # the practised movement was under way, so guards could warn
 
 
 @dataclass
@@ -54,6 +55,7 @@ class AnalysisResult:
     duration_s: float
     rows: list[FrameRow] = field(default_factory=list, repr=False)
     guarded: list[tuple[str, str]] = field(default_factory=list)  # (region, side) pairs with a guard
+    region_peaks: tuple[RegionPeak, ...] = ()  # over the whole movement phase, while armed
 
     def summary(self) -> dict:
         by_key: dict[str, dict] = {}
@@ -73,6 +75,9 @@ class AnalysisResult:
             "face_lost_seconds": round(sum(b - a for a, b in self.face_lost), 3),
             "face_lost": [{"start_s": round(a, 3), "end_s": round(b, 3)} for a, b in self.face_lost],
             "target_best": {side: round(v, 3) for side, v in self.target_best.items()},
+            # How much, not only how often: per guarded measure and side, the largest unwanted deviation
+            # from the resting face and the largest excess over the other side.
+            "region_peaks": [asdict(p) for p in self.region_peaks],
             "note": "Measurements to support therapy, not a diagnosis.",
         }
 
@@ -107,6 +112,7 @@ class AnalysisResult:
         columns = ["time_s", "face", "phase"]
         columns += [f"{m}_{s}" for m in MEASURE_NAMES for s in SIDES]
         columns += [f"warning_{region}_{side}" for region, side in self.guarded]
+        columns.append("armed")
         return columns
 
     def csv_rows(self):
@@ -117,6 +123,7 @@ class AnalysisResult:
                     v = row.measures.get(m, {}).get(s)
                     values.append("" if v is None else f"{v:.5f}")
             values += [int(key in row.warnings) for key in self.guarded]
+            values.append(int(row.armed))
             yield values
 
 
@@ -142,14 +149,12 @@ def analyze(
     own_pipeline = pipeline is None
     pipeline = pipeline or FacePipeline()
     calibrator = Calibrator(required_frames=10**9)  # collect every stable frame of the window
-    monitor: GuardMonitor | None = None
-    meter: TargetMeter | None = None
+    monitor: MovementMonitor | None = None
     baseline: Baseline | None = None
     calibration_end = 0.0
     events: list[MovementEvent] = []
     rows: list[FrameRow] = []
-    face_lost: list[tuple[float, float]] = []
-    lost_since: float | None = None
+    face_loss = FaceLoss()
     frames = face_frames = 0
     last_t = 0.0
     guarded = sorted({(g.region, side) for g in guards for side in g.sides})
@@ -158,15 +163,10 @@ def analyze(
             face_frame: FaceFrame = pipeline.process(frame)
             frames += 1
             last_t = frame.timestamp
-            if face_frame.face:
-                face_frames += 1
-                if lost_since is not None:
-                    if frame.timestamp - lost_since >= FACE_LOSS_MIN_SECONDS:
-                        face_lost.append((lost_since, frame.timestamp))
-                    lost_since = None
-            elif lost_since is None:
-                lost_since = frame.timestamp
+            face_frames += face_frame.face
+            face_loss.note(frame.timestamp, face_frame.face)
             active: set[tuple[str, str]] = set()
+            armed = False
             if baseline is None:
                 calibrator.feed(face_frame)
                 phase = "calibration"
@@ -174,17 +174,15 @@ def analyze(
                 if past_window and calibrator.accepted_frames >= MIN_CALIBRATION_FRAMES:
                     baseline = calibrator.finalize(MIN_CALIBRATION_FRAMES)
                     calibration_end = frame.timestamp
-                    monitor = GuardMonitor(guards, baseline, affected_side)
-                    meter = TargetMeter(target, baseline) if target else None
+                    monitor = MovementMonitor(guards, target, baseline, affected_side)
             else:
                 phase = "movement"
-                if meter:
-                    meter.update(face_frame)
-                warnings = monitor.update(face_frame, engaged=meter.engaged if meter else True)
+                reading = monitor.update(face_frame)  # armed from the face itself: no phases here
                 events.extend(monitor.pop_finished())
-                active = {(w.region, w.side) for w in warnings}
+                active = {(w.region, w.side) for w in reading.warnings}
+                armed = reading.armed
             if keep_rows:
-                rows.append(FrameRow(frame.timestamp, face_frame.face, phase, face_frame.measures, active))
+                rows.append(FrameRow(frame.timestamp, face_frame.face, phase, face_frame.measures, active, armed))
             if progress:
                 progress(frames, source.frame_count)
     finally:
@@ -198,8 +196,7 @@ def analyze(
         # The face was seen, but never still long enough (or only at the very end).
         baseline = calibrator.finalize(MIN_CALIBRATION_FRAMES)
         calibration_end = last_t
-    if lost_since is not None and last_t - lost_since >= FACE_LOSS_MIN_SECONDS:
-        face_lost.append((lost_since, last_t))
+    face_loss.close(last_t)
     if monitor is not None:
         events.extend(monitor.finish(last_t))
     events.sort(key=lambda e: (e.start_s, e.side, e.region))
@@ -215,11 +212,12 @@ def analyze(
                      "requested_seconds": calibration_seconds},
         baseline=baseline,
         events=events,
-        face_lost=face_lost,
-        target_best=dict(meter.best) if meter else {},
+        face_lost=face_loss.intervals,
+        target_best=monitor.target_best if monitor is not None else {},
         duration_s=max(duration, last_t),
         rows=rows,
         guarded=guarded,
+        region_peaks=monitor.region_peaks() if monitor is not None else (),
     )
 
 

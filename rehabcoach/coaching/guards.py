@@ -9,10 +9,13 @@ a natural smile narrowing both eyes).  The monitor therefore asks more of a devi
 3. when the affected side is known, the other side is a second reference: the affected side must move
    clearly more than the other side (healthy faces narrow both eyes when smiling);
 4. ordinary blinks (fast, both eyes) are skipped;
-5. it must persist for the guard's minimum duration (debounce), and once raised it only ends when the
-   deviation has fallen well below the threshold for a moment (hysteresis), so warnings do not flicker;
-6. a warning only starts while the exercise's own movement is under way (``engaged``, from the target
-   meter): the eye narrowing WITH a smile, the mouth pulling WITH an eye closure.
+5. it must persist (debounce): for the guard's minimum duration when it just passes the threshold, less
+   when it passes it clearly (a deviation twice the threshold warns in half the time), and once raised
+   it only ends when the deviation has fallen well below the threshold for a moment (hysteresis), so
+   warnings do not flicker;
+6. a warning only starts while the guard is ``armed``: while the exercise asks for its movement (live,
+   from the session's phases) or while that movement is under way (headless; see monitor.py). The eye
+   narrowing WITH a smile is synkinesis; the same narrowing on its own, a blink, is not.
 
 Warnings are per region and side: several guards on one region (mouth-corner lift and excursion) make
 one warning, named after the measure that deviates most.
@@ -22,9 +25,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Literal, Sequence
 
-from rehabcoach.coaching.types import ActiveWarning, Baseline, MovementEvent, ResolvedGuard
+from rehabcoach.coaching.types import ActiveWarning, Baseline, MovementEvent, RegionPeak, ResolvedGuard
 from rehabcoach.vision.catalogue import MEASURES, SIDES, Side
 from rehabcoach.vision.types import FaceFrame
 
@@ -63,6 +66,12 @@ DEFAULT_REFERENCE_RULE = ReferenceRule(own_share=0.5, margin_share=0.3, proporti
 RELEASE_RATIO = 0.6  # a warning ends below this share of its threshold (hysteresis) ...
 RELEASE_SECONDS = 0.3  # ... sustained for this long
 PENDING_GAP_SECONDS = 0.15  # a pending deviation survives dips this short
+# Persistence scales with strength: a pending deviation charges at the rate of how many times its threshold
+# it reaches (capped), and warns once the charge reaches the guard's minimum duration.  Just over the
+# threshold it takes the full min_duration (0.5 s in the library); twice over, half of it.  The cap keeps a
+# floor of min_duration / 4 (0.125 s, 4 frames at 30 fps: longer than the 5-frame median lets one bad frame
+# through), so even a strong deviation must last a few frames.
+PERSISTENCE_RATIO_CAP = 4.0
 UNRELIABLE_END_SECONDS = 0.6  # an active warning ends when the face is lost or turned away this long
 BLINK_LEVEL = 0.45  # both eyes closing by this much at once is blink-like ...
 BLINK_MAX_SECONDS = 0.5  # ... unless it lasts longer (a deliberate closure)
@@ -85,13 +94,18 @@ def warning_message(region: str, side: Side, measure: str, deviation: float) -> 
     return f"Your {side} {REGION_NOUNS.get(region, region)} is {words}"
 
 
+TrackState = Literal["idle", "pending", "active"]
+
+
 @dataclass
 class _RegionTrack:
     region: str
     side: Side
-    state: str = "idle"  # idle -> pending -> active
+    state: TrackState = "idle"  # idle -> pending -> active
     start: float = 0.0
     last_over: float = 0.0
+    last_t: float | None = None  # previous reliable frame's time, for the persistence charge
+    charge: float = 0.0  # strength-weighted seconds over the threshold while pending
     below_since: float | None = None
     peak_ratio: float = 0.0
     peak_deviation: float = 0.0
@@ -119,6 +133,7 @@ class GuardMonitor:
         self.reset()
 
     def reset(self) -> None:
+        """Forget everything: a new repetition starts."""
         self._tracks: dict[tuple[str, Side], _RegionTrack] = {}
         for guard in self.guards:
             for side in guard.sides:
@@ -129,10 +144,12 @@ class GuardMonitor:
         self._finished: list[MovementEvent] = []
         self._last_reliable: float | None = None
         self._blink_since: float | None = None
+        # (guard index, side) -> [largest unwanted amount, largest excess over the other side], armed frames only.
+        self._peaks: dict[tuple[int, Side], list[float | None]] = {}
 
     # -- public API -------------------------------------------------------------------------------
-    def update(self, frame: FaceFrame, *, engaged: bool = True) -> list[ActiveWarning]:
-        """Evaluate one frame; ``engaged`` says whether the practised movement is under way (see target.py)."""
+    def update(self, frame: FaceFrame, *, armed: bool = True) -> list[ActiveWarning]:
+        """Evaluate one frame; ``armed`` says whether an unwanted movement may start a warning now."""
         t = frame.timestamp
         if not self._reliable(frame):
             self._hold_unreliable(t)
@@ -140,9 +157,25 @@ class GuardMonitor:
         self._last_reliable = t
         amounts = self._smoothed_amounts(frame)
         blink_like = self._blink_like(amounts, t)
+        if armed:
+            self._note_peaks(amounts, skip_eyes=blink_like)
         for track in self._tracks.values():
-            self._step(track, amounts, t, skip_eyes=blink_like, engaged=engaged)
+            self._step(track, amounts, t, skip_eyes=blink_like, armed=armed)
         return self.active
+
+    def retune(self, guards: Sequence[ResolvedGuard]) -> None:
+        """New thresholds for the same guards (a therapist's adjustment): they apply from the next frame."""
+        self.guards = tuple(guards)
+
+    def region_peaks(self) -> tuple[RegionPeak, ...]:
+        """How far each guarded measure moved on each side while armed since the last reset."""
+        peaks = []
+        for (index, side), (amount, excess) in sorted(self._peaks.items(), key=lambda item: (item[0][0], item[0][1])):
+            guard = self.guards[index]
+            peaks.append(RegionPeak(region=guard.region, side=side, measure=guard.measure,
+                                    peak_deviation=round(float(amount), 4),
+                                    excess_over_other=None if excess is None else round(float(excess), 4)))
+        return tuple(peaks)
 
     @property
     def active(self) -> list[ActiveWarning]:
@@ -202,6 +235,18 @@ class GuardMonitor:
             if (guard.measure, side) in deviations
         }
 
+    def _note_peaks(self, amounts: dict[tuple[int, Side], tuple[float, float]], *, skip_eyes: bool) -> None:
+        for (index, side), (amount, _) in amounts.items():
+            guard = self.guards[index]
+            if side not in guard.sides or (skip_eyes and guard.region == "eye"):
+                continue
+            other = amounts.get((index, _other(side)))
+            excess = None if other is None else amount - max(other[0], 0.0)
+            peak = self._peaks.setdefault((index, side), [0.0, None])
+            peak[0] = max(peak[0], amount)
+            if excess is not None:
+                peak[1] = excess if peak[1] is None else max(peak[1], excess)
+
     def _blink_like(self, amounts: dict[tuple[int, Side], tuple[float, float]], t: float) -> bool:
         both_closing = True
         seen = False
@@ -229,7 +274,7 @@ class GuardMonitor:
             noise = noise / base if base > 1e-6 else 0.0
         return max(guard.threshold, NOISE_FACTOR * noise)
 
-    def _step(self, track: _RegionTrack, amounts, t: float, *, skip_eyes: bool, engaged: bool) -> None:
+    def _step(self, track: _RegionTrack, amounts, t: float, *, skip_eyes: bool, armed: bool) -> None:
         best_ratio, best = 0.0, None  # strongest guard of this region on this side
         holding = False  # at least one guard is still above its release level
         for index, guard in enumerate(self.guards):
@@ -251,27 +296,31 @@ class GuardMonitor:
             over = amount > own_needed and excess > needed
             hold = amount > own_needed * RELEASE_RATIO and excess > needed * RELEASE_RATIO
             holding = holding or hold
-            ratio = amount / own_needed
+            # How clearly it passes: the weaker of its two conditions (own movement, excess over the other side).
+            ratio = amount / own_needed if needed <= 0 else min(amount / own_needed, excess / needed)
             if over and ratio > best_ratio:
                 best_ratio, best = ratio, (guard, deviation, threshold)
+        previous_t, track.last_t = track.last_t, t
         if skip_eyes and track.region == "eye":
             # A blink: neither start nor extend nor end a warning on its account.
             return
-        if not engaged and track.state != "active":
+        if not armed and track.state != "active":
             # Outside the practised movement nothing new starts; a warning already raised runs its course.
             track.state = "idle"
             return
         if best is not None:
             guard, deviation, threshold = best
             if track.state == "idle":
-                track.state, track.start, track.peak_ratio = "pending", t, 0.0
+                track.state, track.start, track.peak_ratio, track.charge = "pending", t, 0.0, 0.0
+            elif track.state == "pending" and previous_t is not None:
+                track.charge += (t - previous_t) * min(best_ratio, PERSISTENCE_RATIO_CAP)
             track.last_over = t
             track.below_since = None
             if best_ratio > track.peak_ratio:
                 track.peak_ratio, track.peak_deviation = best_ratio, deviation
                 track.peak_measure, track.peak_threshold = guard.measure, threshold
                 track.message = warning_message(track.region, track.side, guard.measure, deviation)
-            if track.state == "pending" and t - track.start >= track.min_duration:
+            if track.state == "pending" and track.charge >= track.min_duration - 1e-9:
                 track.state = "active"
             return
         if track.state == "pending":

@@ -47,6 +47,7 @@ from rehabcoach.coaching.events import (
     WarningStarted,
 )
 from rehabcoach.coaching.guards import GuardMonitor
+from rehabcoach.coaching.monitor import ARM_SETTLE_SECONDS, FACE_LOST_AFTER_SECONDS, FaceLoss, GuardFactory, MovementMonitor, TargetFactory
 from rehabcoach.coaching.reminders import ReminderCooldown
 from rehabcoach.coaching.summary import ExerciseTally, SessionSummary
 from rehabcoach.coaching.target import TargetMeter
@@ -72,7 +73,7 @@ class SessionSettings:
     move_seconds: float = 1.5
     done_seconds: float = 3.0  # long enough to hear "Well done" before the next exercise's cue
     seconds_per_rep: float = 4.0  # massage/relaxation steps given as a number of reps
-    face_lost_grace: float = 0.3  # shorter face losses are ignored
+    face_lost_grace: float = FACE_LOST_AFTER_SECONDS  # shorter face losses are ignored (monitor.py)
     countdown_from: int = 3  # the hold is counted down aloud from this number
     reminder_global_seconds: float = 8.0
     reminder_per_region_seconds: float = 15.0
@@ -140,8 +141,8 @@ class SessionEngine:
         *,
         baseline: Baseline | None = None,
         calibrator_factory: Callable[[], Any] = Calibrator,
-        guard_factory: Callable[..., Any] = GuardMonitor,
-        target_factory: Callable[..., Any] = TargetMeter,
+        guard_factory: GuardFactory = GuardMonitor,
+        target_factory: TargetFactory = TargetMeter,
     ):
         if not exercises:
             raise ValueError("a session needs at least one exercise")
@@ -190,12 +191,11 @@ class SessionEngine:
         # Face and monitors.
         self._calibrator = None
         self._calibration: CalibrationStatus | None = None
-        self._guard = None
-        self._target = None
+        self._monitor: MovementMonitor | None = None
         self._warnings: dict[tuple[str, str], ActiveWarning] = {}
         self._target_levels: dict[str, float] = {}
         self._rep_tracking = _RepTracking()
-        self._face_missing_since: float | None = None
+        self._face_loss = FaceLoss(grace=self.settings.face_lost_grace)
         self._face_lost_announced = False
         self._last_frame_ts: float | None = None
 
@@ -355,8 +355,8 @@ class SessionEngine:
         exercise = self._exercise
         guards = tuple(replace(g, threshold=threshold) if g.measure == measure else g for g in exercise.guards)
         self.exercises[min(self._index, len(self.exercises) - 1)] = replace(exercise, guards=guards)
-        if self._guard is not None and hasattr(self._guard, "guards"):
-            self._guard.guards = guards  # the monitor reads each guard's threshold on every frame
+        if self._monitor is not None:
+            self._monitor.guards.retune(guards)  # from the next frame on
 
     def recalibrate(self) -> None:
         """Measure the resting face again, then carry on where we were (the current step or rep restarts)."""
@@ -467,7 +467,7 @@ class SessionEngine:
             calibration=self._calibration,
             baseline_ready=self.baseline is not None,
             target_levels=dict(self._target_levels),
-            target_best=dict(self._target.best) if self._target is not None else {},
+            target_best=self._monitor.target_best if self._monitor is not None else {},
             warnings=tuple(self._warnings.values()),
             progress=self._progress(),
             elapsed_s=(now if self._ended_at is None else self._ended_at) - self._started_at
@@ -494,8 +494,7 @@ class SessionEngine:
         return self._screen == "calibration" or (self._screen == "movement" and self._phase != "done")
 
     def _face_lost(self, now: float) -> bool:
-        since = self._face_missing_since
-        return since is not None and now - since >= self.settings.face_lost_grace
+        return self._face_loss.lost(now)
 
     def _advance(self, now: float) -> None:
         if self._last_now is None or now <= self._last_now:
@@ -525,14 +524,16 @@ class SessionEngine:
     def _counted_time(self, start: float, end: float) -> float:
         """Seconds of [start, end] that count towards the current phase: the hold waits for the face."""
         span = end - start
-        if self._phase == "hold" and self._screen == "movement" and self._face_missing_since is not None:
-            lost_from = self._face_missing_since + self.settings.face_lost_grace
+        missing_since = self._face_loss.missing_since
+        if self._phase == "hold" and self._screen == "movement" and missing_since is not None:
+            lost_from = missing_since + self._face_loss.grace
             span -= max(0.0, end - max(start, lost_from))
         return span
 
     def _count_face_missing(self, start: float, end: float) -> None:
-        if self._screen == "movement" and self._phase in WATCHED_PHASES and self._face_missing_since is not None:
-            self._rep_tracking.face_missing_s += max(0.0, end - max(start, self._face_missing_since))
+        missing_since = self._face_loss.missing_since
+        if self._screen == "movement" and self._phase in WATCHED_PHASES and missing_since is not None:
+            self._rep_tracking.face_missing_s += max(0.0, end - max(start, missing_since))
 
     def _on_time_passed(self) -> None:
         remaining = self._duration - self._elapsed
@@ -601,7 +602,7 @@ class SessionEngine:
         exercise = self.exercises[index]
         tally = self._tallies[index]
         tally.status, tally.skipped_reason = "in_progress", None  # a repeated exercise is in progress again
-        self._face_missing_since = None
+        self._face_loss.missing_since = None
         self._emit(ExerciseStarted(index=index, exercise_id=exercise.id, title=exercise.title,
                                    category=exercise.category, at=self.clock.now()))
         self._rep = 0
@@ -679,14 +680,12 @@ class SessionEngine:
         elif phase == "move":
             self._duration, cue = settings.move_seconds, cues.move_cue(exercise.target)
             self._rep_tracking = _RepTracking(started_s=self.clock.now())
-            if self._guard is not None:
-                self._guard.reset()
-            if self._target is not None:
-                self._target.reset()
+            if self._monitor is not None:
+                self._monitor.begin_rep()
         elif phase == "hold":
             self._duration, cue = exercise.hold_seconds, cues.HOLD
-            if self._target is not None:
-                self._target.reset()  # the rep's result is the best reached during the hold
+            if self._monitor is not None:
+                self._monitor.begin_hold()  # the rep's result is the best reached during the hold
             # Count aloud only numbers below the hold's length, so "Hold" is never talked over.
             first = min(settings.countdown_from, math.ceil(exercise.hold_seconds) - 1)
             self._countdown_next = first if first >= 1 else None
@@ -707,7 +706,7 @@ class SessionEngine:
         self._duration = None
         self._calibrator = self._calibrator_factory()
         self._calibration = None
-        self._face_missing_since = None
+        self._face_loss.missing_since = None
         self._set_screen("calibration")
         self._speak(cues.CALIBRATION_START, "phase")
 
@@ -749,12 +748,10 @@ class SessionEngine:
 
     # -- internals: face, calibration, monitors ---------------------------------------------------
     def _note_face(self, frame: FaceFrame, now: float) -> None:
+        self._face_loss.note(now, frame.face)
         if frame.face:
-            self._face_missing_since = None
             self._face_lost_announced = False
             return
-        if self._face_missing_since is None:
-            self._face_missing_since = now
         if self._needs_face and self._face_lost(now) and not self._face_lost_announced:
             self._face_lost_announced = True
             if self._other_reminders.allow(*FACE_REMINDER_KEY, now):
@@ -779,25 +776,24 @@ class SessionEngine:
 
     def _prepare_monitors(self) -> None:
         exercise = self._exercise
-        self._guard = self._guard_factory(exercise.guards, self.baseline, self.settings.affected_side)
-        self._target = (
-            self._target_factory(exercise.target, self.baseline) if exercise.target is not None else None
-        )
+        self._monitor = MovementMonitor(exercise.guards, exercise.target, self.baseline, self.settings.affected_side,
+                                        guard_factory=self._guard_factory, target_factory=self._target_factory)
 
     def _clear_monitors(self) -> None:
-        self._guard = None
-        self._target = None
+        self._monitor = None
         self._warnings.clear()
 
     def _feed_monitors(self, frame: FaceFrame, now: float) -> None:
         self._last_frame_ts = frame.timestamp
-        if self._target is not None:
-            self._target_levels = self._target.update(frame)
-        if self._guard is None:
+        if self._monitor is None:
             return
-        # As in `analyze`: a warning starts only while the practised movement is under way.
-        active = self._guard.update(frame, engaged=self._target.engaged if self._target is not None else True)
-        self._record_ended(self._guard.pop_finished())
+        # Guards are armed while the exercise asks for the movement: from shortly after the move cue to the
+        # end of the hold, however much or little the target moves (monitor.py).
+        armed = self._phase == "hold" or self._elapsed >= ARM_SETTLE_SECONDS
+        reading = self._monitor.update(frame, armed=armed)
+        self._target_levels = reading.target_levels
+        active = reading.warnings
+        self._record_ended(self._monitor.pop_finished())
         current = {(w.region, w.side): w for w in active}
         for key, warning in current.items():
             if key not in self._warnings:
@@ -813,9 +809,9 @@ class SessionEngine:
             self._emit(WarningEnded(exercise_id=self._exercise.id, rep=self._rep, event=event))
 
     def _close_warnings(self) -> None:
-        if self._guard is not None:
+        if self._monitor is not None:
             end = self._last_frame_ts if self._last_frame_ts is not None else self.clock.now()
-            self._record_ended(self._guard.finish(end))
+            self._record_ended(self._monitor.finish(end))
         self._warnings.clear()
 
     def _complete_rep(self) -> None:
@@ -826,10 +822,11 @@ class SessionEngine:
             rep=self._rep,
             started_s=self._rep_tracking.started_s,
             ended_s=self.clock.now(),
-            target_reached=dict(self._target.best) if self._target is not None else {},
+            target_reached=self._monitor.target_best if self._monitor is not None else {},
             events=list(self._rep_tracking.events),
             thresholds={guard.measure: guard.threshold for guard in exercise.guards},
             face_missing_s=round(self._rep_tracking.face_missing_s, 3),
+            region_peaks=self._monitor.region_peaks() if self._monitor is not None else (),
         )
         self._tallies[self._index].reps.append(summary)
         self._emit(RepCompleted(summary=summary))

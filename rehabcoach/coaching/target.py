@@ -7,11 +7,9 @@ from rehabcoach.coaching.types import Baseline, ResolvedTarget
 from rehabcoach.vision.types import FaceFrame
 
 
-# The exercise's own movement counts as under way from this share of its target.  Guards only start a
-# warning while it is: synkinesis is an unwanted movement that comes WITH the practised one (the eye
-# narrowing while smiling, the mouth pulling while closing the eyes); the same movement on its own, a
-# smile during an eye-closure exercise or a blink during a smile exercise, is no synkinesis.
-ENGAGED_SHARE = 0.5
+# The target meter is feedback for the patient ("how much of the goal movement"), never a gate for the
+# guards: a gentle or palsied smile that lifts the corner only a little is exactly when synkinesis must be
+# seen.  When guards may warn is decided in monitor.py.
 
 
 class TargetMeter:
@@ -24,22 +22,22 @@ class TargetMeter:
         self.current: dict[str, float] = {side: 0.0 for side in self.target.sides}
         self.best: dict[str, float] = {side: 0.0 for side in self.target.sides}
 
-    @property
-    def engaged(self) -> bool:
-        """Is the practised movement under way on at least one side (a palsied side may lag)?"""
-        return max(self.current.values(), default=0.0) >= ENGAGED_SHARE
+    def share(self, frame: FaceFrame, side: str) -> float | None:
+        """Signed share of the target reached on ``side`` in this frame (None without a measurement)."""
+        value = frame.value(self.target.measure, side) if frame.face else None
+        if value is None:
+            return None
+        deviation = self.baseline.deviation(self.target.measure, side, value)
+        return amount_in_direction(deviation, self.target.direction) / self.target.achieved
 
     def update(self, frame: FaceFrame) -> dict[str, float]:
         """Fraction (0..1) of the target reached on each side in this frame; kept when the face is missing."""
         if not frame.face:
             return dict(self.current)
         for side in self.target.sides:
-            value = frame.value(self.target.measure, side)
-            if value is None:
+            reached = self.share(frame, side)  # movement in the goal direction, as a share of the target
+            if reached is None:
                 continue
-            deviation = self.baseline.deviation(self.target.measure, side, value)
-            # Movement in the goal direction, as a share of what counts as achieved.
-            reached = amount_in_direction(deviation, self.target.direction) / self.target.achieved
             self.current[side] = min(1.0, max(0.0, reached))
             self.best[side] = max(self.best[side], self.current[side])
         return dict(self.current)

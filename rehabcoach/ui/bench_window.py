@@ -41,7 +41,13 @@ class ScriptedGuard:
     def reset(self) -> None:
         self._since.clear()
 
-    def update(self, frame, engaged: bool = True) -> list:
+    def retune(self, guards) -> None:
+        pass
+
+    def region_peaks(self) -> tuple:
+        return ()
+
+    def update(self, frame, armed: bool = True) -> list:
         from rehabcoach.coaching.guards import warning_message
         from rehabcoach.coaching.types import ActiveWarning
 

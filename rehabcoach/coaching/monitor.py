@@ -1,0 +1,184 @@
+"""One movement monitor for the live session and for headless analysis.
+
+It combines, for one movement exercise, the target meter (feedback: how much of the goal movement), the
+guards (unwanted movements, per region and side), when the guards are armed, the per-repetition peaks a
+therapist reads, and the one rule for when a face counts as lost.  The session engine and
+``rehabcoach analyze`` both use it, so what `evaluate` measures is what patients run.
+
+When guards are armed:
+
+- **Live**, the engine knows when it asked for the movement: from ``ARM_SETTLE_SECONDS`` into the move
+  phase to the end of the hold, however much or little the target moves (a gentle smile, a palsied side).
+- **Headless** (a recording has no phases), the movement counts as under way from small, one-sided
+  evidence: the target measure on either side past ``EVIDENCE_SHARE`` of the target, or the matching
+  blendshape on either side past ``EVIDENCE_BLENDSHAPE``; it stays under way ``EVIDENCE_HANG_SECONDS``
+  after the evidence fades (the release of a smile is still the smile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol, Sequence
+
+from rehabcoach.coaching.guards import GuardMonitor
+from rehabcoach.coaching.target import TargetMeter
+from rehabcoach.coaching.types import ActiveWarning, Baseline, MovementEvent, RegionPeak, ResolvedGuard, ResolvedTarget
+from rehabcoach.vision.catalogue import SIDES, Side
+from rehabcoach.vision.types import FaceFrame
+
+# Live: the move cue is spoken when the move phase starts, and a voluntary response to a heard cue takes
+# about 0.2-0.3 s to begin, so nothing before that belongs to the movement; arming later would miss the
+# fast onsets the coach exists to catch (a warning is wanted within 0.4 s of an unwanted movement).
+ARM_SETTLE_SECONDS = 0.25
+
+# Headless: small, one-sided evidence that the practised movement is under way.  0.2 of the gentle-smile
+# target is 0.01 IOD (under 1 mm) of corner lift: over the resting jitter of the quiet webcam clips
+# (95th percentile 0.005-0.009 IOD) and under the 0.025 IOD of a visible closed-lip smile.  Blendshapes
+# sit near 0 at rest on neutral faces; 0.25 is reached early in every smile, pucker and closure of the
+# recordings in ../shared/media (docs/evaluation.md).
+EVIDENCE_SHARE = 0.2
+EVIDENCE_BLENDSHAPE = 0.25
+EVIDENCE_HANG_SECONDS = 0.5
+
+# A face missing this long is lost: shorter gaps are tracking hiccups (one or two dropped detections).
+FACE_LOST_AFTER_SECONDS = 0.3
+
+# The blendshapes that show each practised movement (MediaPipe's names; Left is the patient's left).
+MOVEMENT_BLENDSHAPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("mouth_corner_lift", "increase"): ("mouthSmileLeft", "mouthSmileRight"),
+    ("mouth_corner_excursion", "increase"): ("mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft",
+                                             "mouthStretchRight"),
+    ("mouth_corner_lift", "decrease"): ("mouthFrownLeft", "mouthFrownRight", "mouthLowerDownLeft",
+                                        "mouthLowerDownRight"),
+    ("eye_aperture", "decrease"): ("eyeBlinkLeft", "eyeBlinkRight"),
+    ("lip_width", "decrease"): ("mouthPucker", "mouthFunnel"),
+    ("lip_width", "increase"): ("mouthStretchLeft", "mouthStretchRight", "mouthSmileLeft", "mouthSmileRight"),
+    ("brow_height", "increase"): ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"),
+    ("brow_height", "decrease"): ("browDownLeft", "browDownRight"),
+    ("nose_wrinkle", "increase"): ("noseSneerLeft", "noseSneerRight"),
+    ("cheek_raise", "increase"): ("cheekSquintLeft", "cheekSquintRight"),
+}
+
+
+class Guards(Protocol):
+    """What the monitor needs of a guard monitor (GuardMonitor, or a scripted one in tests)."""
+
+    def update(self, frame: FaceFrame, *, armed: bool = True) -> list[ActiveWarning]: ...
+    def pop_finished(self) -> list[MovementEvent]: ...
+    def finish(self, timestamp: float) -> list[MovementEvent]: ...
+    def reset(self) -> None: ...
+    def retune(self, guards: Sequence[ResolvedGuard]) -> None: ...
+    def region_peaks(self) -> tuple[RegionPeak, ...]: ...
+
+
+class Target(Protocol):
+    current: dict[str, float]
+    best: dict[str, float]
+
+    def update(self, frame: FaceFrame) -> dict[str, float]: ...
+    def share(self, frame: FaceFrame, side: str) -> float | None: ...
+    def reset(self) -> None: ...
+
+
+GuardFactory = Callable[[Sequence[ResolvedGuard], Baseline, Side | None], Guards]
+TargetFactory = Callable[[ResolvedTarget, Baseline], Target]
+
+
+@dataclass
+class FaceLoss:
+    """The one face-loss rule: a face missing for ``FACE_LOST_AFTER_SECONDS`` or more is lost."""
+
+    grace: float = FACE_LOST_AFTER_SECONDS
+    missing_since: float | None = None
+    intervals: list[tuple[float, float]] = field(default_factory=list)  # closed losses, (start, end)
+
+    def note(self, t: float, face: bool) -> None:
+        if face:
+            if self.missing_since is not None and t - self.missing_since >= self.grace:
+                self.intervals.append((self.missing_since, t))
+            self.missing_since = None
+        elif self.missing_since is None:
+            self.missing_since = t
+
+    def lost(self, now: float) -> bool:
+        return self.missing_since is not None and now - self.missing_since >= self.grace
+
+    def close(self, t: float) -> None:
+        """End of the recording: a loss still open counts if it lasted long enough."""
+        if self.missing_since is not None and t - self.missing_since >= self.grace:
+            self.intervals.append((self.missing_since, t))
+        self.missing_since = None
+
+
+@dataclass(frozen=True)
+class MonitorReading:
+    """What one frame changed: the target level per side, the warnings now active, and whether armed."""
+
+    target_levels: dict[str, float]
+    warnings: list[ActiveWarning]
+    armed: bool
+
+
+class MovementMonitor:
+    """Target meter + guards + arming + per-repetition peaks for one movement exercise."""
+
+    def __init__(self, guards: Sequence[ResolvedGuard], target: ResolvedTarget | None, baseline: Baseline,
+                 affected_side: Side | None = None, *, guard_factory: GuardFactory = GuardMonitor,
+                 target_factory: TargetFactory = TargetMeter):
+        self.baseline = baseline
+        self.guards = guard_factory(tuple(guards), baseline, affected_side)
+        self.target = target_factory(target, baseline) if target is not None else None
+        self._evidence_names = MOVEMENT_BLENDSHAPES.get((target.measure, target.direction), ()) if target else ()
+        self._evidence_until: float | None = None
+
+    def begin_rep(self) -> None:
+        """A new repetition (live) or a fresh start: warnings, target and peaks start over."""
+        self.guards.reset()
+        if self.target is not None:
+            self.target.reset()
+        self._evidence_until = None
+
+    def begin_hold(self) -> None:
+        """The rep's result is the best reached during the hold."""
+        if self.target is not None:
+            self.target.reset()
+
+    def update(self, frame: FaceFrame, *, armed: bool | None = None) -> MonitorReading:
+        """One frame.  ``armed``: True/False from the session's phases; None (headless) decides from the face."""
+        levels = self.target.update(frame) if self.target is not None else {}
+        if armed is None:
+            armed = self.movement_under_way(frame)
+        warnings = self.guards.update(frame, armed=armed)
+        return MonitorReading(target_levels=levels, warnings=warnings, armed=armed)
+
+    def movement_under_way(self, frame: FaceFrame) -> bool:
+        """Headless arming: is there small, one-sided evidence of the practised movement (or was there just now)?"""
+        t = frame.timestamp
+        if frame.face and self._evidence(frame):
+            self._evidence_until = t + EVIDENCE_HANG_SECONDS
+        if self.target is None:
+            return True  # an exercise without a goal movement: its guards watch throughout
+        return self._evidence_until is not None and t <= self._evidence_until
+
+    def _evidence(self, frame: FaceFrame) -> bool:
+        if self.target is None:
+            return True
+        for side in SIDES:
+            share = self.target.share(frame, side)
+            if share is not None and share >= EVIDENCE_SHARE:
+                return True
+        return any(frame.blendshapes.get(name, 0.0) >= EVIDENCE_BLENDSHAPE for name in self._evidence_names)
+
+    def pop_finished(self) -> list[MovementEvent]:
+        return self.guards.pop_finished()
+
+    def finish(self, timestamp: float) -> list[MovementEvent]:
+        """Close every warning (end of the hold, or of the recording)."""
+        return self.guards.finish(timestamp)
+
+    def region_peaks(self) -> tuple[RegionPeak, ...]:
+        return self.guards.region_peaks()
+
+    @property
+    def target_best(self) -> dict[str, float]:
+        return dict(self.target.best) if self.target is not None else {}
