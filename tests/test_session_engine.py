@@ -465,6 +465,45 @@ def test_real_guard_monitor_warns_on_a_narrowing_left_eye():
     assert [(w.region, w.side, w.count) for w in tally] == [("eye", "left", 1)]
 
 
+def test_guards_are_armed_by_the_move_phase_not_by_the_smile():
+    # The patient barely smiles (a tenth of the target: a palsied or very gentle smile) and the left eye
+    # narrows from 0.5 s into the move phase: the exercise asked for the movement, so the coach warns.
+    driver = Driver([smile(reps=1, hold=5)], SessionSettings(affected_side="left"))
+    moving_since: list[float] = []
+
+    def face(state):
+        now = driver.clock.now()
+        if state.phase == "move" and not moving_since:
+            moving_since.append(now)
+        narrowed = state.phase in ("move", "hold") and moving_since and now - moving_since[0] >= 0.5
+        return face_frame(now, smile=0.005 if state.phase in ("move", "hold") else 0.0,
+                          eye_left=0.6 if narrowed else 1.0)
+
+    driver.face = face
+    driver.engine.start()
+    driver.run(120)
+    started = driver.of(WarningStarted)
+    assert [(e.warning.region, e.warning.side) for e in started] == [("eye", "left")]
+    # Median lag (2 frames) plus the persistence for a 40 % narrowing against a 0.2 threshold: under 0.4 s.
+    assert started[0].warning.since - moving_since[0] == pytest.approx(0.5, abs=0.1)
+    rep = driver.of(RepCompleted)[0].summary
+    peaks = {(p.region, p.side): p for p in rep.region_peaks}
+    assert peaks[("eye", "left")].peak_deviation == pytest.approx(0.4, abs=0.01)
+    assert peaks[("eye", "left")].excess_over_other == pytest.approx(0.4, abs=0.01)
+    assert peaks[("eye", "right")].peak_deviation == pytest.approx(0.0, abs=0.01)
+
+
+def test_nothing_is_armed_in_the_first_moment_of_the_move_phase():
+    # A narrowing that starts with the move cue and is gone before the settling time would have to be
+    # something that began before the cue (a blink, an adjustment): no warning.
+    driver = Driver([smile(reps=1, hold=5)], SessionSettings(affected_side="left"))
+    driver.face = lambda state: face_frame(
+        driver.clock.now(), eye_left=0.5 if state.phase == "move" and state.phase_seconds_remaining > 1.25 else 1.0)
+    driver.engine.start()
+    driver.run(120)
+    assert driver.of(WarningStarted) == []
+
+
 def test_listener_sees_consistent_state_and_can_command_the_engine():
     driver = Driver([massage("first"), massage("second")])
     engine = driver.engine

@@ -1,0 +1,133 @@
+"""The movement monitor shared by the session engine and `analyze`: arming, peaks, the face-loss rule."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from rehabcoach.coaching.monitor import (
+    EVIDENCE_HANG_SECONDS,
+    FACE_LOST_AFTER_SECONDS,
+    FaceLoss,
+    MovementMonitor,
+)
+from rehabcoach.coaching.types import ResolvedGuard, ResolvedTarget
+from synthetic_faces import REST, resting_baseline, trace
+
+EYE_GUARD = ResolvedGuard("eye", "eye_aperture", ("left", "right"), "decrease", threshold=0.25, min_duration=0.5)
+SMILE = ResolvedTarget("mouth", "mouth_corner_lift", ("left", "right"), "increase", achieved=0.05)
+OPEN = REST["eye_aperture"]
+LIFT = REST["mouth_corner_lift"]
+
+
+def during(value, start, end, rest):
+    return lambda t: value if start <= t < end else rest
+
+
+def headless(frames, *, affected="left", blendshapes=None):
+    """Runs the monitor as `analyze` does (no phases); returns the events and the armed flag per frame."""
+    monitor = MovementMonitor((EYE_GUARD,), SMILE, resting_baseline(), affected)
+    armed = []
+    events = []
+    for frame in frames:
+        if blendshapes is not None:
+            frame = dataclasses.replace(frame, blendshapes=blendshapes(frame.timestamp))
+        reading = monitor.update(frame)
+        armed.append(reading.armed)
+        events += monitor.pop_finished()
+    events += monitor.finish(frames[-1].timestamp)
+    return events, armed, monitor
+
+
+def test_a_tiny_smile_with_one_eye_narrowing_warns_on_that_side():
+    # A gentle closed-lip smile: 0.015 IOD of corner lift, under a third of the 0.05 target (the old gate
+    # needed half), while the patient's left eye narrows by 40 % and the right one stays open.
+    frames = trace(4.0, mouth_corner_lift_left=during(LIFT + 0.015, 1.0, 3.5, LIFT),
+                   mouth_corner_lift_right=during(LIFT + 0.015, 1.0, 3.5, LIFT),
+                   eye_aperture_left=during(OPEN * 0.6, 1.3, 3.3, OPEN))
+    events, armed, _ = headless(frames)
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
+    assert events[0].start_s == pytest.approx(1.3, abs=0.1)
+
+
+def test_a_smile_alone_warns_nothing():
+    frames = trace(4.0, mouth_corner_lift_left=during(LIFT + 0.05, 1.0, 3.5, LIFT),
+                   mouth_corner_lift_right=during(LIFT + 0.05, 1.0, 3.5, LIFT),
+                   # a natural smile narrows both eyes a little, together
+                   eye_aperture_left=during(OPEN * 0.85, 1.2, 3.4, OPEN),
+                   eye_aperture_right=during(OPEN * 0.85, 1.2, 3.4, OPEN))
+    events, armed, _ = headless(frames)
+    assert events == []
+    assert any(armed)
+
+
+def test_a_blink_during_a_smile_warns_nothing():
+    frames = trace(4.0, mouth_corner_lift_left=during(LIFT + 0.03, 0.5, 3.5, LIFT),
+                   mouth_corner_lift_right=during(LIFT + 0.03, 0.5, 3.5, LIFT),
+                   eye_aperture_left=during(OPEN * 0.1, 2.0, 2.25, OPEN),
+                   eye_aperture_right=during(OPEN * 0.1, 2.0, 2.25, OPEN))
+    events, _, _ = headless(frames)
+    assert events == []
+
+
+def test_one_eye_narrowing_without_the_smile_is_no_synkinesis():
+    frames = trace(4.0, eye_aperture_left=during(OPEN * 0.6, 1.0, 3.0, OPEN))
+    events, armed, _ = headless(frames)
+    assert events == [] and not any(armed)
+
+
+def test_the_matching_blendshape_alone_arms_the_guards():
+    # The corner barely moves (a palsied side, or a smile the mesh does not register as lift), but the
+    # smile blendshape shows it on one side.
+    frames = trace(4.0, eye_aperture_left=during(OPEN * 0.6, 1.3, 3.3, OPEN))
+    events, armed, _ = headless(frames, blendshapes=lambda t: {"mouthSmileRight": 0.4 if 1.0 <= t < 3.5 else 0.0})
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
+    # Armed from the first frame of evidence until the hang time after it faded.
+    first = armed.index(True) / 30
+    last = len(armed) - 1 - armed[::-1].index(True)
+    assert first == pytest.approx(1.0, abs=0.04)
+    assert last / 30 == pytest.approx(3.5 + EVIDENCE_HANG_SECONDS, abs=0.05)
+
+
+def test_live_arming_comes_from_the_caller_not_the_target():
+    # No smile at all: a session in its move/hold phases still watches the eyes (the exercise asked).
+    frames = trace(3.0, eye_aperture_right=during(OPEN * 0.55, 1.0, 2.5, OPEN))
+    monitor = MovementMonitor((EYE_GUARD,), SMILE, resting_baseline(), "right")
+    for frame in frames:
+        monitor.update(frame, armed=True)
+    events = monitor.finish(3.0)
+    assert [(e.region, e.side) for e in events] == [("eye", "right")]
+    monitor.begin_rep()
+    for frame in frames:
+        assert monitor.update(frame, armed=False).warnings == []
+    assert monitor.finish(3.0) == []
+
+
+def test_region_peaks_give_how_much_and_the_excess_over_the_other_side():
+    frames = trace(3.0, eye_aperture_left=during(OPEN * 0.7, 1.0, 2.5, OPEN),
+                   eye_aperture_right=during(OPEN * 0.9, 1.0, 2.5, OPEN))
+    monitor = MovementMonitor((EYE_GUARD,), SMILE, resting_baseline(), "left")
+    for frame in frames:
+        monitor.update(frame, armed=True)
+    peaks = {(p.region, p.side): p for p in monitor.region_peaks()}
+    assert peaks[("eye", "left")].peak_deviation == pytest.approx(0.3, abs=0.02)
+    assert peaks[("eye", "left")].excess_over_other == pytest.approx(0.2, abs=0.02)
+    assert peaks[("eye", "right")].peak_deviation == pytest.approx(0.1, abs=0.02)
+    assert peaks[("eye", "right")].excess_over_other <= 0.01
+    monitor.begin_rep()
+    assert monitor.region_peaks() == ()
+
+
+def test_face_loss_rule():
+    loss = FaceLoss()
+    loss.note(0.0, True)
+    loss.note(1.0, False)
+    assert not loss.lost(1.0 + FACE_LOST_AFTER_SECONDS - 0.01)
+    assert loss.lost(1.0 + FACE_LOST_AFTER_SECONDS)
+    loss.note(1.5, True)  # a 0.5 s loss is recorded
+    loss.note(2.0, False)
+    loss.note(2.1, True)  # a 0.1 s hiccup is not
+    loss.note(3.0, False)
+    loss.close(3.5)
+    assert loss.intervals == [(1.0, 1.5), (3.0, 3.5)]
