@@ -491,6 +491,9 @@ def test_guards_are_armed_by_the_move_phase_not_by_the_smile():
     assert peaks[("eye", "left")].peak_deviation == pytest.approx(0.4, abs=0.01)
     assert peaks[("eye", "left")].excess_over_other == pytest.approx(0.4, abs=0.01)
     assert peaks[("eye", "right")].peak_deviation == pytest.approx(0.0, abs=0.01)
+    exercise = driver.engine.summary.exercises[0]
+    assert {(p.region, p.side): round(p.peak_deviation, 2) for p in exercise.region_peaks} == {
+        ("eye", "left"): 0.4, ("eye", "right"): 0.0}
 
 
 def test_nothing_is_armed_in_the_first_moment_of_the_move_phase():

@@ -27,7 +27,7 @@ from rehabcoach.coaching.events import (
     WarningEnded,
     WarningStarted,
 )
-from rehabcoach.coaching.summary import SessionSummary
+from rehabcoach.coaching.summary import SessionSummary, describe_peaks, format_deviation
 from rehabcoach.errors import UserError
 from rehabcoach.files import write_private_atomic
 from rehabcoach.vision.catalogue import MEASURES
@@ -213,6 +213,8 @@ class SessionPrinter:
             extra = f"; face out of view {s.face_missing_s:.1f} s" if s.face_missing_s >= 0.1 else ""
             self.line(f"  rep {s.rep} done: target reached {reached or '-'}; "
                       f"{len(s.events)} unwanted movement{'s' if len(s.events) != 1 else ''}{extra}")
+            if s.region_peaks:
+                self.line(f"    unwanted movement, largest: {describe_peaks(s.region_peaks)}")
         elif isinstance(event, ExerciseCompleted):
             s = event.summary
             if s.status != "completed":
@@ -220,13 +222,6 @@ class SessionPrinter:
                 self.line(f"exercise {s.exercise_id} {s.status}{why}")
         elif isinstance(event, SessionFinished):
             self.line("session " + ("finished" if event.summary.completed else "stopped"))
-
-
-def format_deviation(measure: str, value: float) -> str:
-    """A deviation on the measure's own scale, in words a therapist reads: % of rest or % of eye distance."""
-    if MEASURES[measure].scale == "relative":
-        return f"{value:+.0%} of rest"
-    return f"{value:+.0%} of the eye distance"
 
 
 def format_summary(summary: SessionSummary) -> str:
@@ -242,6 +237,8 @@ def format_summary(summary: SessionSummary) -> str:
                 text += f", target reached {reached}"
             warnings = "; ".join(f"{w.side} {w.region} {w.count}x {w.total_seconds:.1f} s" for w in ex.warnings)
             text += f"; unwanted movements: {warnings or 'none'}"
+            if ex.region_peaks:
+                text += f"; per rep, largest (mean): {describe_peaks(ex.region_peaks)}"
         else:
             text = ""
         why = f" ({ex.skipped_reason})" if ex.skipped_reason else ""

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-from rehabcoach.coaching.types import MovementEvent, RepSummary
-from rehabcoach.vision.catalogue import SIDES, Side
+from rehabcoach.coaching.types import MovementEvent, RegionPeak, RepSummary
+from rehabcoach.vision.catalogue import MEASURES, SIDES, Side
 
 ExerciseStatus = Literal["not_started", "in_progress", "completed", "skipped", "stopped"]
 
@@ -35,6 +35,9 @@ class ExerciseSummary:
     target_reached: dict[Side, float | None]
     warnings: tuple[WarningTally, ...]
     skipped_reason: str | None = None
+    # How much, not only how often: per guarded measure and side, the mean over completed reps of each
+    # rep's peak deviation from the resting face and of its excess over the other side.
+    region_peaks: tuple[RegionPeak, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class ExerciseTally:
             target_reached=reached,
             warnings=tally_warnings(self.events),
             skipped_reason=self.skipped_reason,
+            region_peaks=mean_region_peaks(self.reps),
         )
 
 
@@ -96,3 +100,40 @@ def tally_warnings(events: list[MovementEvent]) -> tuple[WarningTally, ...]:
         WarningTally(region=region, side=side, count=len(durations), total_seconds=round(sum(durations), 3))
         for (region, side), durations in sorted(counts.items())
     )
+
+
+def mean_region_peaks(reps: list[RepSummary]) -> tuple[RegionPeak, ...]:
+    """Each guarded measure and side's peaks, averaged over the reps that measured them."""
+    grouped: dict[tuple[str, str, str], list[RegionPeak]] = {}
+    for rep in reps:
+        for peak in rep.region_peaks:
+            grouped.setdefault((peak.region, peak.side, peak.measure), []).append(peak)
+    means = []
+    for (region, side, measure), peaks in sorted(grouped.items()):
+        excesses = [p.excess_over_other for p in peaks if p.excess_over_other is not None]
+        means.append(RegionPeak(
+            region=region, side=side, measure=measure,
+            peak_deviation=round(sum(p.peak_deviation for p in peaks) / len(peaks), 4),
+            excess_over_other=round(sum(excesses) / len(excesses), 4) if excesses else None,
+        ))
+    return tuple(means)
+
+
+def format_deviation(measure: str, value: float) -> str:
+    """A deviation on the measure's own scale, in words a therapist reads: % of rest or % of eye distance."""
+    if MEASURES[measure].scale == "relative":
+        return f"{value:+.0%} of rest"
+    return f"{value:+.0%} of the eye distance"
+
+
+def describe_peaks(peaks: tuple[RegionPeak, ...]) -> str:
+    """One line of "how much" per side, e.g. "left eye_aperture 18% of rest (9% more than the right)":
+    the size of the unwanted movement, whichever way the guard watches."""
+    parts = []
+    for peak in peaks:
+        text = f"{peak.side} {peak.measure} {format_deviation(peak.measure, peak.peak_deviation).lstrip('+')}"
+        if peak.excess_over_other is not None and peak.excess_over_other > 0.005:
+            other = "right" if peak.side == "left" else "left"
+            text += f" ({peak.excess_over_other:.0%} more than the {other})"
+        parts.append(text)
+    return "; ".join(parts)
