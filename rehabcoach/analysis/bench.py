@@ -17,8 +17,7 @@ import numpy as np
 
 from rehabcoach.analysis.analyze import analyze
 from rehabcoach.coaching.calibration import Calibrator
-from rehabcoach.coaching.guards import GuardMonitor
-from rehabcoach.coaching.target import TargetMeter
+from rehabcoach.coaching.monitor import MovementMonitor
 from rehabcoach.errors import UserError
 from rehabcoach.vision.landmarker import FaceLandmarker
 from rehabcoach.vision.pipeline import FacePipeline
@@ -65,10 +64,11 @@ def bare_pass(frames: list[Frame], model) -> PassResult:
 
 
 def full_pass(frames: list[Frame], model, exercise) -> tuple[PassResult, int]:
-    """The whole engine: pipeline (landmarks, pose, measures, quality), calibration, guards and target."""
+    """The whole engine: pipeline (landmarks, pose, measures, quality), calibration and the movement monitor
+    (target, arming, guards), as `analyze` runs them."""
     latencies = []
     calibrator = Calibrator(required_frames=24)
-    monitor = meter = None
+    monitor = None
     warnings = 0
     with FacePipeline(model) as pipeline:
         start = time.perf_counter()
@@ -78,12 +78,9 @@ def full_pass(frames: list[Frame], model, exercise) -> tuple[PassResult, int]:
             if monitor is None:
                 calibrator.feed(face_frame)
                 if calibrator.baseline is not None:
-                    monitor = GuardMonitor(exercise.guards, calibrator.baseline)
-                    meter = TargetMeter(exercise.target, calibrator.baseline) if exercise.target else None
+                    monitor = MovementMonitor(exercise.guards, exercise.target, calibrator.baseline)
             else:
-                warnings += len(monitor.update(face_frame))
-                if meter:
-                    meter.update(face_frame)
+                warnings += len(monitor.update(face_frame).warnings)
             latencies.append((time.perf_counter() - t0) * 1000)
         total = time.perf_counter() - start
     return PassResult(len(frames), total, latencies), warnings
