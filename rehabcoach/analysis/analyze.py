@@ -21,7 +21,7 @@ from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, Resol
 from rehabcoach.errors import UserError
 from rehabcoach.vision.catalogue import MEASURE_NAMES, SIDES, Side
 from rehabcoach.vision.pipeline import FacePipeline
-from rehabcoach.vision.sources import FrameSource
+from rehabcoach.vision.sources import FrameSource, read_ahead
 from rehabcoach.vision.types import FaceFrame
 
 MIN_CALIBRATION_FRAMES = 10
@@ -159,7 +159,7 @@ def analyze(
     last_t = 0.0
     guarded = sorted({(g.region, side) for g in guards for side in g.sides})
     try:
-        for frame in source:
+        for frame in read_ahead(source):
             face_frame: FaceFrame = pipeline.process(frame)
             frames += 1
             last_t = frame.timestamp

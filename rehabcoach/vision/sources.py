@@ -8,6 +8,8 @@ capture worker does it, the headless analysis does not want it).
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -172,3 +174,53 @@ def open_source(spec: int | str | os.PathLike, *, loop: bool = False, clock: Clo
     if path.is_dir() or (path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()):
         return ImageFolderSource(path, loop=loop)
     return VideoFileSource(path, loop=loop)
+
+
+READ_AHEAD_FRAMES = 8
+_END = object()
+
+
+def read_ahead(source: FrameSource, depth: int = READ_AHEAD_FRAMES) -> Iterator[Frame]:
+    """The source's frames, decoded on a helper thread up to ``depth`` frames ahead.
+
+    For recordings only (`analyze`, `evaluate`): decoding (OpenCV releases the GIL) then overlaps face
+    tracking (MediaPipe releases it too), which is most of the cost of a 1080p clip on two cores.  Errors
+    are raised where the frame would have been.  Stopping early (the consumer breaks off) ends the thread.
+    """
+    frames: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for frame in source:
+                while not stop.is_set():
+                    try:
+                        frames.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            item: object = _END
+        except BaseException as error:  # handed to the consumer, which raises it
+            item = error
+        while not stop.is_set():
+            try:
+                frames.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=produce, name=f"read-ahead {source.name}", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = frames.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
