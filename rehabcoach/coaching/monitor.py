@@ -10,9 +10,9 @@ When guards are armed:
 - **Live**, the engine knows when it asked for the movement: from ``ARM_SETTLE_SECONDS`` into the move
   phase to the end of the hold, however much or little the target moves (a gentle smile, a palsied side).
 - **Headless** (a recording has no phases), the movement counts as under way from small, one-sided
-  evidence: the target measure on either side past ``EVIDENCE_SHARE`` of the target, or the matching
-  blendshape on either side past ``EVIDENCE_BLENDSHAPE``; it stays under way ``EVIDENCE_HANG_SECONDS``
-  after the evidence fades (the release of a smile is still the smile).
+  evidence: the target measure on either side past a small share of the target, or the matching
+  blendshape on either side past a small level (``MOVEMENT_EVIDENCE``); it stays under way
+  ``EVIDENCE_HANG_SECONDS`` after the evidence fades (the release of a smile is still the smile).
 """
 
 from __future__ import annotations
@@ -31,33 +31,46 @@ from rehabcoach.vision.types import FaceFrame
 # fast onsets the coach exists to catch (a warning is wanted within 0.4 s of an unwanted movement).
 ARM_SETTLE_SECONDS = 0.25
 
-# Headless: small, one-sided evidence that the practised movement is under way.  0.2 of the gentle-smile
-# target is 0.01 IOD (under 1 mm) of corner lift: over the resting jitter of the quiet webcam clips
-# (95th percentile 0.005-0.009 IOD) and under the 0.025 IOD of a visible closed-lip smile.  Blendshapes
-# sit near 0 at rest on neutral faces; 0.25 is reached early in every smile, pucker and closure of the
-# recordings in ../shared/media (docs/evaluation.md).
-EVIDENCE_SHARE = 0.2
-EVIDENCE_BLENDSHAPE = 0.25
+# Headless: small, one-sided evidence that the practised movement is under way, per kind of movement:
+# (share of the target on either side, blendshapes, blendshape level on either side).
+#
+# Smiles and most movements: 0.2 of the gentle-smile target is 0.01 IOD (under 1 mm) of corner lift, over
+# the resting jitter of the quiet webcam clips (95th percentile 0.005-0.009 IOD) and under the 0.025 IOD of a
+# visible closed-lip smile; the smile blendshapes pass 0.25 early in every smile of ../shared/media and sit
+# near 0 on neutral faces.
+# Eye closures are the exception: eyes narrow by 12-35 % in ordinary smiles, puckers and when looking down,
+# and eyeBlink reaches 0.2-0.4 in ordinary smiles (docs/evaluation.md), so a small share of the closure
+# target would arm the mouth guards through every smile.  A closure counts from half the target (30 %
+# narrower on either eye) or eyeBlink 0.5, which a palsied eye that cannot close still reaches on the other.
+@dataclass(frozen=True)
+class Evidence:
+    share: float
+    blendshapes: tuple[str, ...]
+    level: float
+
+
+SMALL_SHARE = 0.2
+SMALL_BLENDSHAPE = 0.25
+MOVEMENT_EVIDENCE: dict[tuple[str, str], Evidence] = {
+    ("mouth_corner_lift", "increase"): Evidence(SMALL_SHARE, ("mouthSmileLeft", "mouthSmileRight"), SMALL_BLENDSHAPE),
+    ("mouth_corner_excursion", "increase"): Evidence(
+        SMALL_SHARE, ("mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight"), SMALL_BLENDSHAPE),
+    ("mouth_corner_lift", "decrease"): Evidence(
+        SMALL_SHARE, ("mouthFrownLeft", "mouthFrownRight", "mouthLowerDownLeft", "mouthLowerDownRight"), SMALL_BLENDSHAPE),
+    ("eye_aperture", "decrease"): Evidence(0.5, ("eyeBlinkLeft", "eyeBlinkRight"), 0.5),
+    ("lip_width", "decrease"): Evidence(SMALL_SHARE, ("mouthPucker", "mouthFunnel"), SMALL_BLENDSHAPE),
+    ("lip_width", "increase"): Evidence(
+        SMALL_SHARE, ("mouthStretchLeft", "mouthStretchRight", "mouthSmileLeft", "mouthSmileRight"), SMALL_BLENDSHAPE),
+    ("brow_height", "increase"): Evidence(
+        SMALL_SHARE, ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"), SMALL_BLENDSHAPE),
+    ("brow_height", "decrease"): Evidence(SMALL_SHARE, ("browDownLeft", "browDownRight"), SMALL_BLENDSHAPE),
+    ("nose_wrinkle", "increase"): Evidence(SMALL_SHARE, ("noseSneerLeft", "noseSneerRight"), SMALL_BLENDSHAPE),
+    ("cheek_raise", "increase"): Evidence(SMALL_SHARE, ("cheekSquintLeft", "cheekSquintRight"), SMALL_BLENDSHAPE),
+}
 EVIDENCE_HANG_SECONDS = 0.5
 
 # A face missing this long is lost: shorter gaps are tracking hiccups (one or two dropped detections).
 FACE_LOST_AFTER_SECONDS = 0.3
-
-# The blendshapes that show each practised movement (MediaPipe's names; Left is the patient's left).
-MOVEMENT_BLENDSHAPES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("mouth_corner_lift", "increase"): ("mouthSmileLeft", "mouthSmileRight"),
-    ("mouth_corner_excursion", "increase"): ("mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft",
-                                             "mouthStretchRight"),
-    ("mouth_corner_lift", "decrease"): ("mouthFrownLeft", "mouthFrownRight", "mouthLowerDownLeft",
-                                        "mouthLowerDownRight"),
-    ("eye_aperture", "decrease"): ("eyeBlinkLeft", "eyeBlinkRight"),
-    ("lip_width", "decrease"): ("mouthPucker", "mouthFunnel"),
-    ("lip_width", "increase"): ("mouthStretchLeft", "mouthStretchRight", "mouthSmileLeft", "mouthSmileRight"),
-    ("brow_height", "increase"): ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"),
-    ("brow_height", "decrease"): ("browDownLeft", "browDownRight"),
-    ("nose_wrinkle", "increase"): ("noseSneerLeft", "noseSneerRight"),
-    ("cheek_raise", "increase"): ("cheekSquintLeft", "cheekSquintRight"),
-}
 
 
 class Guards(Protocol):
@@ -128,7 +141,8 @@ class MovementMonitor:
         self.baseline = baseline
         self.guards = guard_factory(tuple(guards), baseline, affected_side)
         self.target = target_factory(target, baseline) if target is not None else None
-        self._evidence_names = MOVEMENT_BLENDSHAPES.get((target.measure, target.direction), ()) if target else ()
+        self._evidence = (MOVEMENT_EVIDENCE.get((target.measure, target.direction), Evidence(SMALL_SHARE, (), 1.0))
+                          if target is not None else None)
         self._evidence_until: float | None = None
 
     def begin_rep(self) -> None:
@@ -154,20 +168,21 @@ class MovementMonitor:
     def movement_under_way(self, frame: FaceFrame) -> bool:
         """Headless arming: is there small, one-sided evidence of the practised movement (or was there just now)?"""
         t = frame.timestamp
-        if frame.face and self._evidence(frame):
+        if frame.face and self._shows_movement(frame):
             self._evidence_until = t + EVIDENCE_HANG_SECONDS
         if self.target is None:
             return True  # an exercise without a goal movement: its guards watch throughout
         return self._evidence_until is not None and t <= self._evidence_until
 
-    def _evidence(self, frame: FaceFrame) -> bool:
-        if self.target is None:
+    def _shows_movement(self, frame: FaceFrame) -> bool:
+        evidence = self._evidence
+        if self.target is None or evidence is None:
             return True
         for side in SIDES:
             share = self.target.share(frame, side)
-            if share is not None and share >= EVIDENCE_SHARE:
+            if share is not None and share >= evidence.share:
                 return True
-        return any(frame.blendshapes.get(name, 0.0) >= EVIDENCE_BLENDSHAPE for name in self._evidence_names)
+        return any(frame.blendshapes.get(name, 0.0) >= evidence.level for name in evidence.blendshapes)
 
     def pop_finished(self) -> list[MovementEvent]:
         return self.guards.pop_finished()
