@@ -38,7 +38,7 @@ __all__ = [
 ROUTINE_SUFFIXES = (".yaml", ".yml")
 # Folders of a library that hold routine files (exercises and routines may sit in either).
 LIBRARY_FOLDERS = ("exercises", "routines")
-_OVERRIDES = ("reps", "hold_seconds", "rest_seconds", "thresholds")
+_OVERRIDES = ("reps", "hold_seconds", "rest_seconds", "thresholds", "level")
 
 
 def library_folder_of(path: Path) -> Path:
@@ -229,6 +229,10 @@ def _override_mistakes(loaded: LoadedFile, loc: tuple, item: RoutineItem, exerci
         ]
     guarded = sorted({guard.measure for guard in exercise.movement.guards})
     mistakes = []
+    levels = len(exercise.movement.levels)
+    if item.level is not None and item.level > levels:
+        having = f"only levels 1 to {levels}" if levels else "no levels"
+        mistakes.append(_at(loaded.path, loaded.source, loc + ("level",), f"'{exercise.id}' has {having}"))
     for measure in item.thresholds:
         if measure not in guarded:
             watched = ", ".join(guarded) if guarded else "nothing (it has no guards)"
