@@ -12,6 +12,11 @@ the RIGHT of the picture.  Blue arrows show a massage stroke or a movement (a bl
 the fingertips start); an orange glow marks the region that should move; a dashed magenta ring
 labelled "keep still" marks a region that must stay still.
 
+The marks carry ids that say what they show, so tests/test_library_content.py can check each picture
+against its exercise: ``moves-<region>-N`` (an orange glow: the target's region), ``keep-still-<region>-N``
+(a ring: a guarded region) and ``arrows-<area>-N`` (arrows over a part of the face or body the
+exercise's text names).  Regions are those of rehabcoach/vision/catalogue.py; areas are plain words (neck, cheek, ...).
+
 Only plain SVG 1.1 / Tiny features that QtSvg renders: no markers, no CSS, no filters, no scripts,
 no external references, no raster images.
 """
@@ -50,6 +55,13 @@ class Drawing:
         self.face: list[str] = []  # face (inside the face transform)
         self.above: list[str] = []  # arrows, labels (picture coordinates)
         self.transform = ""
+        self._ids: dict[str, int] = {}
+
+    def mark_id(self, kind: str, name: str) -> str:
+        """A unique id such as ``keep-still-eye-1`` (several marks may show the same region)."""
+        key = f"{kind}-{name}"
+        self._ids[key] = self._ids.get(key, 0) + 1
+        return f"{key}-{self._ids[key]}"
 
     # ----- composition -------------------------------------------------------------------------
     def svg(self) -> str:
@@ -183,6 +195,19 @@ def mouth(d: Drawing, state: str = "rest") -> None:
             f'<path d="M 178 {y} Q 200 {y-22} 222 {y} Q 200 {y+22} 178 {y} Z" fill="#D9826B" stroke="{INK}" stroke-width="6" stroke-linejoin="round"/>'
         )
         d.face.append(f'<line x1="186" y1="{y}" x2="214" y2="{y}" stroke="{INK}" stroke-width="4" stroke-linecap="round"/>')
+    elif state == "down-lip":  # the lower lip lowered to show the bottom teeth; the corners stay level
+        d.face.append(f'<path d="M 164 {y} Q 200 {y-4} 236 {y}" {line}/>')
+        d.face.append(f'<path d="M 176 {y+4} Q 200 {y+30} 224 {y+4} Z" fill="{INK}" stroke="{INK}" stroke-width="5" stroke-linejoin="round"/>')
+        d.face.append(f'<path d="M 182 {y+6} L 218 {y+6} L 214 {y+14} Q 200 {y+16} 186 {y+14} Z" fill="{WHITE}"/>')
+    elif state == "puff":  # lips closed, cheeks full of air
+        d.face.append(f'<path d="M 178 {y} Q 200 {y+6} 222 {y}" {line}/>')
+        for sx in (-1, 1):
+            d.face.append(f'<path d="M {200 + sx*92} {y-56} Q {200 + sx*136} {y-20} {200 + sx*96} {y+24}" fill="none" stroke="{INK}" stroke-width="6" stroke-linecap="round"/>')
+    elif state == "pressed":  # lips pressed together for p or b
+        d.face.append(f'<path d="M 172 {y+2} Q 200 {y+6} 228 {y+2}" fill="none" stroke="{INK}" stroke-width="11" stroke-linecap="round"/>')
+    elif state == "ah":
+        d.face.append(f'<ellipse cx="200" cy="{y+14}" rx="30" ry="36" fill="{INK}" stroke="{INK}" stroke-width="6"/>')
+        d.face.append(f'<path d="M 178 {y-8} Q 200 {y-14} 222 {y-8} L 220 {y-2} Q 200 {y-6} 180 {y-2} Z" fill="{WHITE}"/>')
     elif state == "slightly-open":
         d.face.append(f'<ellipse cx="200" cy="{y+6}" rx="24" ry="12" fill="{INK}"/>')
     else:
@@ -198,10 +223,11 @@ def face(d: Drawing, *, eye_state="open", brow_state="rest", mouth_state="rest",
     mouth(d, mouth_state)
 
 
-def target(d: Drawing, cx: float, cy: float, rx: float, ry: float) -> None:
-    """Insert a glow under the features (after the head, before the features)."""
+def target(d: Drawing, cx: float, cy: float, rx: float, ry: float, region: str) -> None:
+    """Insert a glow under the features (after the head, before the features) on the region that moves."""
     i = d.face.index("<!--features-->")
-    d.face.insert(i, f'<ellipse cx="{f(cx)}" cy="{f(cy)}" rx="{f(rx)}" ry="{f(ry)}" fill="{TARGET}" fill-opacity="0.6"/>')
+    d.face.insert(i, f'<g id="{d.mark_id("moves", region)}"><ellipse cx="{f(cx)}" cy="{f(cy)}" rx="{f(rx)}" '
+                     f'ry="{f(ry)}" fill="{TARGET}" fill-opacity="0.6"/></g>')
 
 
 def finish(d: Drawing) -> None:
@@ -267,23 +293,54 @@ def label(d: Drawing, x: float, y: float, text: str, color: str = GUARD, size: i
     )
 
 
-def keep_still(d: Drawing, shapes: list[tuple[float, float, float, float]], lx: float, ly: float) -> None:
-    for cx, cy, rx, ry in shapes:
-        d.above.append(
-            f'<ellipse cx="{f(cx)}" cy="{f(cy)}" rx="{f(rx)}" ry="{f(ry)}" fill="none" stroke="{WHITE}" stroke-width="9"/>'
-        )
-        d.above.append(
-            f'<ellipse cx="{f(cx)}" cy="{f(cy)}" rx="{f(rx)}" ry="{f(ry)}" fill="none" stroke="{GUARD}" stroke-width="5" stroke-dasharray="14 9"/>'
-        )
+# Where each guarded region's "keep still" ring goes (picture coordinates of an untransformed face).
+RINGS: dict[str, list[tuple[float, float, float, float]]] = {
+    "eye": [(EYE_X["right"], EYE_Y, 46, 32), (EYE_X["left"], EYE_Y, 46, 32)],
+    "brow": [(EYE_X["right"], BROW_Y - 8, 48, 20), (EYE_X["left"], BROW_Y - 8, 48, 20)],
+    "cheek": [(112, 242, 30, 26), (288, 242, 30, 26)],
+    "nose": [(200, 232, 30, 34)],
+    "mouth": [(200, MOUTH_Y + 4, 72, 36)],
+}
+
+
+def keep_still(d: Drawing, regions: list[str], lx: float, ly: float) -> None:
+    """Dashed rings on the regions that must stay still, and one "keep still" label."""
+    for region in regions:
+        d.above.append(f'<g id="{d.mark_id("keep-still", region)}">')
+        for cx, cy, rx, ry in RINGS[region]:
+            d.above.append(
+                f'<ellipse cx="{f(cx)}" cy="{f(cy)}" rx="{f(rx)}" ry="{f(ry)}" fill="none" stroke="{WHITE}" stroke-width="9"/>'
+            )
+            d.above.append(
+                f'<ellipse cx="{f(cx)}" cy="{f(cy)}" rx="{f(rx)}" ry="{f(ry)}" fill="none" stroke="{GUARD}" stroke-width="5" stroke-dasharray="14 9"/>'
+            )
+        d.above.append("</g>")
     label(d, lx, ly, "keep still")
 
 
 def guard_eyes(d: Drawing) -> None:
-    keep_still(d, [(EYE_X["right"], EYE_Y, 46, 32), (EYE_X["left"], EYE_Y, 46, 32)], 200, 112)
+    keep_still(d, ["eye"], 200, 112)
 
 
-def guard_mouth(d: Drawing, y: float = MOUTH_Y + 4) -> None:
-    keep_still(d, [(200, y, 72, 36)], 200, 372)
+def guard_mouth(d: Drawing) -> None:
+    keep_still(d, ["mouth"], 200, 372)
+
+
+class arrows:
+    """``with arrows(d, "neck"):`` groups the arrows drawn inside it: a stroke or movement over that area.
+
+    The area is a region of the catalogue (eye, brow, mouth, cheek, nose) or a plain word the
+    exercise's text uses (neck, jaw, chin, ...).
+    """
+
+    def __init__(self, d: Drawing, area: str):
+        self.d, self.area = d, area
+
+    def __enter__(self):
+        self.d.above.append(f'<g id="{self.d.mark_id("arrows", self.area)}">')
+
+    def __exit__(self, *exc):
+        self.d.above.append("</g>")
 
 
 def sides_labels(d: Drawing) -> None:
@@ -339,45 +396,57 @@ def both_arrows(d, start, end, control=None, **kw):
 @picture
 def forehead_strokes(d):
     face(d)
-    both_arrows(d, (172, 116), (172, 72), dot=True)
-    both_arrows(d, (186, 146), (98, 140), (140, 118), dot=True)
+    with arrows(d, "forehead"):
+        both_arrows(d, (172, 116), (172, 72), dot=True)
+        both_arrows(d, (186, 146), (98, 140), (140, 118), dot=True)
 
 
 @picture
 def eye_circles(d):
     face(d)
-    circle_arrow(d, EYE_X["right"], EYE_Y, 45, start_deg=-20, sweep_deg=280, clockwise=False)
-    circle_arrow(d, EYE_X["left"], EYE_Y, 45, start_deg=200, sweep_deg=280, clockwise=True)
+    with arrows(d, "eye"):
+        circle_arrow(d, EYE_X["right"], EYE_Y, 45, start_deg=-20, sweep_deg=280, clockwise=False)
+        circle_arrow(d, EYE_X["left"], EYE_Y, 45, start_deg=200, sweep_deg=280, clockwise=True)
 
 
 @picture
 def cheek_strokes(d):
     face(d)
-    both_arrows(d, (176, 228), (96, 212), (130, 232), dot=True)
-    circle_arrow(d, 126, 264, 22, start_deg=-90, sweep_deg=290, clockwise=False, width=6, head=15)
-    circle_arrow(d, 274, 264, 22, start_deg=-90, sweep_deg=290, clockwise=True, width=6, head=15)
+    with arrows(d, "cheek"):
+        both_arrows(d, (176, 228), (96, 212), (130, 232), dot=True)
+        circle_arrow(d, 126, 264, 22, start_deg=-90, sweep_deg=290, clockwise=False, width=6, head=15)
+        circle_arrow(d, 274, 264, 22, start_deg=-90, sweep_deg=290, clockwise=True, width=6, head=15)
 
 
 @picture
 def smile_line_massage(d):
     face(d)
-    both_arrows(d, (176, 240), (150, 296), (156, 262), dot=True)
+    with arrows(d, "smile-line"):
+        both_arrows(d, (176, 240), (150, 296), (156, 262), dot=True)
 
 
 @picture
 def lip_and_chin_massage(d):
     close_up(d, 1.3, 240)
     face(d)
-    both_arrows(d, (186, 214), (132, 232), (160, 206), dot=True)
-    both_arrows(d, (186, 272), (132, 254), (160, 280), dot=True)
-    circle_arrow(d, 200, 308, 15, start_deg=-90, sweep_deg=290, clockwise=True, width=7, head=16)
+    with arrows(d, "lip"):
+        both_arrows(d, (186, 214), (132, 232), (160, 206), dot=True)
+        both_arrows(d, (186, 272), (132, 254), (160, 280), dot=True)
+    with arrows(d, "chin"):
+        circle_arrow(d, 200, 308, 15, start_deg=-90, sweep_deg=290, clockwise=True, width=7, head=16)
+
+
+NECK_SCALE = 0.72
 
 
 @picture
 def neck_strokes(d):
-    small_face(d, 0.72)
+    small_face(d, NECK_SCALE)
     face(d)
-    both_arrows(d, (180, 232), (172, 342), (174, 290), dot=True)
+    # Down the SIDES of the neck, from below the ears to the collarbones; the front of the throat
+    # (the middle of the neck) stays free, as the text says.
+    with arrows(d, "neck"):
+        both_arrows(d, (172, 250), (160, 336), (162, 292), dot=True, width=8, head=20)
 
 
 @picture
@@ -397,7 +466,8 @@ def inner_cheek_stretch(d):
         f'<rect x="{f(bx - 18)}" y="{f(by - 9)}" width="22" height="18" rx="8" transform="rotate({f(angle)} {f(bx)} {f(by)})" '
         f'fill="none" stroke="{ARROW}" stroke-width="4"/>'
     )
-    arrow(d, (308, 254), (356, 232))
+    with arrows(d, "cheek"):
+        arrow(d, (308, 254), (356, 232))
     label(d, 282, 352, "thumb inside", color=ARROW, size=22)
     sides_labels(d)
 
@@ -405,9 +475,11 @@ def inner_cheek_stretch(d):
 @picture
 def jaw_and_ear_strokes(d):
     face(d)
-    circle_arrow(d, 104, 200, 15, start_deg=-90, sweep_deg=290, clockwise=False, width=6, head=15)
-    circle_arrow(d, 296, 200, 15, start_deg=-90, sweep_deg=290, clockwise=True, width=6, head=15)
-    both_arrows(d, (100, 236), (168, 330), (104, 306), dot=True)
+    with arrows(d, "ear"):
+        circle_arrow(d, 104, 200, 15, start_deg=-90, sweep_deg=290, clockwise=False, width=6, head=15)
+        circle_arrow(d, 296, 200, 15, start_deg=-90, sweep_deg=290, clockwise=True, width=6, head=15)
+    with arrows(d, "jaw"):
+        both_arrows(d, (100, 236), (168, 330), (104, 306), dot=True)
 
 
 # ----- relaxation --------------------------------------------------------------------------------
@@ -417,8 +489,9 @@ def belly_breathing(d):
     small_face(d, 0.62)
     face(d, eye_state="closed")
     # Belly rises on the breath in, sinks on the breath out.
-    arrow(d, (176, 384), (176, 318))
-    arrow(d, (224, 318), (224, 384))
+    with arrows(d, "belly"):
+        arrow(d, (176, 384), (176, 318))
+        arrow(d, (224, 318), (224, 384))
     # Breath out through soft lips (face coordinates scaled: mouth at about (200, 180)).
     for i, dy in enumerate((-10, 2, 14)):
         d.above.append(
@@ -431,7 +504,8 @@ def face_body_scan(d):
     face(d, eye_state="closed")
     # A slow scan from the forehead down to the neck: dots mark each stop.
     d.above.append(f'<path d="M 364 70 L 364 352" fill="none" stroke="{ARROW}" stroke-width="7" stroke-dasharray="4 12" stroke-linecap="round"/>')
-    arrow(d, (364, 330), (364, 392), width=7, head=20)
+    with arrows(d, "neck"):
+        arrow(d, (364, 330), (364, 392), width=7, head=20)
     for y in (100, 178, 240, 290, 350):
         d.above.append(f'<circle cx="364" cy="{y}" r="9" fill="{ARROW}" stroke="{WHITE}" stroke-width="3"/>')
     d.above.append(f'<rect x="70" y="170" width="260" height="16" rx="8" fill="{ARROW}" fill-opacity="0.25"/>')
@@ -440,14 +514,16 @@ def face_body_scan(d):
 @picture
 def jaw_release(d):
     face(d, mouth_state="slightly-open")
-    both_arrows(d, (122, 292), (128, 350), dot=True)
+    with arrows(d, "jaw"):
+        both_arrows(d, (122, 292), (128, 350), dot=True)
 
 
 @picture
 def shoulder_and_face_relaxation(d):
     small_face(d, 0.72)
     face(d, eye_state="closed")
-    both_arrows(d, (82, 272), (82, 338), dot=True)
+    with arrows(d, "shoulder"):
+        both_arrows(d, (82, 272), (82, 338), dot=True)
 
 
 @picture
@@ -461,110 +537,256 @@ def soft_face_rest(d):
 
 def eye_glows(d):
     for x in EYE_X.values():
-        target(d, x, EYE_Y, 48, 30)
+        target(d, x, EYE_Y, 48, 30, "eye")
 
 
 def mouth_glow(d, rx=80, ry=38, cy=MOUTH_Y + 2):
-    target(d, 200, cy, rx, ry)
+    target(d, 200, cy, rx, ry, "mouth")
+
+
+def brow_glows(d):
+    for x in EYE_X.values():
+        target(d, x, BROW_Y - 26, 50, 26, "brow")
+
+
+def fingertips(d, points):
+    """Blue fingertip dots resting on the part that should stay still (touch, not pressure)."""
+    for x, y in points:
+        d.above.append(f'<circle cx="{f(x)}" cy="{f(y)}" r="9" fill="{ARROW}" stroke="{WHITE}" stroke-width="3"/>')
+
+
+EYE_FINGERTIPS = [(EYE_X["right"] - 34, EYE_Y + 34), (EYE_X["left"] + 34, EYE_Y + 34)]
+MOUTH_FINGERTIPS = [(148, MOUTH_Y), (252, MOUTH_Y)]
+
+
+def draw_gentle_smile(d):
+    face(d, mouth_state="smile")
+    mouth_glow(d)
+    with arrows(d, "mouth"):
+        both_arrows(d, (150, 272), (132, 244))
 
 
 @picture
 def gentle_smile(d):
-    face(d, mouth_state="smile")
-    mouth_glow(d)
-    both_arrows(d, (150, 272), (132, 244))
+    draw_gentle_smile(d)
     guard_eyes(d)
+    fingertips(d, EYE_FINGERTIPS)
 
 
 @picture
 def small_smile_with_eye_control(d):
     face(d, mouth_state="small-smile")
     mouth_glow(d, rx=70, ry=32)
-    both_arrows(d, (152, 280), (142, 260), width=7, head=18)
-    keep_still(d, [(EYE_X["right"], EYE_Y, 46, 32), (EYE_X["left"], EYE_Y, 46, 32)], 200, 112)
+    with arrows(d, "mouth"):
+        both_arrows(d, (152, 280), (142, 260), width=7, head=18)
+    guard_eyes(d)
+
+
+def draw_open_mouth_smile(d):
+    face(d, mouth_state="open-smile")
+    mouth_glow(d, rx=88, ry=44, cy=MOUTH_Y + 12)
+    with arrows(d, "mouth"):
+        both_arrows(d, (146, 268), (120, 256), width=8, head=20)
 
 
 @picture
 def open_mouth_smile(d):
-    face(d, mouth_state="open-smile")
-    mouth_glow(d, rx=88, ry=44, cy=MOUTH_Y + 12)
-    both_arrows(d, (140, 270), (104, 250))
+    draw_open_mouth_smile(d)
     guard_eyes(d)
+    fingertips(d, EYE_FINGERTIPS)
+
+
+def draw_eye_closure(d):
+    face(d, eye_state="closed")
+    eye_glows(d)
+    with arrows(d, "eye"):
+        both_arrows(d, (150, 148), (150, 176), width=8, head=20)
 
 
 @picture
 def gentle_eye_closure(d):
-    face(d, eye_state="closed")
-    eye_glows(d)
-    both_arrows(d, (150, 148), (150, 176), width=8, head=20)
+    draw_eye_closure(d)
     guard_mouth(d)
+    fingertips(d, MOUTH_FINGERTIPS)
 
 
 @picture
 def slow_blink(d):
     face(d, eye_state="closed")
     eye_glows(d)
-    for x in (94, 306):  # down and up again: a blink
-        arrow(d, (x, 178), (x, 148), width=7, head=18)
-        arrow(d, (x, 178), (x, 208), width=7, head=18)
-    guard_mouth(d)
+    with arrows(d, "eye"):
+        for x in (94, 306):  # down and up again: a blink
+            arrow(d, (x, 178), (x, 148), width=7, head=18)
+            arrow(d, (x, 178), (x, 208), width=7, head=18)
+    keep_still(d, ["mouth", "cheek"], 200, 372)
+    fingertips(d, MOUTH_FINGERTIPS)
+
+
+def draw_brow_raise(d):
+    face(d, brow_state="raised")
+    brow_glows(d)
+    with arrows(d, "brow"):
+        both_arrows(d, (150, 96), (150, 56), width=8, head=20)
 
 
 @picture
 def brow_raise(d):
-    face(d, brow_state="raised")
-    for x in EYE_X.values():
-        target(d, x, BROW_Y - 26, 50, 26)
-    both_arrows(d, (150, 96), (150, 56), width=8, head=20)
-    keep_still(d, [(EYE_X["right"], EYE_Y, 46, 32), (EYE_X["left"], EYE_Y, 46, 32), (200, MOUTH_Y + 4, 72, 36)], 200, 372)
+    draw_brow_raise(d)
+    keep_still(d, ["eye", "mouth"], 200, 372)
+    fingertips(d, MOUTH_FINGERTIPS)
 
 
 @picture
 def frown(d):
     face(d, brow_state="frown")
-    target(d, 200, BROW_Y + 2, 92, 30)
-    both_arrows(d, (112, 106), (160, 132), (132, 108), width=8, head=20)
-    guard_mouth(d)
+    target(d, 200, BROW_Y + 2, 92, 30, "brow")
+    with arrows(d, "brow"):
+        both_arrows(d, (112, 106), (160, 132), (132, 108), width=8, head=20)
+    keep_still(d, ["eye", "cheek", "mouth"], 200, 372)
+
+
+def draw_snarl(d):
+    face(d, wrinkle=True, mouth_state="rest")
+    target(d, 200, 236, 44, 30, "nose")
+    with arrows(d, "nose"):
+        both_arrows(d, (166, 266), (160, 226), width=8, head=20)
 
 
 @picture
 def snarl(d):
-    face(d, wrinkle=True, mouth_state="rest")
-    target(d, 200, 236, 44, 30)
-    both_arrows(d, (166, 266), (160, 226), width=8, head=20)
+    draw_snarl(d)
     guard_eyes(d)
+    fingertips(d, EYE_FINGERTIPS)
+
+
+def draw_lip_pucker(d):
+    face(d, mouth_state="pucker")
+    mouth_glow(d, rx=70, ry=36)
+    with arrows(d, "mouth"):
+        both_arrows(d, (132, MOUTH_Y), (168, MOUTH_Y))
 
 
 @picture
 def lip_pucker(d):
-    face(d, mouth_state="pucker")
-    mouth_glow(d, rx=70, ry=36)
-    both_arrows(d, (132, MOUTH_Y), (168, MOUTH_Y))
+    draw_lip_pucker(d)
     guard_eyes(d)
+    fingertips(d, EYE_FINGERTIPS)
 
 
 @picture
 def oo_sound(d):
     face(d, mouth_state="oo")
     mouth_glow(d, rx=70, ry=40)
-    both_arrows(d, (130, MOUTH_Y + 2), (166, MOUTH_Y + 2))
+    with arrows(d, "mouth"):
+        both_arrows(d, (130, MOUTH_Y + 2), (166, MOUTH_Y + 2))
     guard_eyes(d)
+    fingertips(d, EYE_FINGERTIPS)
 
 
 @picture
 def ee_sound(d):
     face(d, mouth_state="ee")
     mouth_glow(d, rx=86, ry=34)
-    both_arrows(d, (150, MOUTH_Y), (110, MOUTH_Y))
+    with arrows(d, "mouth"):
+        both_arrows(d, (150, MOUTH_Y), (110, MOUTH_Y))
     guard_eyes(d)
 
 
 @picture
 def lower_lip_down(d):
-    face(d, mouth_state="down")
-    mouth_glow(d, rx=76, ry=38, cy=MOUTH_Y + 8)
-    both_arrows(d, (168, 310), (166, 344), width=8, head=20)
+    face(d, mouth_state="down-lip")
+    target(d, 200, MOUTH_Y + 14, 40, 20, "mouth")
+    with arrows(d, "mouth"):
+        arrow(d, (200, 318), (200, 352), width=8, head=20)
+    # The corners stay still: small rings on the corners only, with the eyes.
+    keep_still(d, ["eye"], 200, 112)
+    d.above.append(f'<g id="{d.mark_id("keep-still", "mouth")}">')
+    for x in (156, 244):
+        d.above.append(f'<circle cx="{x}" cy="{MOUTH_Y}" r="20" fill="none" stroke="{WHITE}" stroke-width="9"/>')
+        d.above.append(f'<circle cx="{x}" cy="{MOUTH_Y}" r="20" fill="none" stroke="{GUARD}" stroke-width="5" stroke-dasharray="10 7"/>')
+    d.above.append("</g>")
+    fingertips(d, [(128, MOUTH_Y - 8), (272, MOUTH_Y - 8)])
+
+
+@picture
+def cheek_puff(d):
+    face(d, mouth_state="puff")
+    for sx in (-1, 1):  # the puffed cheeks bulge out
+        target(d, 200 + sx * 78, 262, 34, 30, "cheek")
+    with arrows(d, "cheek"):
+        both_arrows(d, (112, 262), (70, 262), width=7, head=18)
     guard_eyes(d)
+    fingertips(d, EYE_FINGERTIPS)
+
+
+@picture
+def lip_sounds(d):
+    face(d, mouth_state="pressed")
+    mouth_glow(d, rx=60, ry=28)
+    label(d, 200, 372, "pa  ba  pa", color=ARROW)
+    guard_eyes(d)
+    fingertips(d, EYE_FINGERTIPS)
+
+
+@picture
+def ah_sound(d):
+    face(d, mouth_state="ah")
+    mouth_glow(d, rx=56, ry=50, cy=MOUTH_Y + 14)
+    with arrows(d, "mouth"):
+        arrow(d, (200, 346), (200, 384), width=8, head=20)
+    keep_still(d, ["eye", "brow"], 200, 40)
+
+
+@picture
+def smile_through_blinks(d):
+    face(d, eye_state="closed", mouth_state="small-smile")
+    mouth_glow(d, rx=70, ry=32)
+    with arrows(d, "eye"):
+        for x in (94, 306):  # a soft blink: down and up again
+            arrow(d, (x, 178), (x, 150), width=7, head=18)
+            arrow(d, (x, 178), (x, 206), width=7, head=18)
+    keep_still(d, ["cheek"], 200, 372)
+
+
+@picture
+def emotional_expressions(d):
+    face(d, brow_state="raised", mouth_state="small-smile")
+    mouth_glow(d, rx=70, ry=32)
+    brow_glows(d)
+    guard_eyes(d)
+    label(d, 200, 372, "surprised · friendly · content", color=ARROW, size=18)
+
+
+# ----- the five-movement check: the same movements, every other region watched --------------------
+
+@picture
+def check_brow_raise(d):
+    draw_brow_raise(d)
+    keep_still(d, ["eye", "cheek", "nose", "mouth"], 200, 372)
+
+
+@picture
+def check_eye_closure(d):
+    draw_eye_closure(d)
+    keep_still(d, ["brow", "cheek", "nose", "mouth"], 200, 372)
+
+
+@picture
+def check_open_mouth_smile(d):
+    draw_open_mouth_smile(d)
+    keep_still(d, ["eye", "brow", "nose"], 200, 40)
+
+
+@picture
+def check_snarl(d):
+    draw_snarl(d)
+    keep_still(d, ["eye", "brow", "mouth"], 200, 40)
+
+
+@picture
+def check_lip_pucker(d):
+    draw_lip_pucker(d)
+    keep_still(d, ["eye", "brow", "cheek", "nose"], 200, 40)
 
 
 def titles(library: Path) -> dict[str, str]:
