@@ -696,7 +696,7 @@ def ee_sound(d):
 def lower_lip_down(d):
     face(d, mouth_state="down-lip")
     target(d, 200, MOUTH_Y + 14, 40, 20, "mouth")
-    with arrows(d, "mouth"):
+    with arrows(d, "lip"):  # the lower lip moves; the mouth's corners are what keeps still
         arrow(d, (200, 318), (200, 352), width=8, head=20)
     # The corners stay still: small rings on the corners only, with the eyes.
     keep_still(d, ["eye"], 200, 112)
