@@ -14,9 +14,15 @@ How it is derived, per rep and side:
   a pucker (PMID 24165606); 1.0 mm is used for the other movements, which have no published figure;
   brow height and lip width are lengths in IOD units, converted through their baseline (without one,
   such a movement counts as mild);
+- every region counts: the check's exercises watch every region a healthy face keeps still during
+  the movement (as Sunnybrook grades unwanted movement anywhere in the face), and the largest excess
+  of any of them sets the grade;
 - a rep with a sustained unwanted movement scores at least 1 (mild), at most 3 (severe); a rep
-  without one scores 0.  The movement's estimate is the median over its reps (the lower one of two),
-  per side; the worse side is reported.
+  without one scores 0.  When two or more regions move unwanted in the same rep, the grade is one
+  point higher (Sunnybrook's higher grades describe synkinesis of several muscles, up to "mass
+  movement"; the one-point step is this project's own rule, not a published conversion);
+- the movement's estimate is the median over its reps (the lower one of two), per side; the worse
+  side is reported, with every region that moved unwanted in any of its reps.
 """
 
 from __future__ import annotations
@@ -48,6 +54,12 @@ MOVEMENT_BY_TARGET = {
 }
 # For reps recorded without their target measure: the library's check exercises.
 MOVEMENT_BY_EXERCISE = {
+    "check-brow-raise": "brow raise",
+    "check-eye-closure": "gentle eye closure",
+    "check-open-mouth-smile": "open-mouth smile",
+    "check-snarl": "snarl",
+    "check-lip-pucker": "lip pucker",
+    # The practice exercises the check ran before it had its own (sessions recorded then).
     "brow-raise": "brow raise",
     "gentle-eye-closure": "gentle eye closure",
     "open-mouth-smile": "open-mouth smile",
@@ -65,6 +77,7 @@ class MovementEstimate:
     by_side: dict[str, int]
     reps: int
     largest_excess_mm: float  # largest unwanted movement beyond its threshold, in mm
+    regions: tuple[str, ...] = ()  # every region that moved unwanted in any rep, on either side
 
     @property
     def words(self) -> str:
@@ -111,7 +124,10 @@ def rep_grade(rep: RepRecord, side: str, movement: str, baseline: dict | None) -
     per_point = MM_PER_POINT.get(movement, DEFAULT_MM_PER_POINT)
     sizes = [excess_mm(e.measure, e.peak, e.threshold, _baseline_value(baseline, e.measure, side)) for e in events]
     largest = max((mm for mm in sizes if mm is not None), default=0.0)
-    return min(3, max(1, round(largest / per_point))), largest
+    grade = max(1, round(largest / per_point))
+    if len({e.region for e in events}) >= 2:  # several regions at once: more than a slight synkinesis
+        grade += 1
+    return min(3, grade), largest
 
 
 def estimate_session(session: SessionRecord) -> CheckResult:
@@ -131,7 +147,9 @@ def estimate_session(session: SessionRecord) -> CheckResult:
             grades = [rep_grade(rep, side, movement, session.baseline) for rep in reps]
             by_side[side] = statistics.median_low(g for g, _ in grades)
             largest = max([largest] + [mm for _, mm in grades])
-        results[movement] = MovementEstimate(movement, max(by_side.values()), by_side, len(reps), round(largest, 2))
+        regions = tuple(sorted({e.region for rep in reps for e in rep.events}))
+        results[movement] = MovementEstimate(movement, max(by_side.values()), by_side, len(reps), round(largest, 2),
+                                             regions)
     return CheckResult(session.uuid, session.started_at, results)
 
 

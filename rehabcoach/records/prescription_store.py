@@ -137,14 +137,14 @@ def _resolve_for(library: Library, item: RoutineItem, profile: Profile,
     overrides = Prescription.model_validate(prescription.document).exercises if prescription else {}
     override = overrides.get(item.exercise)
     if override is not None:
-        given = {name: getattr(override, name) for name in ("reps", "hold_seconds", "rest_seconds")
+        given = {name: getattr(override, name) for name in ("reps", "hold_seconds", "rest_seconds", "level")
                  if getattr(override, name) is not None}
         thresholds = {**item.thresholds, **override.thresholds}
         item = RoutineItem.model_validate({**item.model_dump(), **given, "thresholds": thresholds})
     exercise = library.exercise(item.exercise)
     if exercise.movement is None:
         item = None  # massage and relaxation take no overrides
-    return resolve_exercise(exercise, item, profile.thresholds.get(exercise.id))
+    return resolve_exercise(exercise, item, profile.thresholds.get(exercise.id), affected_side=profile.affected_side)
 
 
 def _record(tx: Transaction, row) -> PrescriptionRecord:

@@ -53,6 +53,14 @@ class ExerciseOverride(_Strict):
         default_factory=dict, description="Guard threshold per measure (the measure's own scale)."
     )
     notes: str = Field("", max_length=2000)
+    level: int | None = Field(None, ge=1, le=5, description="Progression level of the exercise for this patient.")
+    lock_level: bool = Field(False, description="Keep this level: the app does not suggest stepping up.")
+
+    @model_validator(mode="after")
+    def _lock_needs_level(self) -> "ExerciseOverride":
+        if self.lock_level and self.level is None:
+            raise ValueError("'lock_level' needs a 'level' to keep")
+        return self
 
 
 class Prescription(_Strict):

@@ -272,6 +272,8 @@ class MainWindow(QMainWindow):
         self._frame_clock_origin: float | None = None
         side = self.affected_side_source() if self.affected_side_source else self.settings.affected_side_or_none
         settings = replace(self.base_session_settings, affected_side=side)
+        # "Your {affected} cheek" reads "your left cheek" once the side is known (routines/resolve.py).
+        exercises = [e.for_side(side) if hasattr(e, "for_side") else e for e in exercises]
         self.engine = self._engine_factory(list(exercises), self.clock, settings)
         self.engine.subscribe(self._on_engine_event)
         for factory in self.session_listener_factories:
