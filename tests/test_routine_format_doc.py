@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 from ruamel.yaml import YAML
 
-from rehabcoach.routines.models import Exercise, Guard, Movement, Routine, RoutineItem, Step, Target
+from rehabcoach.routines.models import Exercise, Guard, Level, Movement, Routine, RoutineItem, Step, Target
 from rehabcoach.vision.catalogue import MEASURES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def test_exercise_examples_match_the_library_files(doc):
         assert yaml.load(matches[0].read_text(encoding="utf-8")) == example
 
 
-@pytest.mark.parametrize("model", [Exercise, Step, Movement, Target, Guard, Routine, RoutineItem], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [Exercise, Step, Movement, Level, Target, Guard, Routine, RoutineItem], ids=lambda m: m.__name__)
 def test_every_field_is_documented(doc, model: type[BaseModel]):
     for name in model.model_fields:
         assert f"| `{name}` |" in doc, f"{model.__name__}.{name} is missing from {DOC.name}"
