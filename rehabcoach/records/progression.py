@@ -1,0 +1,73 @@
+"""When to suggest the next progression level of a movement exercise (docs/routine-format.md).
+
+A suggestion, never a change: the patient (or their therapist) decides, and a prescription can lock
+the level.  The rule is this project's own choice, not a published one; it follows the consensus
+idea that a movement is made harder only once it is controlled (few unwanted movements) and reached:
+
+- at least ``SESSIONS_NEEDED`` sessions that practised the exercise since its level was set, each
+  with at least ``MIN_REPS`` repetitions of it;
+- over those sessions, at most ``MAX_WARNINGS_PER_REP`` unwanted movements per repetition (one in
+  five) and, when the exercise has a target, at least ``MIN_TARGET_REACHED`` of it reached on average.
+
+Sessions do not record the level they were done at, so the caller passes ``since``: when the current
+level was set (sessions before it were done at another level and must not count).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rehabcoach.records.models import SessionRecord
+from rehabcoach.routines.models import Exercise
+
+SESSIONS_NEEDED = 3
+MIN_REPS = 3
+MAX_WARNINGS_PER_REP = 0.2
+MIN_TARGET_REACHED = 0.8
+
+
+@dataclass(frozen=True)
+class LevelSuggestion:
+    exercise_id: str
+    current: int
+    suggested: int
+    name: str  # the suggested level's name
+    sessions: int
+    warnings_per_rep: float
+
+    @property
+    def message(self) -> str:
+        return (f"Your last {self.sessions} sessions of this exercise at level {self.current} went well, with few "
+                f"unwanted movements. You could try level {self.suggested}, \"{self.name}\". "
+                "Ask your therapist if you are not sure.")
+
+
+def suggest_level(exercise: Exercise, sessions: Iterable[SessionRecord], current: int, *,
+                  locked: bool = False, since: datetime | None = None) -> LevelSuggestion | None:
+    """The next level to suggest for ``exercise``, practised at level ``current``; None to stay."""
+    levels = exercise.movement.levels if exercise.movement is not None else []
+    if locked or not levels or current >= len(levels):
+        return None
+    recent = []
+    for session in sorted(sessions, key=lambda s: s.started_at):
+        if since is not None and session.started_at < since:
+            continue
+        reps = [rep for rep in session.reps if rep.exercise_id == exercise.id]
+        if len(reps) >= MIN_REPS:
+            recent.append(reps)
+    recent = recent[-SESSIONS_NEEDED:]
+    if len(recent) < SESSIONS_NEEDED:
+        return None
+    reps = [rep for session_reps in recent for rep in session_reps]
+    warnings_per_rep = sum(len(rep.events) for rep in reps) / len(reps)
+    if warnings_per_rep > MAX_WARNINGS_PER_REP:
+        return None
+    if exercise.movement.target is not None:
+        reached = [min(rep.target_reached.values()) for rep in reps if rep.target_reached]
+        if not reached or statistics.fmean(reached) < MIN_TARGET_REACHED:
+            return None
+    return LevelSuggestion(exercise.id, current, current + 1, levels[current].name, len(recent),
+                           round(warnings_per_rep, 2))

@@ -1,0 +1,59 @@
+"""Suggesting the next progression level after sessions with few unwanted movements."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from rehabcoach.coaching.types import MovementEvent
+from rehabcoach.records.models import RepRecord, SessionRecord
+from rehabcoach.records.progression import suggest_level
+from rehabcoach.routines.loader import load_library
+
+START = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def smile():
+    return load_library().exercise("gentle-smile")  # three levels
+
+
+def session(day, exercise_id="gentle-smile", reps=6, warnings=0, reached=0.9):
+    when = START + timedelta(days=day)
+    events = [MovementEvent("eye", "left", "eye_aperture", 1.0, 2.0, -0.3, 0.25)]
+    records = tuple(
+        RepRecord(exercise_id, n, 0.0, 8.0, "mouth_corner_lift", {"left": reached, "right": 1.0}, 0.0, {},
+                  tuple(events) if n <= warnings else (), when)
+        for n in range(1, reps + 1)
+    )
+    return SessionRecord(f"s{day}", 1, "daily-practice", when, when, "completed", False, None, None, "t", records)
+
+
+def test_three_calm_sessions_suggest_the_next_level(smile):
+    suggestion = suggest_level(smile, [session(0), session(1, warnings=1), session(2)], current=1)
+    assert (suggestion.suggested, suggestion.name, suggestion.sessions) == (2, "Longer hold", 3)
+    assert suggestion.warnings_per_rep == pytest.approx(1 / 18, abs=0.01)
+    assert "level 2" in suggestion.message and "therapist" in suggestion.message
+
+
+@pytest.mark.parametrize("history, kwargs", [
+    ([session(0), session(1)], {}),  # too few sessions
+    ([session(0), session(1, warnings=3), session(2, warnings=2)], {}),  # 5 warnings in 18 reps
+    ([session(0, reached=0.5), session(1, reached=0.6), session(2, reached=0.7)], {}),  # target not reached
+    ([session(0), session(1), session(2, reps=2)], {}),  # a session with too few reps does not count
+    ([session(0), session(1), session(2)], {"locked": True}),  # the prescription locks the level
+    ([session(0), session(1), session(2)], {"since": START + timedelta(days=1)}),  # level set on day 1
+])
+def test_no_suggestion_without_enough_calm_sessions_at_this_level(smile, history, kwargs):
+    assert suggest_level(smile, history, current=1, **kwargs) is None
+
+
+def test_no_level_beyond_the_last_and_none_for_exercises_without_levels(smile):
+    calm = [session(0), session(1), session(2)]
+    assert suggest_level(smile, calm, current=3) is None
+    assert suggest_level(load_library().exercise("snarl"), [session(d, "snarl") for d in range(3)], current=1) is None
+
+
+def test_other_exercises_in_the_session_do_not_count(smile):
+    assert suggest_level(smile, [session(d, "lip-pucker") for d in range(3)], current=1) is None
