@@ -75,9 +75,13 @@ def run_app(args) -> int:
     from rehabcoach.ui.records_bridge import RecordsBridge
 
     window.records = RecordsBridge(window, getattr(args, "database", None))
+    from rehabcoach.ui import before_you_start
+
+    before_you_start.add_menu_action(window)
     window.show()
     if not routine_id:
         window.records.choose_at_start()
+        before_you_start.show_if_unread(window)  # before the first session: who it is for, what to avoid
     if routine_id:
         window.start_routine(routine_id)
     try:
