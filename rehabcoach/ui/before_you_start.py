@@ -30,13 +30,13 @@ class BeforeYouStartDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         outer.setSpacing(SPACING)
-        outer.addWidget(label(page.title, "title"))
+        outer.addWidget(label(page.title, "heading"))
         body = QWidget()
         column = QVBoxLayout(body)
         column.setSpacing(SPACING // 2)
         column.addWidget(label(page.intro))
         for section in page.sections:
-            column.addWidget(label(section.heading, "subtitle"))
+            column.addWidget(label(section.heading, "subheading"))
             for point in section.points:
                 column.addWidget(label(f"•  {point}", name=section.heading))
         column.addWidget(label(page.footer, "disclaimer", name="Safety note"))
@@ -47,7 +47,7 @@ class BeforeYouStartDialog(QDialog):
         self.side_buttons: dict[str | None, QRadioButton] = {}
         if ask_side:
             outer.addWidget(label("Which side of your face was affected by the palsy? Some exercises "
-                                  "work longer on that side.", "subtitle"))
+                                  "work longer on that side."))
             row = QHBoxLayout()
             group = QButtonGroup(self)
             for text, side in SIDE_CHOICES:
