@@ -290,3 +290,10 @@ def test_neck_strokes_picture_keeps_off_the_front_of_the_throat():
     starts = [tuple(map(float, re.match(r"M ([\d.]+) ([\d.]+)", p.get("d")).groups()))
               for p in group.iter(f"{SVG_NS}path")]
     assert starts and all(abs(x - 200) >= 20 for x, _ in starts), starts  # the throat is the middle
+
+
+def test_clinical_basis_names_every_exercise_and_routine(library):
+    """docs/clinical-basis.md gives each exercise's source: a new exercise needs its line there."""
+    text = (REPO / "docs" / "clinical-basis.md").read_text(encoding="utf-8")
+    for item_id in [*library.exercises, *library.routines]:
+        assert f"`{item_id}`" in text, item_id
