@@ -41,3 +41,27 @@ def test_level_mistakes_in_a_prescription(tmp_path, added, message):
     text = GOOD.replace("      eye_aperture: 0.12\n", "      eye_aperture: 0.12\n" + added)
     with pytest.raises(UserError, match=message):
         check_prescription(write_bundle(tmp_path / "p", prescription=text))
+
+
+def test_a_locked_level_wins_over_the_patients_own_and_is_never_suggested_away(store, tmp_path):  # noqa: F811
+    from datetime import timedelta
+
+    from test_records_progression import practise
+
+    from rehabcoach.records.progression import suggestions_for
+
+    locked_two = LEVELLED.replace("    level: 3\n", "    level: 2\n")
+    import_prescription(store, "Anna Berg", write_bundle(tmp_path / "p", prescription=locked_two))
+    profile = profiles.set_level(store, "Anna Berg", "gentle-smile", 1, source="patient")
+    library, active = library_for(store, profile, bundles_base=tmp_path / "bundles")
+    assert session_plan(library, "daily-practice", profile, active)[6].level == 2  # the lock beats the patient
+    practise(store, profile, [0, 1, 2])
+    assert suggestions_for(store, profile, library, ["gentle-smile"], active) == []
+    # Unlocked, the newer choice wins: the prescription (imported after the patient's choice) here.
+    unlocked = locked_two.replace("    lock_level: true\n", "")
+    import_prescription(store, "Anna Berg", write_bundle(tmp_path / "q", prescription=unlocked))
+    library, active = library_for(store, profile, bundles_base=tmp_path / "bundles2")
+    assert session_plan(library, "daily-practice", profile, active)[6].level == 2
+    later = active.imported_at + timedelta(minutes=1)
+    profile = profiles.set_level(store, "Anna Berg", "gentle-smile", 3, now=later)
+    assert session_plan(library, "daily-practice", profile, active)[6].level == 3

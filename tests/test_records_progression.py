@@ -57,3 +57,62 @@ def test_no_level_beyond_the_last_and_none_for_exercises_without_levels(smile):
 
 def test_other_exercises_in_the_session_do_not_count(smile):
     assert suggest_level(smile, [session(d, "lip-pucker") for d in range(3)], current=1) is None
+
+
+# --- with stored sessions, a patient's own level and a prescription ------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    from records_support import store_url
+
+    from rehabcoach.records import profiles
+    from rehabcoach.records.store import open_store
+
+    with open_store(store_url(request.param, tmp_path)) as opened:
+        profiles.add_profile(opened, "Anna Berg", "left")
+        yield opened
+
+
+def practise(store, profile, days, reached=0.9):
+    from records_support import rep
+
+    from rehabcoach.records import sessions
+
+    for day in days:
+        uid, started = f"d{day}", START + timedelta(days=day)
+        sessions.begin_session(store, sessions.SessionStart(uid, profile.id, "daily-practice", started, "test"))
+        for number in range(1, 7):
+            sessions.record_rep(store, uid, f"{uid}-{number}", rep("gentle-smile", number, left=reached, right=reached),
+                                started + timedelta(seconds=10 * number), "mouth_corner_lift")
+        sessions.end_session(store, uid, started + timedelta(minutes=10), "completed")
+
+
+def test_suggestions_from_stored_sessions_follow_the_patients_level(store):
+    from rehabcoach.records import profiles
+    from rehabcoach.records.prescription_store import exercise_plan
+    from rehabcoach.records.progression import suggestions_for
+
+    library = load_library()
+    profile = profiles.get_profile(store, "Anna Berg")
+    practise(store, profile, [0, 1, 2])
+    (suggestion,) = suggestions_for(store, profile, library, ["belly-breathing", "gentle-smile", "gentle-smile"])
+    assert (suggestion.exercise_id, suggestion.current, suggestion.suggested) == ("gentle-smile", 1, 2)
+
+    # The patient steps up: the plan uses level 2, and only sessions after that count towards level 3.
+    profile = profiles.set_level(store, "Anna Berg", "gentle-smile", 2, now=START + timedelta(days=3))
+    assert exercise_plan(library, "gentle-smile", profile).level == 2
+    assert exercise_plan(library, "gentle-smile", profile).hold_seconds == 8
+    assert suggestions_for(store, profile, library, ["gentle-smile"]) == []
+    practise(store, profile, [4, 5, 6])
+    (suggestion,) = suggestions_for(store, profile, library, ["gentle-smile"])
+    assert (suggestion.current, suggestion.suggested, suggestion.name) == (2, 3, "In daily life")
+
+
+def test_a_level_is_a_whole_number_from_one_to_five(store):
+    from rehabcoach.errors import UserError
+    from rehabcoach.records import profiles
+
+    with pytest.raises(UserError, match="from 1 to 5"):
+        profiles.set_level(store, "Anna Berg", "gentle-smile", 6)
+    with pytest.raises(UserError, match="not an exercise id"):
+        profiles.set_level(store, "Anna Berg", "Gentle Smile", 2)

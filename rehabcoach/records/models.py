@@ -48,6 +48,8 @@ class Profile:
     created_at: datetime
     # exercise id -> measure -> threshold, overriding the exercise's and the routine's guards
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
+    # exercise id -> (progression level the patient practises at, when it was set)
+    levels: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -132,19 +132,40 @@ def exercise_plan(library: Library, exercise_id: str, profile: Profile,
     return _resolve_for(library, RoutineItem(exercise=exercise_id), profile, prescription)
 
 
+def prescribed_override(prescription: PrescriptionRecord | None, exercise_id: str):
+    """The prescription's settings for one exercise (an ExerciseOverride), or None."""
+    overrides = Prescription.model_validate(prescription.document).exercises if prescription else {}
+    return overrides.get(exercise_id)
+
+
 def _resolve_for(library: Library, item: RoutineItem, profile: Profile,
                  prescription: PrescriptionRecord | None) -> ResolvedExercise:
-    overrides = Prescription.model_validate(prescription.document).exercises if prescription else {}
-    override = overrides.get(item.exercise)
+    override = prescribed_override(prescription, item.exercise)
+    level = _level_for(item.exercise, override, profile, prescription)
     if override is not None:
-        given = {name: getattr(override, name) for name in ("reps", "hold_seconds", "rest_seconds", "level")
+        given = {name: getattr(override, name) for name in ("reps", "hold_seconds", "rest_seconds")
                  if getattr(override, name) is not None}
         thresholds = {**item.thresholds, **override.thresholds}
         item = RoutineItem.model_validate({**item.model_dump(), **given, "thresholds": thresholds})
     exercise = library.exercise(item.exercise)
     if exercise.movement is None:
         item = None  # massage and relaxation take no overrides
-    return resolve_exercise(exercise, item, profile.thresholds.get(exercise.id), affected_side=profile.affected_side)
+    if level is not None and (exercise.movement is None or level > len(exercise.movement.levels)):
+        level = None  # a level kept for an exercise that no longer has it: the routine's choice applies
+    return resolve_exercise(exercise, item, profile.thresholds.get(exercise.id), affected_side=profile.affected_side,
+                            level=level)
+
+
+def _level_for(exercise_id: str, override, profile: Profile, prescription: PrescriptionRecord | None) -> int | None:
+    """The level chosen for this patient: a locked prescription level; else the newer of the patient's own
+    choice and the prescription's level; None leaves it to the routine item (resolve.py)."""
+    prescribed = override.level if override is not None else None
+    if prescribed and override.lock_level:
+        return prescribed
+    own = profile.levels.get(exercise_id)
+    if own is not None and (prescribed is None or prescription is None or own[1] >= prescription.imported_at):
+        return own[0]
+    return prescribed
 
 
 def _record(tx: Transaction, row) -> PrescriptionRecord:

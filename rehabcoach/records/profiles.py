@@ -21,6 +21,7 @@ from rehabcoach.vision.catalogue import MEASURES
 EXERCISE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 THRESHOLD_RANGE = (0.0, 2.0)  # same limits as a guard threshold in the routine format
 THRESHOLD_SOURCES = ("therapist", "prescription", "session")
+LEVEL_SOURCES = ("patient", "therapist")
 MAX_NAME = 60
 
 
@@ -143,6 +144,22 @@ def clear_thresholds(store: Store, profile_name: str, exercise_id: str, measure:
         return tx.execute(query, params).rowcount
 
 
+def set_level(store: Store, profile_name: str, exercise_id: str, level: int, source: str = "patient",
+              now: datetime | None = None) -> Profile:
+    """The progression level this patient practises ``exercise_id`` at (1-5; the library checks it exists)."""
+    if not EXERCISE_ID.match(exercise_id):
+        raise UserError(f"{exercise_id!r} is not an exercise id (lower-case words joined by hyphens)")
+    if not isinstance(level, int) or not 1 <= level <= 5:
+        raise UserError(f"a level is a whole number from 1 to 5, not {level!r}")
+    assert source in LEVEL_SOURCES
+    with store.transaction() as tx:
+        profile = profile_named(tx, profile_name)
+        tx.execute("DELETE FROM profile_levels WHERE profile_id = ? AND exercise_id = ?", (profile.id, exercise_id))
+        tx.execute("INSERT INTO profile_levels (profile_id, exercise_id, level, source, set_at) VALUES (?, ?, ?, ?, ?)",
+                   (profile.id, exercise_id, level, source, to_iso(now or utc_now())))
+        return profile_by_id(tx, profile.id)
+
+
 def profile_named(tx: Transaction, name: str) -> Profile:
     row = tx.one("SELECT * FROM profiles WHERE name_key = ?", (name_key(name),))
     if row is None:
@@ -163,7 +180,9 @@ def _profile(tx: Transaction, row) -> Profile:
     for t in tx.all("SELECT exercise_id, measure, threshold FROM profile_thresholds WHERE profile_id = ? "
                     "ORDER BY exercise_id, measure", (row["id"],)):
         thresholds.setdefault(t["exercise_id"], {})[t["measure"]] = float(t["threshold"])
+    levels = {t["exercise_id"]: (int(t["level"]), from_iso(t["set_at"]))
+              for t in tx.all("SELECT exercise_id, level, set_at FROM profile_levels WHERE profile_id = ?", (row["id"],))}
     return Profile(
         id=int(row["id"]), name=row["name"], affected_side=row["affected_side"], notes=row["notes"],
-        created_at=from_iso(row["created_at"]), thresholds=thresholds,
+        created_at=from_iso(row["created_at"]), thresholds=thresholds, levels=levels,
     )

@@ -20,7 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rehabcoach.records.models import SessionRecord
+from rehabcoach.records.models import PrescriptionRecord, Profile, SessionRecord
+from rehabcoach.records.store import Store
+from rehabcoach.routines.loader import Library
 from rehabcoach.routines.models import Exercise
 
 SESSIONS_NEEDED = 3
@@ -71,3 +73,28 @@ def suggest_level(exercise: Exercise, sessions: Iterable[SessionRecord], current
             return None
     return LevelSuggestion(exercise.id, current, current + 1, levels[current].name, len(recent),
                            round(warnings_per_rep, 2))
+
+
+def suggestions_for(store: Store, profile: Profile, library: Library, exercise_ids: Iterable[str],
+                    prescription: PrescriptionRecord | None = None) -> list[LevelSuggestion]:
+    """Level suggestions for this patient's exercises (e.g. those of the session just finished)."""
+    from rehabcoach.records.prescription_store import exercise_plan, prescribed_override
+    from rehabcoach.records.sessions import load_sessions
+
+    history = None
+    found = []
+    for exercise_id in dict.fromkeys(exercise_ids):
+        exercise = library.exercises.get(exercise_id)
+        if exercise is None or exercise.movement is None or not exercise.movement.levels:
+            continue
+        override = prescribed_override(prescription, exercise_id)
+        current = exercise_plan(library, exercise_id, profile, prescription).level or 1
+        own = profile.levels.get(exercise_id)
+        since = own[1] if own is not None and own[0] == current else \
+            (prescription.imported_at if override is not None and override.level == current else None)
+        history = history if history is not None else load_sessions(store, profile.id)
+        suggestion = suggest_level(exercise, history, current, since=since,
+                                   locked=bool(override is not None and override.lock_level))
+        if suggestion is not None:
+            found.append(suggestion)
+    return found

@@ -134,6 +134,18 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX events_by_rep ON movement_events (rep_id)",
         "CREATE INDEX prescriptions_by_profile ON prescriptions (profile_id, active)",
     ],
+    # The progression level a patient practises each exercise at (routine-format.md, "Progression
+    # levels"); set_at tells which sessions were done at it.
+    2: [
+        """CREATE TABLE profile_levels (
+            profile_id {ref} NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            exercise_id TEXT NOT NULL,
+            level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+            source TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            PRIMARY KEY (profile_id, exercise_id)
+        )""",
+    ],
 }
 
 LATEST_VERSION = max(MIGRATIONS)
