@@ -191,18 +191,19 @@ def test_a_new_migration_upgrades_an_existing_database_and_keeps_its_records(sto
 
     profiles.add_profile(store, "Anna", "left")
     store.close()
-    monkeypatch.setitem(schema.MIGRATIONS, 2, [
+    following = schema.latest_version() + 1
+    monkeypatch.setitem(schema.MIGRATIONS, following, [
         "ALTER TABLE profiles ADD COLUMN pronouns TEXT NOT NULL DEFAULT ''",
         "CREATE TABLE migration_probe (id {id}, note TEXT NOT NULL)",
     ])
-    assert store.schema_version() == 2  # the next connection migrates
+    assert store.schema_version() == following  # the next connection migrates
     assert profiles.get_profile(store, "Anna").affected_side == "left"
     with store.transaction() as tx:
         assert tx.scalar("SELECT pronouns FROM profiles WHERE name = ?", ("Anna",)) == ""
         tx.execute("INSERT INTO migration_probe (note) VALUES (?)", ("ok",))
-    monkeypatch.delitem(schema.MIGRATIONS, 2)  # an older RehabCoach meets the upgraded database
+    monkeypatch.delitem(schema.MIGRATIONS, following)  # an older RehabCoach meets the upgraded database
     store.close()
-    with pytest.raises(UserError, match="newer RehabCoach .schema version 2"):
+    with pytest.raises(UserError, match=f"newer RehabCoach .schema version {following}"):
         store.schema_version()
 
 
