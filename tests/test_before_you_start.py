@@ -82,3 +82,4 @@ def test_help_menu_keeps_the_page_available(make_window, qtbot):
     seen = _answer_page(qtbot)
     action.trigger()
     assert "Which side" not in seen[0]  # the side is known: no question
+

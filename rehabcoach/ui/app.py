@@ -78,6 +78,9 @@ def run_app(args) -> int:
     from rehabcoach.ui import before_you_start
 
     before_you_start.add_menu_action(window)
+    from rehabcoach.ui import level_suggestion
+
+    level_suggestion.install(window)  # after a recorded session: "ready for the next level?"
     window.show()
     if not routine_id:
         window.records.choose_at_start()
