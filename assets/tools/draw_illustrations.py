@@ -610,14 +610,18 @@ def gentle_eye_closure(d):
     fingertips(d, MOUTH_FINGERTIPS)
 
 
-@picture
-def slow_blink(d):
-    face(d, eye_state="closed")
-    eye_glows(d)
+def blink_arrows(d):
     with arrows(d, "eye"):
         for x in (94, 306):  # down and up again: a blink
             arrow(d, (x, 178), (x, 148), width=7, head=18)
             arrow(d, (x, 178), (x, 208), width=7, head=18)
+
+
+@picture
+def slow_blink(d):
+    face(d, eye_state="closed")
+    eye_glows(d)
+    blink_arrows(d)
     keep_still(d, ["mouth", "cheek"], 200, 372)
     fingertips(d, MOUTH_FINGERTIPS)
 
@@ -741,10 +745,7 @@ def ah_sound(d):
 def smile_through_blinks(d):
     face(d, eye_state="closed", mouth_state="small-smile")
     mouth_glow(d, rx=70, ry=32)
-    with arrows(d, "eye"):
-        for x in (94, 306):  # a soft blink: down and up again
-            arrow(d, (x, 178), (x, 150), width=7, head=18)
-            arrow(d, (x, 178), (x, 206), width=7, head=18)
+    blink_arrows(d)
     keep_still(d, ["cheek"], 200, 372)
 
 
