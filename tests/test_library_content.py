@@ -282,6 +282,8 @@ def test_illustration_marks_match_their_exercise(library):
             guarded -= {target.region}  # another measure of the glowing region: the glow covers it
         assert marks["keep-still"] == guarded, exercise.id
         assert not marks["arrows"] & marks["keep-still"], exercise.id
+        for region in marks["keep-still"]:  # the text tells the patient what the rings mean
+            assert any(word in text for word in AREA_WORDS[region]), (exercise.id, region)
 
 
 def test_neck_strokes_picture_keeps_off_the_front_of_the_throat():
