@@ -343,12 +343,6 @@ class arrows:
         self.d.above.append("</g>")
 
 
-def sides_labels(d: Drawing) -> None:
-    """R/L in the top corners: the patient's left is on the right of the picture."""
-    label(d, 34, 36, "R", color=INK, size=22)
-    label(d, 366, 36, "L", color=INK, size=22)
-
-
 def body(d: Drawing, scale: float) -> None:
     """Shoulders and upper chest under a face drawn at ``scale`` (centred; see ``small_face``)."""
     top = 400 * scale - 8  # just above the bottom of the scaled neck, which is drawn over it
@@ -452,7 +446,7 @@ def neck_strokes(d):
 @picture
 def inner_cheek_stretch(d):
     face(d)
-    # The thumb inside the patient's left cheek (right of the picture): dashed, because it is hidden.
+    # The thumb inside one cheek (dashed, because it is hidden); the text says which side comes first.
     (ax, ay), (bx, by) = (236, 292), (290, 262)
     angle = math.degrees(math.atan2(by - ay, bx - ax))
     length = math.hypot(bx - ax, by - ay)
@@ -468,8 +462,8 @@ def inner_cheek_stretch(d):
     )
     with arrows(d, "cheek"):
         arrow(d, (308, 254), (356, 232))
+    # No R/L labels: the steps name the patient's affected side ({affected}), which may be either.
     label(d, 282, 352, "thumb inside", color=ARROW, size=22)
-    sides_labels(d)
 
 
 @picture
