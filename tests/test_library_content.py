@@ -299,3 +299,14 @@ def test_clinical_basis_names_every_exercise_and_routine(library):
     text = (REPO / "docs" / "clinical-basis.md").read_text(encoding="utf-8")
     for item_id in [*library.exercises, *library.routines]:
         assert f"`{item_id}`" in text, item_id
+
+
+def test_pictures_are_what_the_drawing_script_makes(tmp_path):
+    """The illustrations are generated: a hand edit (or a script change without redrawing) shows here."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(REPO / "assets" / "tools" / "draw_illustrations.py"), str(tmp_path)],
+                   check=True, capture_output=True)
+    for path in _svg_files():
+        assert (tmp_path / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), path.name
