@@ -35,6 +35,7 @@ def test_three_calm_sessions_suggest_the_next_level(smile):
     assert (suggestion.suggested, suggestion.name, suggestion.sessions) == (2, "Longer hold", 3)
     assert suggestion.warnings_per_rep == pytest.approx(1 / 18, abs=0.01)
     assert "level 2" in suggestion.message and "therapist" in suggestion.message
+    assert "held for 8 seconds" in suggestion.message  # what changes at that level
 
 
 @pytest.mark.parametrize("history, kwargs", [

@@ -23,7 +23,7 @@ from datetime import datetime
 from rehabcoach.records.models import PrescriptionRecord, Profile, SessionRecord
 from rehabcoach.records.store import Store
 from rehabcoach.routines.loader import Library
-from rehabcoach.routines.models import Exercise
+from rehabcoach.routines.models import Exercise, side_words
 
 SESSIONS_NEEDED = 3
 MIN_REPS = 3
@@ -37,13 +37,14 @@ class LevelSuggestion:
     current: int
     suggested: int
     name: str  # the suggested level's name
+    about: str  # what is different at that level, for the patient
     sessions: int
     warnings_per_rep: float
 
     @property
     def message(self) -> str:
         return (f"Your last {self.sessions} sessions of this exercise at level {self.current} went well, with few "
-                f"unwanted movements. You could try level {self.suggested}, \"{self.name}\". "
+                f"unwanted movements. You could try level {self.suggested}, \"{self.name}\": {self.about} "
                 "Ask your therapist if you are not sure.")
 
 
@@ -71,8 +72,9 @@ def suggest_level(exercise: Exercise, sessions: Iterable[SessionRecord], current
         reached = [min(rep.target_reached.values()) for rep in reps if rep.target_reached]
         if not reached or statistics.fmean(reached) < MIN_TARGET_REACHED:
             return None
-    return LevelSuggestion(exercise.id, current, current + 1, levels[current].name, len(recent),
-                           round(warnings_per_rep, 2))
+    following = levels[current]  # levels are numbered from 1: this is level current + 1
+    return LevelSuggestion(exercise.id, current, current + 1, following.name, side_words(following.about, None),
+                           len(recent), round(warnings_per_rep, 2))
 
 
 def suggestions_for(store: Store, profile: Profile, library: Library, exercise_ids: Iterable[str],
