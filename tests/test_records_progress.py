@@ -90,12 +90,14 @@ def test_adherence_counts_sessions_against_the_prescription(history):
 
 def test_json_and_csv_export_hold_every_rep_and_event(history, tmp_path):
     store, profile = history
+    profile = profiles.set_level(store, profile.name, "gentle-smile", 2, now=datetime(2026, 11, 5, tzinfo=timezone.utc))
     data = export_data(store, profile, FIRST, date(2026, 11, 8))
     path = write_json(data, tmp_path / "anna.json")
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     loaded = json.loads(path.read_text())
     assert loaded["format"] == "rehabcoach-export-1" and "does not diagnose" in loaded["note"]
     assert loaded["profile"]["thresholds"] == {"gentle-smile": {"eye_aperture": 0.18}}
+    assert loaded["profile"]["levels"] == {"gentle-smile": {"level": 2, "set_at": "2026-11-05T00:00:00.000000+00:00"}}
     practice = [s for s in loaded["sessions"] if s["routine"] == "daily-practice"]
     assert len(practice) == 6 and [s["status"] for s in practice].count("stopped") == 1  # days 0-6 minus day 4
     assert loaded["prescriptions"][0]["document"]["routines"][1] == {"routine": "five-movement-check", "times": 1,

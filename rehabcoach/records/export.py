@@ -39,7 +39,9 @@ def export_data(store: Store, profile: Profile, first: date | None = None, last:
         "note": NOTE,
         "range": {"from": first.isoformat() if first else None, "to": last.isoformat() if last else None},
         "profile": {"name": profile.name, "affected_side": profile.affected_side, "notes": profile.notes,
-                    "created_at": to_iso(profile.created_at), "thresholds": profile.thresholds},
+                    "created_at": to_iso(profile.created_at), "thresholds": profile.thresholds,
+                    "levels": {exercise: {"level": level, "set_at": to_iso(set_at)}
+                               for exercise, (level, set_at) in sorted(profile.levels.items())}},
         "prescriptions": [
             {"title": p.title, "prescribed_by": p.prescribed_by, "starts_on": p.starts_on.isoformat(),
              "ends_on": p.ends_on.isoformat() if p.ends_on else None, "active": p.active,
