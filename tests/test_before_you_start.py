@@ -83,3 +83,16 @@ def test_help_menu_keeps_the_page_available(make_window, qtbot):
     action.trigger()
     assert "Which side" not in seen[0]  # the side is known: no question
 
+
+
+def test_the_library_browser_writes_the_text_for_the_affected_side(make_window):
+    window = make_window()
+    home = window.home
+    home.tabs.setCurrentIndex(1)
+    home.select_exercise("inner-cheek-stretch")
+    assert "against your affected cheek" in home.exercise_steps.text() and "{" not in home.exercise_steps.text()
+    window.apply_settings(window.settings.__class__(affected_side="right"))
+    home.select_exercise("neck-strokes")
+    home.select_exercise("inner-cheek-stretch")
+    assert "against your right cheek" in home.exercise_steps.text()
+    assert "Your right side, which is usually the tighter one" in home.exercise_description.text()

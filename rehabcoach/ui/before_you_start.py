@@ -72,11 +72,6 @@ class BeforeYouStartDialog(QDialog):
         self.accept()
 
 
-def known_side(window) -> str | None:
-    source = getattr(window, "affected_side_source", None)
-    return source() if source is not None else window.settings.affected_side_or_none
-
-
 def show_page(window, *, ask_side: bool = False) -> BeforeYouStartDialog:
     dialog = BeforeYouStartDialog(window, ask_side=ask_side)
     if dialog.exec():
@@ -91,7 +86,7 @@ def show_if_unread(window) -> bool:
     """Before the first session: show the page unless it was read; ask the side when it is not known."""
     if str(window.store.value(READ_KEY, "false")).lower() in ("1", "true"):
         return False
-    show_page(window, ask_side=known_side(window) is None)
+    show_page(window, ask_side=window.current_affected_side() is None)
     return True
 
 
@@ -99,7 +94,7 @@ def add_menu_action(window) -> None:
     """Help > Before you start: the page stays available after the first session."""
     menu = window.menuBar().addMenu("&Help")
     action = menu.addAction("Before you start")
-    action.triggered.connect(lambda: show_page(window, ask_side=known_side(window) is None))
+    action.triggered.connect(lambda: show_page(window, ask_side=window.current_affected_side() is None))
 
 
 def _remember_side(window, side: str) -> None:

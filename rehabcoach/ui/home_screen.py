@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rehabcoach.routines.models import side_words
 from rehabcoach.ui.widgets import MARGIN, SPACING, Illustration, button, card, disclaimer, format_duration, label
 
 CATEGORY_WORDS = {"massage": "Massage", "relaxation": "Relaxation", "movement": "Movement"}
@@ -38,6 +39,8 @@ class HomeScreen(QWidget):
         self._library = library
         self._illustration_for = illustration_for
         self._routine_seconds = routine_seconds
+        # The patient's affected side, for text written with {affected}/{other} (set by the main window).
+        self.affected_side_source: Callable[[], str | None] | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
@@ -176,14 +179,15 @@ class HomeScreen(QWidget):
             f"{CATEGORY_WORDS.get(exercise.category, exercise.category)}  ·  "
             f"{format_duration(exercise.duration_seconds())}"
         )
-        self.exercise_description.setText(exercise.description)
+        side = self.affected_side_source() if self.affected_side_source else None
+        self.exercise_description.setText(side_words(exercise.description, side))
         lines = []
         for n, step in enumerate(exercise.steps, start=1):
             if step.seconds is not None:
                 amount = f"{step.seconds:g} s"
             else:
                 amount = "once" if step.reps == 1 else f"{step.reps} times"
-            lines.append(f"{n}. {step.instruction}  ({amount})")
+            lines.append(f"{n}. {side_words(step.instruction, side)}  ({amount})")
         self.exercise_steps.setText("\n\n".join(lines))
 
     def _practise(self) -> None:

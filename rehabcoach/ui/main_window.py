@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         outer.setSpacing(0)
         self.stack = QStackedWidget()
         self.home = HomeScreen(self.library, self._illustration_for, self._routine_seconds)
+        self.home.affected_side_source = self.current_affected_side
         self.home.routine_chosen.connect(self.start_routine)
         self.home.exercise_chosen.connect(self.start_exercise)
         self.home.settings_requested.connect(self.open_settings)
@@ -208,6 +209,10 @@ class MainWindow(QMainWindow):
         column.addWidget(self.status_note)
         return self.controls
 
+    def current_affected_side(self) -> str | None:
+        """The patient's affected side: their profile's when one is active, else the settings'."""
+        return self.affected_side_source() if self.affected_side_source else self.settings.affected_side_or_none
+
     def _illustration_for(self, exercise) -> Path | None:
         return resolve_exercise(exercise).illustration
 
@@ -270,7 +275,7 @@ class MainWindow(QMainWindow):
         else:
             self.clock = self._clock_factory() if self._clock_factory else SystemClock()
         self._frame_clock_origin: float | None = None
-        side = self.affected_side_source() if self.affected_side_source else self.settings.affected_side_or_none
+        side = self.current_affected_side()
         settings = replace(self.base_session_settings, affected_side=side)
         # "Your {affected} cheek" reads "your left cheek" once the side is known (routines/resolve.py).
         exercises = [e.for_side(side) if hasattr(e, "for_side") else e for e in exercises]
