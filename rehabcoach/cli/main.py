@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from rehabcoach import __version__
+from rehabcoach.cli.terminal import terminal_streams
 from rehabcoach.errors import UserError
 
 # Each module defines register(subparsers) and sets `run=<callable(args) -> int>` as a default.
@@ -48,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Titles, file names and messages come from files anyone may write: what reaches the terminal is
+    # escaped there, once, for every command (see cli/terminal.py).
+    with terminal_streams():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from rehabcoach.errors import UserError
+from rehabcoach.files import path_problem
 from rehabcoach.routines.loader import (
     Library,
     LoadedFile,
@@ -32,7 +33,7 @@ from rehabcoach.routines.mistakes import Mistake, field_path
 from rehabcoach.routines.models import Exercise, Id, MeasureName, Routine, _Strict
 from rehabcoach.routines.suggestions import did_you_mean
 from rehabcoach.routines.validation import _mistakes_from_errors
-from rehabcoach.routines.yaml_source import read_yaml_mapping
+from rehabcoach.routines.yaml_source import read_yaml_mapping, text_problem
 
 MAX_BUNDLE_BYTES = 20 << 20  # illustrations are small drawings; this is far above any real bundle
 
@@ -68,8 +69,9 @@ class Prescription(_Strict):
     title: str = Field(min_length=2, max_length=120)
     patient: str | None = Field(None, max_length=60, description="Profile name it is meant for (checked on import).")
     prescribed_by: str = Field("", max_length=120)
-    starts_on: date
-    ends_on: date | None = None
+    # Dates are written as text (YYYY-MM-DD) in the file and in the stored JSON: parsed, not strict.
+    starts_on: date = Field(strict=False)
+    ends_on: date | None = Field(None, strict=False)
     notes: str = Field("", max_length=5000, description="Shown to the patient and in reports.")
     routines: list[PrescribedRoutine] = Field(min_length=1, max_length=20)
     exercises: dict[Id, ExerciseOverride] = Field(default_factory=dict)  # type: ignore[valid-type]
@@ -116,6 +118,8 @@ def check_prescription(path: Path | str, library_root: Path | None = None) -> Ch
     root = path.parent.resolve()
     bundle_paths: list[Path] = []
     for index, written in enumerate(model.bundle):
+        if text_problem(written):
+            continue  # its control characters were reported while reading the file
         problem = _escape_problem(written, root)
         if problem:
             mistakes.append(_at(loaded, ("bundle", index), problem))
@@ -167,6 +171,16 @@ def _parts(written: str) -> list[str]:
 
 def _escape_problem(written: str, root: Path) -> str | None:
     """Why a bundle path may not be used (absolute, '..', a link leading out, missing), or None."""
+    problem = path_problem(written)
+    if problem:
+        return f"the bundle path cannot be used: {problem}"
+    try:
+        return _bundle_path_problem(written, root)
+    except (OSError, RuntimeError, ValueError) as exc:  # too long with its folder, a symbolic link loop
+        return f"the bundle path cannot be used: {getattr(exc, 'strerror', None) or exc}"
+
+
+def _bundle_path_problem(written: str, root: Path) -> str | None:
     if Path(written).is_absolute() or written.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", written):
         return f"'{written}' is an absolute path; bundle paths are relative to the prescription's folder {root}"
     parts = _parts(written)

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rehabcoach.errors import UserError
+from rehabcoach.files import path_problem
 from rehabcoach.resources import resource_path
 from rehabcoach.routines.mistakes import Mistake, field_path
 from rehabcoach.routines.models import Exercise, Routine, RoutineItem
 from rehabcoach.routines.resolve import ResolvedExercise, resolve_exercise, resolve_routine
 from rehabcoach.routines.suggestions import did_you_mean, hint_text
 from rehabcoach.routines.validation import validate_document
-from rehabcoach.routines.yaml_source import SourceMap, read_yaml_mapping
+from rehabcoach.routines.yaml_source import SourceMap, read_yaml_mapping, text_problem
 
 __all__ = [
     "CheckResult", "Library", "LoadedFile", "ResolvedExercise", "check_files", "find_routine_files",
@@ -119,7 +120,8 @@ def check_files(
             model, mistakes = validate_document(doc, path)
             result.mistakes += mistakes
             written = doc.data.get("illustration")
-            if doc.data.get("kind") == "exercise" and isinstance(written, str):  # checked even if other fields fail
+            if doc.data.get("kind") == "exercise" and isinstance(written, str) and text_problem(written) is None:
+                # checked even if other fields fail (a path with control characters is reported already)
                 result.mistakes += _illustration_mistakes(path, doc.source, written, library_folder_of(path))
         if model is None:
             # Its mistakes are reported already: do not also call its id unknown where routines use it.
@@ -165,12 +167,22 @@ def _illustration_mistakes(path: Path, source: SourceMap, written: str, root: Pa
     def mistake(message: str, hint: str | None = None) -> list[Mistake]:
         return [_at(path, source, ("illustration",), message, hint=hint)]
 
+    problem = path_problem(written)
+    if problem:
+        return mistake(f"the illustration path cannot be used: {problem}")
     if Path(written).is_absolute() or written.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", written):
         return mistake(f"'{written}' is an absolute path; write it relative to the library folder {root}")
     if not parts:
         return mistake("the illustration path is empty: give the picture's path, e.g. assets/exercises/my-exercise.svg")
     if ".." in parts:
         return mistake(f"'{written}' goes up with '..'; illustrations must stay inside the library folder {root}")
+    try:
+        return _illustration_file_mistakes(written, parts, root, mistake)
+    except (OSError, RuntimeError, ValueError) as exc:  # a name too long with its folder, a symbolic link loop
+        return mistake(f"the illustration path cannot be used: {getattr(exc, 'strerror', None) or exc}")
+
+
+def _illustration_file_mistakes(written: str, parts: list[str], root: Path, mistake) -> list[Mistake]:
     target = root.joinpath(*parts)
     resolved = target.resolve()
     if not resolved.is_relative_to(root.resolve()):

@@ -86,7 +86,9 @@ SideText = AfterValidator(_check_placeholders)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # strict: `true` is not the number 1 (`eye_aperture: true` would become a threshold of 1, the eye
+    # closing fully before a warning) and `"5"` is text, not a number: both are mistakes to report.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 class Step(_Strict):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from rehabcoach.routines.mistakes import Location, Mistake, field_path
 from rehabcoach.routines.models import Exercise, Routine
 from rehabcoach.routines.suggestions import did_you_mean
-from rehabcoach.routines.yaml_source import Position, YamlDocument
+from rehabcoach.routines.yaml_source import Position, YamlDocument, text_problem
 
 MODELS_BY_KIND: dict[str, type[BaseModel]] = {"exercise": Exercise, "routine": Routine}
 # pydantic's wording for wrong types, in the words of the people who write routine files.
@@ -32,7 +32,12 @@ _PLAIN_TYPE_MESSAGES = {
     "int_parsing": "should be a whole number",
     "float_type": "should be a number",
     "float_parsing": "should be a number",
+    "bool_type": "should be true or false",
+    "date_type": "should be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "should be a date (YYYY-MM-DD)",
+    "date_parsing": "should be a date (YYYY-MM-DD)",
 }
+_TEXT_TYPES = {"string_pattern_mismatch", "literal_error", "string_too_short", "string_too_long"}
 _KEY_MARKER = "[key]"  # pydantic's last location part when a dict *key* (not its value) is wrong
 
 
@@ -71,8 +76,16 @@ def _mistakes_from_errors(errors: list[dict], model: type[BaseModel], doc: YamlD
         loc = tuple(error["loc"])
         if error["type"] == "missing" and loc in hinted_missing:
             continue
+        if loc in doc.source.nulls and error.get("input") is None:
+            continue  # "'reps' has no value" was said while reading the file
+        if error["type"] in _TEXT_TYPES and _has_text_problem(error.get("input")):
+            continue  # its control characters were reported while reading the file
         mistakes.append(_mistake_from_error(error, loc, model, doc, path))
     return mistakes
+
+
+def _has_text_problem(value: Any) -> bool:
+    return isinstance(value, str) and text_problem(value) is not None
 
 
 def _mistake_from_error(error: dict, loc: Location, model: type[BaseModel], doc: YamlDocument, path: Path) -> Mistake:
@@ -163,6 +176,8 @@ def _slug(value: Any) -> str | None:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as written in YAML, not Python's True
     if isinstance(value, str):
         return f"'{value}'" if len(value) <= 60 else f"'{value[:57]}...'"
     if isinstance(value, (dict, list)):

@@ -10,6 +10,9 @@ and refusing them rules out "billion laughs" expansion.
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,12 @@ _ALLOWED_TAGS = {_STANDARD + name for name in ("str", "int", "float", "bool", "n
 
 Position = tuple[int, int]  # 0-based line and column, as ruamel.yaml marks them
 
+# Characters YAML does not allow anywhere in a file (https://yaml.org/spec/1.2.2/#51-character-set).
+_NOT_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# Characters no text in a routine may hold, even written as escapes ("\e[31m"): they act on terminals
+# and screens (colours, cursor moves, reordered lines) instead of being read.
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
 
 @dataclass
 class SourceMap:
@@ -35,6 +44,7 @@ class SourceMap:
 
     values: dict[Location, Position] = field(default_factory=lambda: {(): (0, 0)})
     keys: dict[Location, Position] = field(default_factory=dict)
+    nulls: set[Location] = field(default_factory=set)  # empty values, reported already: not again as a type
 
     def value_position(self, loc: Location) -> Position:
         """Position of the value at ``loc``, or of the closest enclosing value that exists."""
@@ -74,20 +84,35 @@ def read_yaml_mapping(path: Path) -> tuple[YamlDocument | None, list[Mistake]]:
         return None, [
             Mistake(path, "the file is not UTF-8 text: save it as UTF-8 in your editor", line=line, column=column)
         ]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 1 and raw.count(b"\0") * 4 > len(raw)):
+        return None, [Mistake(path, "the file is UTF-16 or UTF-32 text: save it as UTF-8 in your editor",
+                              line=1, column=1)]
+    bad = _NOT_YAML.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        return None, [Mistake(path, f"the file holds a control character (U+{ord(bad.group()):04X}), which YAML "
+                              "does not allow: delete it", line=line, column=column)]
     if _flow_depth(text) > MAX_DEPTH:
         return None, [Mistake(path, "the file is nested too deeply to be a routine file")]
     yaml = YAML(typ="rt")
     try:
-        root = yaml.compose(text)
+        # ruamel.yaml reports some doubts as Python warnings, which would reach stderr raw: none of
+        # them matters for a routine file (values are checked here and by the models).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return None, [Mistake(path, f"YAML syntax: {message}", line=line, column=column)]
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [Mistake(path, f"YAML syntax: {_one_line(message)}", line=line, column=column)]
     except YAMLError as exc:
-        return None, [Mistake(path, f"YAML syntax: {exc}")]
+        mark = getattr(exc, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [Mistake(path, f"YAML syntax: {_one_line(str(exc))}", line=line, column=column)]
     except RecursionError:
-        return None, [Mistake(path, "the file is nested too deeply to be a routine file")]
+        return None, [Mistake(path, "the file is nested too deeply to be a routine file", line=1, column=1)]
     if root is None:
         return None, [Mistake(path, "the file is empty: it should start with 'kind: exercise' or 'kind: routine'")]
     if not isinstance(root, MappingNode):
@@ -105,6 +130,22 @@ def read_yaml_mapping(path: Path) -> tuple[YamlDocument | None, list[Mistake]]:
     return YamlDocument(data, builder.source), builder.mistakes
 
 
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text value cannot be shown to people (control characters, nothing visible), or None."""
+    bad = _CONTROL_IN_TEXT.search(text)
+    if bad:
+        return (f"the text holds a control character (U+{ord(bad.group()):04X}); write only characters "
+                "that can be read")
+    if text and not text.isspace() and all(
+            char.isspace() or unicodedata.category(char) in ("Cf", "Cc", "Zs", "Zl", "Zp") for char in text):
+        return "the text holds only invisible characters; write words, or remove the key"
+    return None
+
+
 def _flow_depth(text: str) -> int:
     """Deepest nesting of [ and { brackets, roughly (brackets in text count too).
 
@@ -119,6 +160,10 @@ def _flow_depth(text: str) -> int:
         elif char in "]}" and depth:
             depth -= 1
     return deepest
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and str(node.tag) == _STANDARD + "null"
 
 
 class _Builder:
@@ -158,9 +203,18 @@ class _Builder:
         if isinstance(node, MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                if _is_null(item):
+                    self._mistake(item, loc + (index,), "an empty list item: write its value, or remove the line",
+                                  fatal=False)
+                    self.source.nulls.add(loc + (index,))
             return [self.build(item, loc + (index,)) for index, item in enumerate(node.value)]
         try:
-            return self._scalar(node)
+            value = self._scalar(node)
+            problem = text_problem(value) if isinstance(value, str) else None
+            if problem:
+                self._mistake(node, loc, problem, fatal=False)
+            return value
         except (ValueError, TypeError, LookupError, ArithmeticError, YAMLError):  # e.g. `!!int abc`
             self._mistake(node, loc, f"'{node.value}' is not a valid {tag[len(_STANDARD):]}", fatal=True)
             return None
@@ -179,6 +233,11 @@ class _Builder:
             else:
                 first_seen[key] = key_node.start_mark.line + 1
             self.source.keys[loc + (key,)] = (key_node.start_mark.line, key_node.start_mark.column)
+            if _is_null(value_node):
+                # `reps:` or `reps: ~` would silently mean "no override": say so instead.
+                self._mistake(value_node, loc + (key,), f"'{key}' has no value: write one, or remove the line",
+                              fatal=False)
+                self.source.nulls.add(loc + (key,))
             result[key] = self.build(value_node, loc + (key,))
         return result
 
