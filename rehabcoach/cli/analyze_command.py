@@ -6,10 +6,9 @@ import csv
 import io
 import json
 import sys
-from pathlib import Path
 
 from rehabcoach.errors import UserError
-from rehabcoach.files import write_private_atomic
+from rehabcoach.files import check_distinct_outputs, check_output, write_all_private_atomic
 
 
 def register(subparsers, _parser) -> None:
@@ -39,10 +38,11 @@ def run(args) -> int:
     from rehabcoach.vision.pipeline import FacePipeline
     from rehabcoach.vision.sources import open_source
 
+    # Checked before the (long) analysis: never the video itself, never a device, never one file twice.
     for option in ("json", "csv"):
-        out = getattr(args, option)
-        if out and not Path(out).parent.resolve().is_dir():
-            raise UserError(f"--{option} {out}: the folder {Path(out).parent} does not exist")
+        if getattr(args, option):
+            check_output(getattr(args, option), f"--{option}", inputs=[args.video])
+    check_distinct_outputs([("--json", args.json), ("--csv", args.csv)])
     library = load_library(args.library)
     exercise = resolve_exercise(library.exercise(args.exercise))
     if not exercise.guards:
@@ -59,15 +59,18 @@ def run(args) -> int:
     report = result.to_json()
     report["video"] = str(args.video)
     text = json.dumps(report, indent=2) + "\n"
-    # Everything is computed before anything is written, so a failure leaves no half-written file.
+    # Everything is computed before anything is written, and the files are written together: both,
+    # or (a full disk, a failing --json) neither.
+    outputs = []
     if args.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(result.csv_header())
         writer.writerows(result.csv_rows())
-        write_private_atomic(args.csv, buffer.getvalue())
+        outputs.append((args.csv, buffer.getvalue()))
     if args.json:
-        write_private_atomic(args.json, text)
-    else:
+        outputs.append((args.json, text))
+    write_all_private_atomic(outputs)
+    if not args.json:
         sys.stdout.write(text)
     return 0

@@ -8,6 +8,7 @@ Also the ``--profile``/``--database`` options of ``rehabcoach session`` and its 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from datetime import date, timedelta
@@ -137,12 +138,18 @@ def _store(args, connect: bool = True):
 
 
 def parse_day(text: str | None, option: str) -> date | None:
+    from rehabcoach.records.export import EARLIEST_DAY, LATEST_DAY
+
     if text is None:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"{option} {text}: not a date; write it as YYYY-MM-DD, e.g. 2026-11-02") from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise UserError(f"{option} {text}: give a day between {EARLIEST_DAY} and {LATEST_DAY} "
+                        "(leave the option out for all records)")
+    return day
 
 
 def _side(value: str | None) -> str | None:
@@ -280,26 +287,63 @@ def run_import(args) -> int:
 def run_export(args) -> int:
     from pathlib import Path
 
-    from rehabcoach.records.export import export_data, write_csv, write_json
+    from rehabcoach.files import check_distinct_outputs, check_output, write_all_private_atomic
+    from rehabcoach.records.export import csv_files, export_data, json_text
+    from rehabcoach.records.location import ensure_private_dir
 
     if not args.json and not args.csv:
         raise UserError("say where to write: --json OUT and/or --csv DIR")
     first, last = parse_day(args.first, "--from"), parse_day(args.last, "--to")
     if first and last and last < first:
         raise UserError(f"--to {last} is before --from {first}")
-    if args.json and not Path(args.json).expanduser().absolute().parent.is_dir():
-        raise UserError(f"--json {args.json}: the folder {Path(args.json).parent} does not exist")
     with _store(args) as store:
+        inputs = _store_files(store)
+        json_out = check_output(args.json, "--json", inputs=inputs) if args.json else None
+        csv_folder = _check_csv_folder(args.csv, inputs) if args.csv else None
         profile = profiles.get_profile(store, args.profile)
         data = export_data(store, profile, first, last)
+    outputs = [(json_out, json_text(data))] if json_out else []
+    created = csv_folder is not None and not csv_folder.exists()
+    if csv_folder is not None:
+        ensure_private_dir(csv_folder)
+        outputs += csv_files(data, csv_folder)
+    check_distinct_outputs([(str(path), path) for path, _ in outputs])
+    try:
+        written = write_all_private_atomic(outputs)  # all of them or none (a full disk leaves no 1-of-5 tables)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                csv_folder.rmdir()
+        raise
+    for path in written:
+        print(f"wrote {path}")
     reps = sum(len(s["reps"]) for s in data["sessions"])
-    if args.json:
-        print(f"wrote {write_json(data, Path(args.json).expanduser())}")
-    if args.csv:
-        for path in write_csv(data, Path(args.csv).expanduser()):
-            print(f"wrote {path}")
     print(f"{len(data['sessions'])} sessions, {reps} reps of {profile.name}")
     return 0
+
+
+def _store_files(store) -> list[Path]:
+    """The database file (and its journal) of a SQLite store: outputs must never land on them."""
+    path = getattr(store, "path", None)
+    return [] if path is None else [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+
+
+def _check_csv_folder(text: str, inputs) -> Path:
+    from rehabcoach.files import check_output, path_problem
+    from rehabcoach.records.export import CSV_TABLES
+
+    problem = path_problem(text)
+    if problem:
+        raise UserError(f"--csv {text!r}: {problem}")
+    folder = Path(text).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--csv {text}: not a folder; give the folder to write the CSV tables into")
+    if not folder.exists() and not folder.absolute().parent.is_dir():
+        raise UserError(f"--csv {text}: the folder {folder.parent} does not exist")
+    if folder.is_dir():
+        for name in CSV_TABLES:
+            check_output(folder / f"{name}.csv", "--csv", inputs=inputs)
+    return folder
 
 
 def run_report(args) -> int:
@@ -308,13 +352,15 @@ def run_report(args) -> int:
     from rehabcoach.reports import write_pdf_report
 
     last = parse_day(args.last, "--to") or date.today()
-    first = parse_day(args.first, "--from") or last - timedelta(days=29)
+    # The default month before --to: from the earliest day a range may start on at least.
+    from rehabcoach.records.export import EARLIEST_DAY
+    first = parse_day(args.first, "--from") or max(last - timedelta(days=29), EARLIEST_DAY)
     if last < first:
         raise UserError(f"--to {last} is before --from {first}")
-    out = Path(args.pdf).expanduser()
-    if not out.absolute().parent.is_dir():
-        raise UserError(f"--pdf {args.pdf}: the folder {out.parent} does not exist")
+    from rehabcoach.files import check_output
+
     with _store(args) as store:
+        out = check_output(args.pdf, "--pdf", inputs=_store_files(store))
         profile = profiles.get_profile(store, args.profile)
         path = write_pdf_report(store, profile, first, last, out)
     print(f"wrote {path} ({profile.name}, {first} to {last})")

@@ -8,6 +8,7 @@ clock follows the recording's time, so looping just continues the timeline).
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -29,7 +30,7 @@ from rehabcoach.coaching.events import (
 )
 from rehabcoach.coaching.summary import SessionSummary, describe_peaks, format_deviation
 from rehabcoach.errors import UserError
-from rehabcoach.files import write_private_atomic
+from rehabcoach.files import check_output, write_private_atomic
 from rehabcoach.vision.catalogue import MEASURES
 
 
@@ -85,12 +86,13 @@ def run(args) -> int:
     from rehabcoach.vision.pipeline import FacePipeline
     from rehabcoach.vision.sources import open_source
 
-    if args.speed < 0:
-        raise UserError(f"--speed {args.speed:g}: must be 0 (as fast as possible) or more")
-    if args.face_timeout <= 0:
+    # `not x >= 0` rather than `x < 0`: NaN compares false with everything and would pass.
+    if not (math.isfinite(args.speed) and args.speed >= 0):
+        raise UserError(f"--speed {args.speed:g}: must be 0 (as fast as possible) or a number of times faster")
+    if not (math.isfinite(args.face_timeout) and args.face_timeout > 0):
         raise UserError(f"--face-timeout {args.face_timeout:g}: must be more than 0 seconds")
-    if args.json and not Path(args.json).parent.resolve().is_dir():
-        raise UserError(f"--json {args.json}: the folder {Path(args.json).parent} does not exist")
+    if args.json:
+        check_output(args.json, "--json", inputs=[args.source])
     library = load_library(args.library)
     # --profile: the routine as prescribed for the patient, their affected side, and the recorder.
     profile_session = open_profile_session(args, library, args.routine)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rehabcoach import __version__
-from rehabcoach.files import write_private_atomic
+from rehabcoach.files import write_all_private_atomic, write_private_atomic
 from rehabcoach.records.location import ensure_private_dir
 from rehabcoach.records.models import Profile, SessionRecord, day_range, to_iso, utc_now
 from rehabcoach.records.movement_check import LABEL, movement_check_trend
@@ -23,6 +23,10 @@ from rehabcoach.records.sessions import load_sessions
 from rehabcoach.records.store import Store
 
 EXPORT_FORMAT = "rehabcoach-export-1"
+# Days a range may start or end on: far beyond any record, yet inside what the computer's clock and
+# time zones can convert (0001-01-01 and 9999-12-31 overflow when turned into local times).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9998, 12, 31)
 NOTE = ("RehabCoach supports therapy; it does not diagnose. Movement-check grades are estimates, "
         "not a clinical Sunnybrook rating.")
 
@@ -30,7 +34,7 @@ NOTE = ("RehabCoach supports therapy; it does not diagnose. Movement-check grade
 def export_data(store: Store, profile: Profile, first: date | None = None, last: date | None = None,
                 now: datetime | None = None) -> dict:
     """All of a profile's records (sessions started between ``first`` and ``last``, inclusive)."""
-    since, until = day_range(first or date(1970, 1, 1), last or date(9999, 12, 30))
+    since, until = day_range(first or EARLIEST_DAY, last or LATEST_DAY)
     sessions = load_sessions(store, profile.id, since, until)
     return {
         "format": EXPORT_FORMAT,
@@ -58,7 +62,7 @@ def export_data(store: Store, profile: Profile, first: date | None = None, last:
 
 
 def write_json(data: dict, path: Path) -> Path:
-    return write_private_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return write_private_atomic(path, json_text(data))
 
 
 CSV_TABLES = {
@@ -105,17 +109,26 @@ def csv_rows(data: dict) -> dict[str, list[dict]]:
 
 
 def write_csv(data: dict, folder: Path) -> list[Path]:
-    """One CSV file per table in ``folder`` (created, private, when missing)."""
+    """One CSV file per table in ``folder`` (created, private, when missing): all of them, or none."""
     ensure_private_dir(folder)
-    written = []
+    return write_all_private_atomic(csv_files(data, folder))
+
+
+def csv_files(data: dict, folder: Path) -> list[tuple[Path, str]]:
+    """The CSV tables as (path in ``folder``, text), for writing together with other outputs."""
+    files = []
     for name, rows in csv_rows(data).items():
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_TABLES[name], lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({key: _safe_cell(value) for key, value in row.items()})
-        written.append(write_private_atomic(folder / f"{name}.csv", buffer.getvalue()))
-    return written
+        files.append((folder / f"{name}.csv", buffer.getvalue()))
+    return files
+
+
+def json_text(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _session_json(s: SessionRecord) -> dict:

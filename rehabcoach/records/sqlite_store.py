@@ -88,6 +88,10 @@ class SqliteStore(Store):
             raise
 
     def _translate(self, exc: Exception) -> StorageError | None:
+        if isinstance(exc, UnicodeDecodeError):
+            # sqlite3 decodes SQLite's messages and text as UTF-8; a damaged schema or row that is not
+            # UTF-8 fails there, before any sqlite3 error exists.
+            return self._damaged("text in it is not UTF-8")
         if not isinstance(exc, sqlite3.Error) or isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
             return None
         text = str(exc).lower()
@@ -99,12 +103,8 @@ class SqliteStore(Store):
             )
         if "full" in text:
             return StorageError(f"the disk holding {where} is full. Free some space; saving resumes by itself.")
-        if "not a database" in text or "malformed" in text or "corrupt" in text:
-            return CorruptDatabaseError(
-                f"{where} is damaged or is not a RehabCoach database ({exc}). Nothing was changed. Keep the file "
-                "(it may be recoverable), move it aside, and RehabCoach will start a new one; or choose another "
-                "file with --database."
-            )
+        if "not a database" in text or "malformed" in text or "corrupt" in text or "could not decode" in text:
+            return self._damaged(str(exc))
         if "readonly" in text or "read-only" in text:
             return StorageError(f"the records file {where} cannot be written (read-only).", transient=True)
         if "unable to open" in text or "i/o" in text:
@@ -112,3 +112,10 @@ class SqliteStore(Store):
         if isinstance(exc, sqlite3.OperationalError):
             return StorageError(f"the records file {where} cannot be used right now ({exc}).")
         return None
+
+    def _damaged(self, why: str) -> CorruptDatabaseError:
+        return CorruptDatabaseError(
+            f"{self.path} is damaged or is not a RehabCoach database ({why}). Nothing was changed. Keep the file "
+            "(it may be recoverable), move it aside, and RehabCoach will start a new one; or choose another "
+            "file with --database."
+        )
