@@ -43,9 +43,21 @@ def data_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable only by the user; tighten it if it already exists."""
+    """Create ``path`` (and parents) readable only by the user; tighten it if it already exists.
+
+    Every folder created here is 0700, the missing parents too (``mkdir(parents=True)`` would make
+    them with the default mode: ``bundles/`` in the data folder was world-readable that way).
+    """
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        missing = []
+        for folder in [path, *path.parents]:
+            if folder.exists():
+                break
+            missing.append(folder)
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700, exist_ok=True)
+        if not path.is_dir():
+            raise NotADirectoryError(20, "not a folder", str(path))
         if sys.platform != "win32" and (path.stat().st_mode & 0o077):
             path.chmod(0o700)
     except OSError as exc:

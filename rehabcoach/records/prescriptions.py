@@ -130,6 +130,12 @@ def check_prescription(path: Path | str, library_root: Path | None = None) -> Ch
         found, missing = find_routine_files(bundle_paths)
         found = [f for f in found if f.resolve() != path.resolve()]  # a bundle of "." holds this file too
         mistakes += missing
+        # A file that leads (through a symbolic link) out of the folder is refused before it is read:
+        # its content must not reach the store, nor a message.
+        outside = [f for f in found if not f.resolve().is_relative_to(root)]
+        mistakes += [Mistake(f, f"a symbolic link leading outside the prescription's folder {root}; it was "
+                             "not read: put the file itself in the bundle") for f in outside]
+        found = [f for f in found if f not in outside]
         result = check_files(found, known_exercises=library.exercises, taken_ids=library.files)
         mistakes += result.errors
         for item in result.loaded:

@@ -71,13 +71,35 @@ def load_settings(store: QSettings) -> AppSettings:
 
 
 def save_settings(store: QSettings, settings: AppSettings) -> None:
+    # The affected side is health information: the file is private to the user from its first byte
+    # (created 0600 here, before Qt writes it; Qt's atomic save keeps an existing file's permissions).
+    _prepare_private_file(store.fileName())
     for f in fields(AppSettings):
         store.setValue(f.name, getattr(settings, f.name))
-    store.sync()
-    # The affected side is health information: keep the file private to the user.
+    previous = os.umask(0o077)  # anything Qt creates while saving (its temporary file) is private too
+    try:
+        store.sync()
+    finally:
+        os.umask(previous)
     file_name = store.fileName()
     if file_name and Path(file_name).is_file():
         try:
             os.chmod(file_name, 0o600)
         except OSError:
             pass
+
+
+def _prepare_private_file(file_name: str) -> None:
+    """Create the settings file empty and 0600 (its folder 0700 when created here), or tighten it."""
+    if not file_name or not os.path.isabs(file_name):  # not a file (e.g. the Windows registry)
+        return
+    path = Path(file_name)
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+    except OSError:
+        pass  # Qt reports a settings file it cannot write (store.status()); the app keeps working
