@@ -66,8 +66,8 @@ def write_json(data: dict, path: Path) -> Path:
 
 
 CSV_TABLES = {
-    "sessions": ["session", "profile", "routine", "started_at", "ended_at", "status", "supervised", "reps",
-                 "warnings", "app_version"],
+    "sessions": ["session", "profile", "routine", "started_at", "ended_at", "status", "end_reason", "supervised",
+                 "reps", "warnings", "app_version"],
     "reps": ["session", "exercise", "rep", "started_s", "ended_s", "target_measure", "target_left",
              "target_right", "unwanted_left_s", "unwanted_right_s", "warnings", "face_missing_s", "thresholds",
              "recorded_at"],
@@ -85,6 +85,7 @@ def csv_rows(data: dict) -> dict[str, list[dict]]:
         tables["sessions"].append({
             "session": s["uuid"], "profile": data["profile"]["name"], "routine": s["routine"],
             "started_at": s["started_at"], "ended_at": s["ended_at"], "status": s["status"],
+            "end_reason": s.get("end_reason"),  # absent in data exported before schema 2
             "supervised": int(s["supervised"]), "reps": len(s["reps"]),
             "warnings": sum(len(r["events"]) for r in s["reps"]), "app_version": s["app_version"]})
         for r in s["reps"]:
@@ -134,7 +135,8 @@ def json_text(data: dict) -> str:
 def _session_json(s: SessionRecord) -> dict:
     return {
         "uuid": s.uuid, "routine": s.routine_id, "started_at": to_iso(s.started_at),
-        "ended_at": to_iso(s.ended_at) if s.ended_at else None, "status": s.status, "supervised": s.supervised,
+        "ended_at": to_iso(s.ended_at) if s.ended_at else None, "status": s.status,
+        "end_reason": s.end_reason, "supervised": s.supervised,
         "app_version": s.app_version, "baseline": s.baseline,
         "reps": [{
             "exercise": r.exercise_id, "rep": r.rep, "started_s": r.started_s, "ended_s": r.ended_s,

@@ -10,6 +10,8 @@ from rehabcoach.vision.catalogue import Side
 
 AFFECTED_SIDES = ("left", "right")
 SESSION_STATUSES = ("in_progress", "completed", "stopped")
+# Why a stopped session stopped, when it was not the patient's choice (see schema version 2).
+END_REASONS = ("interrupted", "no_face")
 
 
 def utc_now() -> datetime:
@@ -92,6 +94,7 @@ class SessionRecord:
     app_version: str
     reps: tuple[RepRecord, ...] = ()
     marks: tuple[SessionMark, ...] = ()
+    end_reason: str | None = None  # END_REASONS, or None
 
     @property
     def warnings(self) -> int:

@@ -24,7 +24,7 @@ from rehabcoach.coaching import events as engine_events
 from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, RepSummary
 from rehabcoach.errors import UserError
 from rehabcoach.files import write_private_atomic
-from rehabcoach.records import sessions
+from rehabcoach.records import running, sessions
 from rehabcoach.records.location import data_dir, ensure_private_dir
 from rehabcoach.records.models import Profile, from_iso, to_iso, utc_now
 from rehabcoach.records.store import Store
@@ -39,6 +39,7 @@ class StorageStatus:
     saved_reps: int
     pending: int  # writes waiting in memory
     message: str  # plain words, for the patient and the therapist
+    lost: int = 0  # repetitions that could be saved neither in the records nor locally: gone
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ class SessionRecorder:
         self._last_attempt: float | None = None
         self._started = False
         self._finished = False
+        self._face_seen = False  # a baseline or a rep: the coach saw the face at least once
+        # Held while the session runs (records.running); next to the unsaved folder when one is given.
+        self._running = running.RunningMark(
+            unsaved_dir.parent / running.RUNNING_FOLDER if unsaved_dir else running.running_folder(),
+            self.session_uuid)
         self.origin_s = 0.0  # engine-clock time of the session start; subtracted from stored times
         self.status = StorageStatus(True, 0, 0, "Not started.")
 
@@ -84,11 +90,18 @@ class SessionRecorder:
                 self.origin_s = event.at  # stored times count from the start of the session
                 self.start()
         elif isinstance(event, engine_events.CalibrationDone):
+            self._face_seen = True
             self.baseline_measured(event.baseline)
         elif isinstance(event, engine_events.RepCompleted):
+            self._face_seen = True
             self.rep_completed(event.summary)
         elif isinstance(event, engine_events.SessionFinished):
-            self.finish("completed" if event.summary.completed else "stopped")
+            movement = any(ex.reps_planned for ex in event.summary.exercises)
+            if movement and not self._face_seen:
+                # Not practice done under the coach's eye: never "completed", never counted as adherence.
+                self.finish("stopped", reason="no_face")
+            else:
+                self.finish("completed" if event.summary.completed else "stopped")
         else:
             self.retry()
 
@@ -99,6 +112,11 @@ class SessionRecorder:
             raise RuntimeError("the session is over")
         self._started = True
         replay_unsaved(self.store, self._unsaved_dir)  # an earlier session's writes go first
+        try:  # sessions whose app was killed: closed as interrupted, not left "in progress" for ever
+            running.close_interrupted(self.store, self._running.path.parent)
+        except UserError:
+            pass  # storage unreachable: the next start closes them
+        self._running.acquire()
         start = sessions.SessionStart(
             uuid=self.session_uuid, profile_id=self.profile.id, routine_id=self.routine_id,
             started_at=self._wall_clock(), app_version=__version__, supervised=self.supervised,
@@ -127,17 +145,21 @@ class SessionRecorder:
             "created_at": to_iso(self._wall_clock()),
         }))
 
-    def finish(self, status: str = "completed") -> StorageStatus:
-        """End the session; anything still unsaved goes to the local unsaved folder."""
+    def finish(self, status: str = "completed", reason: str | None = None) -> StorageStatus:
+        """End the session; anything still unsaved goes to the local unsaved folder.
+
+        ``reason``: why a stopped session stopped when not by the patient's choice ('no_face').
+        """
         if self._finished:
             return self.status
         self._ensure_started()
         self._finished = True
         self._submit(_Write("end", {"session": self.session_uuid, "ended_at": to_iso(self._wall_clock()),
-                                    "status": status}))
+                                    "status": status, "reason": reason}))
         with self._lock:
             if self._queue:
                 self._spool()
+        self._running.release()
         return self.status
 
     def retry(self, force: bool = False) -> StorageStatus:
@@ -193,7 +215,8 @@ class SessionRecorder:
         elif spool_error is not None:
             self.status = StorageStatus(False, self._saved_reps, len(self._queue),
                                         f"This session could not be saved ({self._last_error}; {spool_error}). "
-                                        f"{reps_waiting} repetition(s) will be lost when you close the app.")
+                                        f"{reps_waiting} repetition(s) will be lost when you close the app.",
+                                        lost=reps_waiting)
         else:
             what = f"{reps_waiting} repetition{'s are' if reps_waiting != 1 else ' is'}" if reps_waiting else \
                 "this session's details are"
@@ -227,7 +250,7 @@ def apply_write(store: Store, write: _Write) -> bool:
         sessions.add_mark(store, data["session"], data["uuid"], data["at_s"], data["note"],
                           from_iso(data["created_at"]))
     elif write.kind == "end":
-        sessions.end_session(store, data["session"], from_iso(data["ended_at"]), data["status"])
+        sessions.end_session(store, data["session"], from_iso(data["ended_at"]), data["status"], data.get("reason"))
     else:
         raise ValueError(f"unknown write {write.kind!r}")
     return False

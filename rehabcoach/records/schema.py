@@ -146,6 +146,12 @@ MIGRATIONS: dict[int, list[str]] = {
             PRIMARY KEY (profile_id, exercise_id)
         )""",
     ],
+    # Why a session ended other than as its status says: 'interrupted' (the app was killed or crashed;
+    # set when the next session starts), 'no_face' (no face was found all session: nothing practised
+    # under the coach's eye, so not counted as a session done).  NULL: as the status says.
+    3: [
+        "ALTER TABLE sessions ADD COLUMN end_reason TEXT",
+    ],
 }
 
 LATEST_VERSION = max(MIGRATIONS)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from rehabcoach.coaching.types import Baseline, MovementEvent, RepSummary
 from rehabcoach.records.models import (
+    END_REASONS,
     SESSION_STATUSES,
     RepRecord,
     SessionMark,
@@ -88,13 +89,35 @@ def add_mark(store: Store, session_uuid: str, mark_uuid: str, at_s: float, note:
         )
 
 
-def end_session(store: Store, session_uuid: str, ended_at: datetime, status: str) -> None:
+def end_session(store: Store, session_uuid: str, ended_at: datetime, status: str, reason: str | None = None) -> None:
     if status not in SESSION_STATUSES or status == "in_progress":
         raise ValueError(f"a session ends as completed or stopped, not {status!r}")
+    if reason is not None and (reason not in END_REASONS or status != "stopped"):
+        raise ValueError(f"a session stopped for a reason ({', '.join(END_REASONS)}), not {status!r}/{reason!r}")
     with store.transaction() as tx:
         _session_id(tx, session_uuid)
-        tx.execute("UPDATE sessions SET ended_at = ?, status = ? WHERE uuid = ?",
-                   (to_iso(ended_at), status, session_uuid))
+        tx.execute("UPDATE sessions SET ended_at = ?, status = ?, end_reason = ? WHERE uuid = ?",
+                   (to_iso(ended_at), status, reason, session_uuid))
+
+
+def sessions_in_progress(store: Store) -> list[tuple[str, datetime]]:
+    """(uuid, started_at) of every session still marked in progress, any profile."""
+    with store.transaction() as tx:
+        rows = tx.all("SELECT uuid, started_at FROM sessions WHERE status = 'in_progress' ORDER BY id")
+    return [(row["uuid"], from_iso(row["started_at"])) for row in rows]
+
+
+def mark_interrupted(store: Store, session_uuid: str) -> bool:
+    """Close a session its app never closed (killed, crashed, power cut) as stopped, 'interrupted'.
+
+    It ends when its last rep was saved (or when it started, without reps).  True if it was in progress.
+    """
+    with store.transaction() as tx:
+        row = tx.one(
+            "UPDATE sessions SET status = 'stopped', end_reason = 'interrupted', ended_at = COALESCE("
+            "(SELECT MAX(recorded_at) FROM reps WHERE reps.session_id = sessions.id), started_at) "
+            "WHERE uuid = ? AND status = 'in_progress' RETURNING id", (session_uuid,))
+    return row is not None
 
 
 def load_sessions(store: Store, profile_id: int, since: datetime | None = None, until: datetime | None = None,
@@ -141,7 +164,7 @@ def load_sessions(store: Store, profile_id: int, since: datetime | None = None, 
             started_at=from_iso(s["started_at"]), ended_at=from_iso(s["ended_at"]) if s["ended_at"] else None,
             status=s["status"], supervised=bool(s["supervised"]), prescription_id=s["prescription_id"],
             baseline=json.loads(s["baseline"]) if s["baseline"] else None, app_version=s["app_version"],
-            reps=tuple(reps.get(s["id"], ())), marks=tuple(marks.get(s["id"], ())),
+            reps=tuple(reps.get(s["id"], ())), marks=tuple(marks.get(s["id"], ())), end_reason=s["end_reason"],
         )
         for s in session_rows
     ]
