@@ -146,9 +146,11 @@ class HeadlessRunner:
         if calibrating:
             why = state.calibration.message if state.calibration else "no usable frames"
             self.notice(f"calibration did not succeed in {self.face_timeout:g} s ({why}): skipping {state.exercise.id}")
+            reason = "no usable face for calibration"
         else:
             self.notice(f"no face for {self.face_timeout:g} s: skipping {state.exercise.id}")
-        self.engine.skip_exercise()
+            reason = "no face in view"
+        self.engine.skip_exercise(reason)  # the coach gave up, not the patient
         return None
 
     def _pace(self, wall_start: float, session_elapsed: float) -> None:

@@ -7,9 +7,12 @@ clock follows the recording's time, so looping just continues the timeline).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import signal
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
@@ -123,15 +126,21 @@ def run(args) -> int:
                                 face_timeout=args.face_timeout,
                                 notice=lambda message: printer.line(f"note: {message}"))
         try:
-            result = runner.run()
+            with _signals_stop_the_session() as stopped_by:
+                result = runner.run()
         finally:
             if speech is not None:
                 speech.close()
     out.write(format_summary(result.summary))
     out.write(f"{result.frames} frames read, {result.face_frames} through the face model; "
               f"{result.session_seconds:.1f} s of session in {result.wall_seconds:.1f} s\n")
+    lost = 0
     if profile_session is not None:
-        out.write(f"records ({profile_session.profile.name}): {profile_session.recorder.status.message}\n")
+        status = profile_session.recorder.status
+        out.write(f"records ({profile_session.profile.name}): {status.message}\n")
+        lost = status.lost
+        if profile_session.recorder.end_reason == "no_face":
+            out.write("no face was found in this session: it is recorded as such, not as a session done\n")
     if args.json:
         report = {
             "routine": routine.id,
@@ -146,7 +155,37 @@ def run(args) -> int:
                          for exercise_id, rep, event in collector.warnings],
         }
         write_private_atomic(args.json, json.dumps(report, indent=2) + "\n")
-    return 130 if result.interrupted else 0
+    if result.interrupted:
+        return 128 + stopped_by[0] if stopped_by else 130  # as a shell reports the signal (Ctrl-C: 130)
+    if lost:
+        print(f"rehabcoach: error: {lost} repetition{'s' if lost != 1 else ''} could not be saved anywhere",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+@contextlib.contextmanager
+def _signals_stop_the_session():
+    """SIGTERM and SIGHUP (a closed terminal, a logout, ``kill``) stop the session as Ctrl-C does: the
+    engine stops, the records close the session, and the summary is printed.  Yields a list that
+    holds the signal number once one arrived."""
+    stopped_by: list[int] = []
+
+    def stop(signum, _frame):
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        yield stopped_by  # handlers can only be set from the main thread (e.g. a test driving run())
+        return
+    previous = {number: signal.signal(number, stop) for number in wanted}
+    try:
+        yield stopped_by
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
 
 
 def _attach_speech(engine, out: TextIO):

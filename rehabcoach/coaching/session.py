@@ -312,17 +312,20 @@ class SessionEngine:
             self._skip_exercise()
         self._flush()
 
-    def skip_exercise(self) -> None:
-        """Leave the current exercise whatever its step or phase; it counts as skipped (reps done are kept)."""
+    def skip_exercise(self, reason: str = "skipped by the patient") -> None:
+        """Leave the current exercise whatever its step or phase; it counts as skipped (reps done are kept).
+
+        ``reason`` says why in the summary: the patient's choice, unless the coach gave up (no face).
+        """
         if not self._active_or_paused:
             return
         self._unpause_silently()
-        self._skip_exercise()
+        self._skip_exercise(reason)
         self._flush()
 
-    def _skip_exercise(self) -> None:
+    def _skip_exercise(self, reason: str = "skipped by the patient") -> None:
         self._abandon_rep()
-        self._leave_exercise("skipped", "skipped by the patient")
+        self._leave_exercise("skipped", reason)
         self._enter_exercise(self._index + 1)
 
     def previous(self) -> None:

@@ -75,6 +75,7 @@ class SessionRecorder:
         self._started = False
         self._finished = False
         self._face_seen = False  # a baseline or a rep: the coach saw the face at least once
+        self.end_reason: str | None = None  # set by finish(): why the session stopped, if not by choice
         # Held while the session runs (records.running); next to the unsaved folder when one is given.
         self._running = running.RunningMark(
             unsaved_dir.parent / running.RUNNING_FOLDER if unsaved_dir else running.running_folder(),
@@ -154,6 +155,7 @@ class SessionRecorder:
             return self.status
         self._ensure_started()
         self._finished = True
+        self.end_reason = reason
         self._submit(_Write("end", {"session": self.session_uuid, "ended_at": to_iso(self._wall_clock()),
                                     "status": status, "reason": reason}))
         with self._lock:

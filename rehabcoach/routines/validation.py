@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from rehabcoach.routines.mistakes import Location, Mistake, field_path
 from rehabcoach.routines.models import Exercise, Routine
 from rehabcoach.routines.suggestions import did_you_mean
-from rehabcoach.routines.yaml_source import Position, YamlDocument, text_problem
+from rehabcoach.routines.yaml_source import Position, YamlDocument
 
 MODELS_BY_KIND: dict[str, type[BaseModel]] = {"exercise": Exercise, "routine": Routine}
 # pydantic's wording for wrong types, in the words of the people who write routine files.
@@ -37,7 +37,6 @@ _PLAIN_TYPE_MESSAGES = {
     "date_from_datetime_parsing": "should be a date (YYYY-MM-DD)",
     "date_parsing": "should be a date (YYYY-MM-DD)",
 }
-_TEXT_TYPES = {"string_pattern_mismatch", "literal_error", "string_too_short", "string_too_long"}
 _KEY_MARKER = "[key]"  # pydantic's last location part when a dict *key* (not its value) is wrong
 
 
@@ -76,16 +75,10 @@ def _mistakes_from_errors(errors: list[dict], model: type[BaseModel], doc: YamlD
         loc = tuple(error["loc"])
         if error["type"] == "missing" and loc in hinted_missing:
             continue
-        if loc in doc.source.nulls and error.get("input") is None:
-            continue  # "'reps' has no value" was said while reading the file
-        if error["type"] in _TEXT_TYPES and _has_text_problem(error.get("input")):
-            continue  # its control characters were reported while reading the file
+        if loc in doc.source.reported:
+            continue  # "'reps' has no value", "a control character" were said while reading the file
         mistakes.append(_mistake_from_error(error, loc, model, doc, path))
     return mistakes
-
-
-def _has_text_problem(value: Any) -> bool:
-    return isinstance(value, str) and text_problem(value) is not None
 
 
 def _mistake_from_error(error: dict, loc: Location, model: type[BaseModel], doc: YamlDocument, path: Path) -> Mistake:

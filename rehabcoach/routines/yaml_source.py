@@ -44,7 +44,8 @@ class SourceMap:
 
     values: dict[Location, Position] = field(default_factory=lambda: {(): (0, 0)})
     keys: dict[Location, Position] = field(default_factory=dict)
-    nulls: set[Location] = field(default_factory=set)  # empty values, reported already: not again as a type
+    # Values reported while reading (empty, control characters): not reported again by the models.
+    reported: set[Location] = field(default_factory=set)
 
     def value_position(self, loc: Location) -> Position:
         """Position of the value at ``loc``, or of the closest enclosing value that exists."""
@@ -76,6 +77,9 @@ def read_yaml_mapping(path: Path) -> tuple[YamlDocument | None, list[Mistake]]:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Mistake(path, f"cannot read the file: {exc.strerror or exc}")]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 1 and raw.count(b"\0") * 4 > len(raw)):
+        return None, [Mistake(path, "the file is UTF-16 or UTF-32 text: save it as UTF-8 in your editor",
+                              line=1, column=1)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -84,9 +88,6 @@ def read_yaml_mapping(path: Path) -> tuple[YamlDocument | None, list[Mistake]]:
         return None, [
             Mistake(path, "the file is not UTF-8 text: save it as UTF-8 in your editor", line=line, column=column)
         ]
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 1 and raw.count(b"\0") * 4 > len(raw)):
-        return None, [Mistake(path, "the file is UTF-16 or UTF-32 text: save it as UTF-8 in your editor",
-                              line=1, column=1)]
     bad = _NOT_YAML.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
@@ -207,13 +208,14 @@ class _Builder:
                 if _is_null(item):
                     self._mistake(item, loc + (index,), "an empty list item: write its value, or remove the line",
                                   fatal=False)
-                    self.source.nulls.add(loc + (index,))
+                    self.source.reported.add(loc + (index,))
             return [self.build(item, loc + (index,)) for index, item in enumerate(node.value)]
         try:
             value = self._scalar(node)
             problem = text_problem(value) if isinstance(value, str) else None
             if problem:
                 self._mistake(node, loc, problem, fatal=False)
+                self.source.reported.add(loc)
             return value
         except (ValueError, TypeError, LookupError, ArithmeticError, YAMLError):  # e.g. `!!int abc`
             self._mistake(node, loc, f"'{node.value}' is not a valid {tag[len(_STANDARD):]}", fatal=True)
@@ -237,7 +239,7 @@ class _Builder:
                 # `reps:` or `reps: ~` would silently mean "no override": say so instead.
                 self._mistake(value_node, loc + (key,), f"'{key}' has no value: write one, or remove the line",
                               fatal=False)
-                self.source.nulls.add(loc + (key,))
+                self.source.reported.add(loc + (key,))
             result[key] = self.build(value_node, loc + (key,))
         return result
 
