@@ -88,8 +88,8 @@ def test_an_impossible_bundle_path_is_reported_with_its_line(tmp_path, capsys, b
     assert not (tmp_path / "records.db").exists() or check is False
 
 
-@pytest.mark.parametrize("kind, line", [("Übung", 1), ("微笑練習", 1), ("smile 😀", 1)])
-def test_text_a_terminal_cannot_encode_is_escaped_not_a_crash(tmp_path, capsys, monkeypatch, kind, line):
+@pytest.mark.parametrize("kind", ["Übung", "微笑練習", "smile 😀"])
+def test_text_a_terminal_cannot_encode_is_escaped_not_a_crash(tmp_path, monkeypatch, kind):
     text = BROW_RAISE.replace("kind: exercise", f"kind: {kind}")
     stdout = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
     monkeypatch.setattr("sys.stdout", stdout)
@@ -97,9 +97,8 @@ def test_text_a_terminal_cannot_encode_is_escaped_not_a_crash(tmp_path, capsys, 
     stdout.seek(0)
     out = stdout.buffer.getvalue().decode("ascii")
     assert code == 1
-    assert "brow-raise.yaml:1:7: kind: '" + escape_unsafe(kind).encode("ascii", "backslashreplace").decode() \
-        .replace("\\x", "\\u00") not in "" and "brow-raise.yaml:1:7: kind:" in out
-    assert "\\u" in out  # written as visible escapes
+    escaped = json.dumps(kind)[1:-1]  # \uXXXX escapes, as the terminal wrapper writes them
+    assert f"brow-raise.yaml:1:7: kind: '{escaped}' is not a kind of file" in out, out
     assert "other.yaml:7:5" in out
 
 
@@ -136,7 +135,7 @@ def test_a_utf16_file_is_named_as_such(tmp_path, capsys, encoding):
 
 def test_a_tab_indent_gives_one_line_with_line_and_column_and_no_raw_warning(tmp_path, capsys):
     text = BROW_RAISE.replace("\n  reps: 8", "\n\treps: 8")
-    with pytest.warns(None) if False else _no_warnings():
+    with _no_warnings():
         code, out = run(capsys, "validate", batch(tmp_path, text))
     assert code == 1
     (line,) = [line for line in out.splitlines() if "brow-raise.yaml" in line]
