@@ -92,8 +92,8 @@ class HeadlessRunner:
         frames = face_frames = 0
         waiting_since: float | None = None
         source_ended = interrupted = False
-        engine.start()
         try:
+            engine.start()  # inside: a stop (Ctrl-C, SIGTERM) while the first screen is announced is caught too
             while not engine.finished:
                 frame = None
                 if not source_ended and (not recorded or _worth_a_face(engine.state)):
