@@ -199,3 +199,14 @@ def test_an_escape_sequence_in_a_file_name_reaches_the_terminal_escaped(tmp_path
     (folder / "evil\x1b]0;owned\x07.yaml").write_text(OTHER_MISTAKE)
     code, out = run(capsys, "validate", folder)
     assert code == 1 and "evil\\u001b]0;owned\\u0007.yaml:7:5" in out and "\x1b" not in out
+
+
+def test_a_path_argument_the_system_cannot_hold_is_one_line_and_the_others_still_run(tmp_path, capsys):
+    too_long = "a" * 300
+    code, out = run(capsys, "validate", too_long, batch(tmp_path, BROW_RAISE))
+    assert code == 1 and f"{too_long}: cannot read it: File name too long" in out
+    assert "other.yaml:7:5: items[0].colour" in out  # the folder given next is still checked
+    for command in (["analyze", too_long, "--exercise", "gentle-smile"], ["list", "--library", too_long],
+                    ["import", "--check", "--profile", "Anna", too_long]):
+        code, out = run(capsys, *command)
+        assert code == 1 and too_long in out and "Traceback" not in out and len(out.strip().splitlines()) <= 2

@@ -66,6 +66,12 @@ def _main(argv: list[str] | None) -> int:
     except UserError as exc:
         print(f"rehabcoach: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # The system refused a file the user named (too long a name, no permission, a full disk) in a
+        # place that does not check for it itself: still one line naming the file, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"rehabcoach: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("rehabcoach: interrupted", file=sys.stderr)
         return 130

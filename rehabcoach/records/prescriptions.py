@@ -208,7 +208,10 @@ def _bundle_file(item: LoadedFile, root: Path, files: dict[str, bytes]) -> list[
     resolved = item.path.resolve()
     if not resolved.is_relative_to(root):
         return [Mistake(item.path, f"this file is outside the prescription's folder {root}")]
-    files[resolved.relative_to(root).as_posix()] = resolved.read_bytes()
+    try:
+        files[resolved.relative_to(root).as_posix()] = resolved.read_bytes()
+    except OSError as exc:
+        return [Mistake(item.path, f"cannot read the file: {exc.strerror or exc}")]
     if isinstance(item.model, Exercise):
         picture = (item.model._library_root / item.model.illustration).resolve()
         if not picture.is_relative_to(root):
@@ -217,7 +220,12 @@ def _bundle_file(item: LoadedFile, root: Path, files: dict[str, bytes]) -> list[
                                     f"{root}; put it in the bundle", line=line + 1, column=column + 1,
                                     field="illustration"))
         elif picture.is_file():
-            files[picture.relative_to(root).as_posix()] = picture.read_bytes()
+            try:
+                files[picture.relative_to(root).as_posix()] = picture.read_bytes()
+            except OSError as exc:
+                line, column = item.source.value_position(("illustration",))
+                mistakes.append(Mistake(item.path, f"cannot read the illustration {picture}: {exc.strerror or exc}",
+                                        line=line + 1, column=column + 1, field="illustration"))
     return mistakes
 
 

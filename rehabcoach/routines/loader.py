@@ -57,28 +57,38 @@ def find_routine_files(paths: Iterable[Path]) -> tuple[list[Path], list[Mistake]
     mistakes: list[Mistake] = []
     seen: set[Path] = set()
     for path in map(Path, paths):
-        if path.is_dir():
-            found = sorted(
-                candidate
-                for candidate in path.rglob("*")
-                if candidate.suffix.lower() in ROUTINE_SUFFIXES
-                and candidate.is_file()
-                and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
-            )
-            if not found:
-                mistakes.append(Mistake(path, "no .yaml or .yml files in this folder"))
-        elif path.is_file():
-            found = [path]
-        else:
+        try:
+            found = _files_at(path)
+        except (OSError, ValueError) as exc:  # a name too long, no permission: reported, the others still checked
+            mistakes.append(Mistake(path, f"cannot read it: {getattr(exc, 'strerror', None) or exc}"))
+            continue
+        if found is None:
             problem = "not a file or a folder" if path.exists() else "no such file or folder"
             mistakes.append(Mistake(path, problem))
             continue
+        if not found:
+            mistakes.append(Mistake(path, "no .yaml or .yml files in this folder"))
         for candidate in found:
             key = candidate.resolve()
             if key not in seen:
                 seen.add(key)
                 files.append(candidate)
     return files, mistakes
+
+
+def _files_at(path: Path) -> list[Path] | None:
+    """The routine files a path names (a folder, searched recursively), or None if it is neither."""
+    if path.is_dir():
+        return sorted(
+            candidate
+            for candidate in path.rglob("*")
+            if candidate.suffix.lower() in ROUTINE_SUFFIXES
+            and candidate.is_file()
+            and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
+        )
+    if path.is_file():
+        return [path]
+    return None
 
 
 @dataclass

@@ -125,7 +125,9 @@ def read_yaml_mapping(path: Path) -> tuple[YamlDocument | None, list[Mistake]]:
             )
         ]
     builder = _Builder(path, yaml)
-    data = builder.build(root, ())
+    with warnings.catch_warnings():  # building values may warn too (see compose above)
+        warnings.simplefilter("ignore")
+        data = builder.build(root, ())
     if builder.fatal:
         return None, builder.mistakes
     return YamlDocument(data, builder.source), builder.mistakes
