@@ -14,7 +14,6 @@ import signal
 import sys
 import threading
 from dataclasses import asdict
-from pathlib import Path
 from typing import TextIO
 
 from rehabcoach.coaching.events import (
