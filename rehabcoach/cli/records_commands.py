@@ -305,7 +305,7 @@ def run_export(args) -> int:
 def run_report(args) -> int:
     from pathlib import Path
 
-    from rehabcoach.reports import write_pdf_report
+    from rehabcoach.ui.report_pdf import write_pdf_report
 
     last = parse_day(args.last, "--to") or date.today()
     first = parse_day(args.first, "--from") or last - timedelta(days=29)

@@ -146,6 +146,19 @@ MIGRATIONS: dict[int, list[str]] = {
             PRIMARY KEY (profile_id, exercise_id)
         )""",
     ],
+    # How far each guarded measure moved per rep and side (coaching.types.RegionPeak): the size of an
+    # unwanted movement, not only its duration. Reps stored before this version simply have no rows.
+    3: [
+        """CREATE TABLE rep_region_peaks (
+            rep_id {ref} NOT NULL REFERENCES reps(id) ON DELETE CASCADE,
+            region TEXT NOT NULL,
+            side TEXT NOT NULL CHECK (side IN ('left', 'right')),
+            measure TEXT NOT NULL,
+            peak_deviation {real} NOT NULL,
+            excess_over_other {real},
+            PRIMARY KEY (rep_id, measure, side)
+        )""",
+    ],
 }
 
 LATEST_VERSION = max(MIGRATIONS)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from html import escape
 
-from rehabcoach.records.movement_check import GRADE_WORDS, LABEL, MOVEMENTS
-from rehabcoach.reports.content import ReportContent
+from rehabcoach.records.movement_check import GRADE_WORDS, IOD_MM, LABEL, MOVEMENTS
+from rehabcoach.reports.content import PeakRow, ReportContent
+from rehabcoach.vision.catalogue import MEASURES
 
+CHART_WIDTH = 640  # pixels of the 700-point-wide page (the PDF) or of the progress view
+PEAKS_NOTE = ("For each repetition, the largest movement away from the resting face in the unwanted direction, "
+              "per side; the table gives the median over the repetitions of the first and of the last session of "
+              "the period. Eye opening and brow height are shares of their resting value (-20 % = a fifth "
+              "narrower); mouth positions are millimetres, converted from the distance between the eyes (taken "
+              "as 63 mm). The excess is how much more one side moved than the other at the same moment. These are "
+              "camera estimates to follow change over time: estimate, not a diagnosis.")
 DISCLAIMER = ("RehabCoach supports therapy; it does not diagnose. The movement-check grades are estimates computed "
               "from camera measurements, not a clinical Sunnybrook rating. Stop any exercise that hurts.")
 STATUS_WORDS = {"completed": "completed", "stopped": "stopped early", "in_progress": "interrupted"}
@@ -96,7 +104,7 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
         for exercise_id in content.movement_exercises:
             points = content.exercise_points[exercise_id]
             first, last = points[0], points[-1]
-            rows.append([exercise_id, str(sum(pt.reps for pt in points)),
+            rows.append([content.exercise_title(exercise_id), str(sum(pt.reps for pt in points)),
                          f"{first.unwanted_s_per_rep['left']:.1f} → {last.unwanted_s_per_rep['left']:.1f} s",
                          f"{first.unwanted_s_per_rep['right']:.1f} → {last.unwanted_s_per_rep['right']:.1f} s",
                          _target_change(first.target, last.target)])
@@ -104,9 +112,11 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
         parts.append(_table(["Exercise", "Reps", "Unwanted per rep, left", "Unwanted per rep, right",
                              "Target reached (left / right)"], rows))
 
-    for name, title in (("unwanted.png", None), ("target.png", None), ("warnings.png", None)):
-        if name in charts:
-            parts.append(f'<p><img src="{name}" width="640"></p>')
+    parts.append(_peaks_section(content))
+
+    # The charts carry their own titles: a heading of its own could be left at the foot of a page.
+    for prefix in ("unwanted", "target", "warnings"):
+        parts.extend(_image(name) for name in charts if name.startswith(prefix))
 
     parts.append("<h2>Movement check (estimate, not a diagnosis)</h2>")
     if content.checks:
@@ -121,8 +131,8 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
         parts.append(f'<p class="note">Synkinesis per Sunnybrook movement on the 0-3 scale: {LABEL}. Derived from '
                      "how far unwanted movements went beyond the patient's thresholds (one point is about "
                      "0.77 mm of eye-opening change during a smile, 1 mm during a pucker).</p>")
-        if "movement-check.png" in charts:
-            parts.append('<p><img src="movement-check.png" width="640"></p>')
+        if "movement-check.svg" in charts:
+            parts.append(_image("movement-check.svg"))
     else:
         parts.append("<p>No movement check (routine five-movement-check) in this period.</p>")
 
@@ -133,6 +143,42 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
             [s.started_at.astimezone().strftime("%d %b %Y %H:%M"), f"{m.at_s:.0f} s", m.note] for s, m in marks]))
     parts.append(f'<p class="note">{escape(DISCLAIMER)}</p></body></html>')
     return "".join(parts)
+
+
+def _image(name: str) -> str:
+    return f'<p><img src="{escape(name)}" width="{CHART_WIDTH}"></p>'
+
+
+def deviation_text(measure: str, value: float | None) -> str:
+    """A deviation in words a therapist reads at once: % of the resting value, or mm (see catalogue scales)."""
+    if value is None:
+        return "-"
+    info = MEASURES.get(measure)
+    if info is not None and info.scale == "relative":
+        return f"{100 * value:+.0f} %"
+    return f"{value * IOD_MM:+.1f} mm"
+
+
+def _peaks_section(content: ReportContent) -> str:
+    heading = "<h2>Size of unwanted movements per repetition (estimate, not a diagnosis)</h2>"
+    if not content.peaks:
+        if not content.exercise_points:
+            return ""
+        return heading + "<p>No movement sizes were recorded for the repetitions of this period.</p>"
+    rows = [_peak_cells(content, row) for row in content.peaks]
+    table = _table(["Exercise", "Watched", "Left: first → last session", "Right: first → last session",
+                    "Largest excess over the other side", "Reps"], rows)
+    return heading + table + f'<p class="note">{escape(PEAKS_NOTE)}</p>'
+
+
+def _peak_cells(content: ReportContent, row: PeakRow) -> list[str]:
+    def change(side: str) -> str:
+        first, last = deviation_text(row.measure, row.first[side]), deviation_text(row.measure, row.last[side])
+        return first if row.sessions == 1 else f"{first} → {last}"
+    excess = "-" if row.largest_excess is None else \
+        f"{row.largest_excess_side} {deviation_text(row.measure, row.largest_excess).lstrip('+')}"
+    return [content.exercise_title(row.exercise_id), row.measure.replace("_", " "), change("left"), change("right"),
+            excess, f"{row.reps} in {row.sessions} session{'s' if row.sessions != 1 else ''}"]
 
 
 def _target_change(first: dict, last: dict) -> str:

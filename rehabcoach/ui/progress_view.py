@@ -9,15 +9,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QHBoxLayout, QMessageBox, QTextBrowser, QVBoxLayout
 
 from rehabcoach.errors import UserError
-from rehabcoach.reports import write_pdf_report
-from rehabcoach.reports.charts import all_charts
-from rehabcoach.reports.content import gather
-from rehabcoach.reports.document import build_html
+from rehabcoach.reports import build_report
+from rehabcoach.ui.report_pdf import report_document, write_pdf_report
 from rehabcoach.ui.widgets import MARGIN, SPACING, button, label
 
 PERIODS = (("Last 30 days", 30), ("Last 90 days", 90), ("Last year", 365))
@@ -65,14 +61,10 @@ class ProgressView(QDialog):
 
     def refresh(self) -> None:
         first, last = self.range()
-        self.content = gather(self.store, self.profile, first, last)
-        charts = all_charts(self.content)
-        document = QTextDocument(self.browser)
-        for name, png in charts.items():
-            document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), QImage.fromData(png, "PNG"))
-        document.setHtml(build_html(self.content, charts))
-        self.browser.setDocument(document)
-        self.charts_shown = sorted(charts)
+        report = build_report(self.store, self.profile, first, last)
+        self.content = report.content
+        self.browser.setDocument(report_document(report, self.browser))
+        self.charts_shown = list(report.charts)
 
     def save_pdf(self, path: str | None = None) -> Path | None:
         first, last = self.range()
