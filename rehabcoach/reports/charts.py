@@ -27,6 +27,7 @@ SIDE_STYLE = {"left": {"color": "#1b6ca8", "marker": "o", "linestyle": "-"},
               "right": {"color": "#c0392b", "marker": "s", "linestyle": "--"}}
 PANELS_PER_CHART = 6  # exercise panels in one picture (3 rows of 2): a picture must fit on an A4 page
 FEW_DAYS = 8  # up to this many distinct days, every day is a labelled tick
+FEW_DAYS_IN_PANEL = 6  # the same in a half-width exercise panel (labels slanted)
 CHART_WIDTH_IN = 7.5
 
 
@@ -63,7 +64,7 @@ def date_axis(ax, days: Sequence[date], compact: bool = False) -> None:
     pad = timedelta(days=max(0.6, span * 0.04))
     ax.set_xlim(distinct[0] - pad, distinct[-1] + pad)
     years = distinct[0].year != distinct[-1].year
-    few = FEW_DAYS // 2 if compact else FEW_DAYS
+    few = FEW_DAYS_IN_PANEL if compact else FEW_DAYS
     if len(distinct) <= few:
         ax.set_xticks(distinct, [day_label(d, years) for d in distinct])
     else:
@@ -114,7 +115,9 @@ def _exercise_panel(ax, title: str, points: list[ExercisePoint], value: str) -> 
             pairs = [(p.day, _value(p, side, value)) for p in points]
             pairs = [(d, v) for d, v in pairs if v is not None]
             if pairs:
-                ax.plot([d for d, _ in pairs], [v for _, v in pairs], label=f"{side} side", **style)
+                # Many sessions: smaller markers, so the line (the trend) is what the eye follows.
+                ax.plot([d for d, _ in pairs], [v for _, v in pairs], label=f"{side} side",
+                        markersize=6 if len(pairs) <= 20 else 2.5, **style)
         date_axis(ax, days, compact=True)
         ax.set_title(f"{title}\n{len(points)} sessions", fontsize=10.5)
         ax.legend(loc="best", fontsize=8.5)
@@ -207,7 +210,8 @@ def movement_check_chart(content: ReportContent) -> bytes | None:
             pairs = [(c.started_at.astimezone().date(), c.movements[movement].estimate)
                      for c in content.checks if movement in c.movements]
             if pairs:
-                ax.plot([d for d, _ in pairs], [v for _, v in pairs], marker=marker, label=movement)
+                ax.plot([d for d, _ in pairs], [v for _, v in pairs], marker=marker, label=movement,
+                        markersize=6 if len(pairs) <= 20 else 3)
         date_axis(ax, [c.started_at.astimezone().date() for c in content.checks])
         ax.set_title("Movement check: synkinesis estimate (not a diagnosis)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
