@@ -145,7 +145,8 @@ def test_progress_view_shows_adherence_charts_and_the_movement_check(qtbot, wind
     assert "11 of 14" not in text  # the last 30 days reach back before the prescription started
     assert "2 of 2.14" in text and "3 severe" in text and "2 moderate" in text
     assert "estimate, not a diagnosis" in text
-    assert view.charts_shown == ["movement-check.png", "target.png", "unwanted.png", "warnings.png"]
+    assert view.charts_shown == ["unwanted-1.svg", "target-1.svg", "warnings.svg", "movement-check.svg"]
+    assert "Size of unwanted movements per repetition" in text  # the same sections as the PDF
     screenshot(view, "records-progress-view")
     pdf = view.save_pdf(str(tmp_path / "progress.pdf"))
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20000

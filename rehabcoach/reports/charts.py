@@ -46,7 +46,7 @@ def _pyplot():
 
 def _svg(fig) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
     _pyplot().close(fig)
     return buffer.getvalue()
 
