@@ -194,3 +194,11 @@ def test_reports_do_not_import_qt_or_the_ui():
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_one_session_tables_give_its_values_not_a_change(reports):
+    page = re.sub(r"<[^>]+>", " ", reports[1][0].html)
+    assert "1 session in this period" in page
+    assert "→" not in page.split("Exercises: first and last session")[1].split("Size of unwanted movements")[0]
+    assert "1.0 s" in page and "50 % / 90 %" in page and "-40 %" in page
+    assert "→" in re.sub(r"<[^>]+>", " ", reports[2][0].html)  # two sessions: first → last

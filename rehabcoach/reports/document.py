@@ -85,7 +85,9 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
             rows.append([a.routine_id, a.frequency, f"{a.completed} of {expected}", share, str(a.unfinished)])
         parts.append(_table(["Routine", "Prescribed", "Sessions completed", "Adherence", "Unfinished"], rows))
     else:
-        parts.append(f"<p>{len(content.sessions)} sessions in this period (no prescription to compare with).</p>")
+        count = len(content.sessions)
+        parts.append(f"<p>{count} session{'s' if count != 1 else ''} in this period (no prescription to compare "
+                     "with).</p>")
 
     parts.append("<h2>Sessions</h2>")
     if content.sessions:
@@ -104,10 +106,16 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
         for exercise_id in content.movement_exercises:
             points = content.exercise_points[exercise_id]
             first, last = points[0], points[-1]
+            once = len(points) == 1  # one session: its values, not a change from itself to itself
+
+            def unwanted(side: str) -> str:
+                if once:
+                    return f"{first.unwanted_s_per_rep[side]:.1f} s"
+                return f"{first.unwanted_s_per_rep[side]:.1f} → {last.unwanted_s_per_rep[side]:.1f} s"
             rows.append([content.exercise_title(exercise_id), str(sum(pt.reps for pt in points)),
-                         f"{first.unwanted_s_per_rep['left']:.1f} → {last.unwanted_s_per_rep['left']:.1f} s",
-                         f"{first.unwanted_s_per_rep['right']:.1f} → {last.unwanted_s_per_rep['right']:.1f} s",
-                         _target_change(first.target, last.target)])
+                         unwanted("left"), unwanted("right"),
+                         _target_percent(first.target) if once else
+                         f"{_target_percent(first.target)} → {_target_percent(last.target)}"])
         parts.append("<h2>Exercises: first and last session of the period</h2>")
         parts.append(_table(["Exercise", "Reps", "Unwanted per rep, left", "Unwanted per rep, right",
                              "Target reached (left / right)"], rows))
@@ -181,8 +189,5 @@ def _peak_cells(content: ReportContent, row: PeakRow) -> list[str]:
             excess, f"{row.reps} in {row.sessions} session{'s' if row.sessions != 1 else ''}"]
 
 
-def _target_change(first: dict, last: dict) -> str:
-    def pct(values: dict) -> str:
-        return " / ".join("-" if values.get(side) is None else f"{100 * values[side]:.0f} %"
-                          for side in ("left", "right"))
-    return f"{pct(first)} → {pct(last)}"
+def _target_percent(values: dict) -> str:
+    return " / ".join("-" if values.get(side) is None else f"{100 * values[side]:.0f} %" for side in ("left", "right"))
