@@ -45,6 +45,10 @@ def _pyplot():
 
 
 def _svg(fig) -> bytes:
+    # Imported by name so the packaged app's import analysis bundles the SVG backend (the spec keeps
+    # only Agg among matplotlib's backends); savefig would otherwise load it by a name built at run time.
+    import matplotlib.backends.backend_svg  # noqa: F401
+
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
     _pyplot().close(fig)
