@@ -176,3 +176,33 @@ def test_deleting_a_profile_deletes_its_region_peaks(history):
     profiles.remove_profile(store, "Anna Berg")
     with store.transaction() as tx:
         assert tx.scalar("SELECT COUNT(*) FROM rep_region_peaks") == 0
+
+
+def test_a_rep_with_a_lost_measure_is_kept_without_that_size(history):
+    store, profile = history
+    started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+    sessions.begin_session(store, sessions.SessionStart("nan", profile.id, "daily-practice", started, "test"))
+    summary = rep("gentle-smile", 1)
+    summary.region_peaks = (RegionPeak("eye", "left", "eye_aperture", float("nan"), None),
+                            RegionPeak("eye", "right", "eye_aperture", -0.1, float("inf")))
+    assert sessions.record_rep(store, "nan", "nan-1", summary, started)
+    (stored,) = load_sessions(store, profile.id, *day_range(date(2026, 11, 20), date(2026, 11, 20)))[-1].reps
+    assert stored.region_peaks == (RegionPeak("eye", "right", "eye_aperture", -0.1, None),)
+
+
+def test_a_version_1_database_upgrades_and_keeps_its_reps(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with open_store(url) as store:
+        profile = profiles.add_profile(store, "Anna", "left")
+        started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+        sessions.begin_session(store, sessions.SessionStart("old", profile.id, "daily-practice", started, "test"))
+        sessions.record_rep(store, "old", "old-1", rep("gentle-smile", 1, [event()]), started)
+        with store.transaction() as tx:  # as RehabCoach left it before schema version 2
+            tx.execute("DROP TABLE rep_region_peaks")
+            tx.execute("PRAGMA user_version = 1")
+    with open_store(url) as store:
+        from rehabcoach.records.schema import LATEST_VERSION
+
+        assert store.schema_version() == LATEST_VERSION >= 2
+        (session,) = load_sessions(store, profile.id)
+        assert [(r.rep, len(r.events), r.region_peaks) for r in session.reps] == [(1, 1, ())]

@@ -155,9 +155,10 @@ MIGRATIONS: dict[int, list[str]] = {
             side TEXT NOT NULL CHECK (side IN ('left', 'right')),
             measure TEXT NOT NULL,
             peak_deviation {real} NOT NULL,
-            excess_over_other {real},
-            PRIMARY KEY (rep_id, measure, side)
+            excess_over_other {real}
         )""",
+        # No uniqueness on (rep, measure, side): a rep is never refused over how its guards were set up.
+        "CREATE INDEX region_peaks_by_rep ON rep_region_peaks (rep_id)",
     ],
 }
 

@@ -7,6 +7,7 @@ after a lost connection, possibly after it had in fact been committed, is never 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -77,11 +78,14 @@ def record_rep(store: Store, session_uuid: str, rep_uuid: str, summary: RepSumma
                  float(event.peak), float(event.threshold)),
             )
         for peak in summary.region_peaks:
+            if not math.isfinite(peak.peak_deviation):
+                continue  # a measure lost mid-rep has no size to store; the rep itself is still kept
+            excess = peak.excess_over_other
             tx.execute(
                 "INSERT INTO rep_region_peaks (rep_id, region, side, measure, peak_deviation, excess_over_other) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (rep_id, peak.region, peak.side, peak.measure, float(peak.peak_deviation),
-                 None if peak.excess_over_other is None else float(peak.excess_over_other)),
+                 float(excess) if excess is not None and math.isfinite(excess) else None),
             )
         return True
 
