@@ -19,11 +19,12 @@ PRACTICE = [("gentle-smile", "mouth_corner_lift"), ("snarl", "nose_wrinkle")]
 
 def peaks(progress: float, measure: str = "eye_aperture", region: str = "eye") -> tuple[RegionPeak, ...]:
     """The left (affected) side moves more than the right, and less as ``progress`` goes 0 -> 1: the eye
-    opening narrows by 40 % then 20 % of its resting value, a mouth corner by 0.04 then 0.02 IOD."""
+    opening by 40 % then 20 % of its resting value, a mouth corner by 4 % then 2 % of the eye distance
+    (sizes in the unwanted direction, as the engine's guards record them)."""
     scale = 1.0 if measure == "eye_aperture" else 0.1
-    left = -(0.40 - 0.2 * progress) * scale
-    right = -0.08 * scale
-    return (RegionPeak(region, "left", measure, round(left, 4), round(abs(left) - abs(right), 4)),
+    left = (0.40 - 0.2 * progress) * scale
+    right = 0.08 * scale
+    return (RegionPeak(region, "left", measure, round(left, 4), round(left - right, 4)),
             RegionPeak(region, "right", measure, right, None if progress < 0.5 else 0.0))
 
 

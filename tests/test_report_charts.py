@@ -145,16 +145,16 @@ def test_region_peaks_table_reads_in_seconds(reports):
     rows = {(r.exercise_id, r.measure): r for r in report.content.peaks}
     smile = rows[("gentle-smile", "eye_aperture")]
     assert (smile.reps, smile.sessions) == (3 * 25, 25)  # 30 sessions, every 7th a check without it
-    assert smile.first["left"] == pytest.approx(-0.4 + 0.2 / 29, abs=1e-4)
-    assert smile.last["left"] == pytest.approx(-0.2)
+    assert smile.first["left"] == pytest.approx(0.4 - 0.2 / 29, abs=1e-4)
+    assert smile.last["left"] == pytest.approx(0.2)
     assert smile.largest_excess_side == "left"
     assert smile.largest_excess == pytest.approx(0.4 - 0.2 / 29 - 0.08, abs=1e-4)
     mouth = rows[("gentle-eye-closure", "mouth_corner_lift")]
-    assert deviation_text(mouth.measure, mouth.first["left"]) == "-2.5 mm"  # 0.04 IOD of 63 mm
-    assert deviation_text("eye_aperture", -0.2) == "-20 %"
+    assert deviation_text(mouth.measure, mouth.first["left"]) == "4% of the eye distance"
+    assert deviation_text("eye_aperture", 0.2) == "20% of rest"
     page = re.sub(r"<[^>]+>", " ", report.html)
     assert "Size of unwanted movements per repetition (estimate, not a diagnosis)" in page
-    assert "-39 % → -20 %" in page and "left 31 %" in page
+    assert "39% of rest → 20% of rest" in page and "left 31% of rest" in page
 
 
 @pytest.mark.skipif(not (shutil.which("pdftotext") and shutil.which("pdftoppm")),
@@ -208,5 +208,5 @@ def test_one_session_tables_give_its_values_not_a_change(reports):
     page = re.sub(r"<[^>]+>", " ", reports[1][0].html)
     assert "1 session in this period" in page
     assert "→" not in page.split("Exercises: first and last session")[1].split("Size of unwanted movements")[0]
-    assert "1.0 s" in page and "50 % / 90 %" in page and "-40 %" in page
+    assert "1.0 s" in page and "50 % / 90 %" in page and "40% of rest" in page
     assert "→" in re.sub(r"<[^>]+>", " ", reports[2][0].html)  # two sessions: first → last

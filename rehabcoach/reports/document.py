@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from html import escape
 
-from rehabcoach.records.movement_check import GRADE_WORDS, IOD_MM, LABEL, MOVEMENTS
+from rehabcoach.coaching.summary import format_deviation
+from rehabcoach.records.movement_check import GRADE_WORDS, LABEL, MOVEMENTS
 from rehabcoach.reports.content import PeakRow, ReportContent
-from rehabcoach.vision.catalogue import MEASURES
 
 CHART_WIDTH = 640  # pixels of the 700-point-wide page (the PDF) or of the progress view
 PEAKS_NOTE = ("For each repetition, the largest movement away from the resting face in the unwanted direction, "
               "per side; the table gives the median over the repetitions of the first and of the last session of "
-              "the period. Eye opening and brow height are shares of their resting value (-20 % = a fifth "
-              "narrower); mouth positions are millimetres, converted from the distance between the eyes (taken "
-              "as 63 mm). The excess is how much more one side moved than the other at the same moment. These are "
-              "camera estimates to follow change over time: estimate, not a diagnosis.")
+              "the period. Eye opening and brow height are shares of their resting value (20 % of rest = a fifth "
+              "narrower or wider); mouth positions are shares of the distance between the eyes (about 63 mm on an "
+              "adult: 3 % is about 2 mm). The excess is how much more one side moved than the other at the same "
+              "moment. These are camera estimates to follow change over time: estimate, not a diagnosis.")
 DISCLAIMER = ("RehabCoach supports therapy; it does not diagnose. The movement-check grades are estimates computed "
               "from camera measurements, not a clinical Sunnybrook rating. Stop any exercise that hurts.")
 STATUS_WORDS = {"completed": "completed", "stopped": "stopped early", "in_progress": "interrupted"}
@@ -158,13 +158,8 @@ def _image(name: str) -> str:
 
 
 def deviation_text(measure: str, value: float | None) -> str:
-    """A deviation in words a therapist reads at once: % of the resting value, or mm (see catalogue scales)."""
-    if value is None:
-        return "-"
-    info = MEASURES.get(measure)
-    if info is not None and info.scale == "relative":
-        return f"{100 * value:+.0f} %"
-    return f"{value * IOD_MM:+.1f} mm"
+    """A size in the words the session summary uses (coaching.summary.format_deviation), without the '+'."""
+    return "-" if value is None else format_deviation(measure, value).lstrip("+")
 
 
 def _peaks_section(content: ReportContent) -> str:
@@ -184,7 +179,7 @@ def _peak_cells(content: ReportContent, row: PeakRow) -> list[str]:
         first, last = deviation_text(row.measure, row.first[side]), deviation_text(row.measure, row.last[side])
         return first if row.sessions == 1 else f"{first} → {last}"
     excess = "-" if row.largest_excess is None else \
-        f"{row.largest_excess_side} {deviation_text(row.measure, row.largest_excess).lstrip('+')}"
+        f"{row.largest_excess_side} {deviation_text(row.measure, row.largest_excess)}"
     return [content.exercise_title(row.exercise_id), row.measure.replace("_", " "), change("left"), change("right"),
             excess, f"{row.reps} in {row.sessions} session{'s' if row.sessions != 1 else ''}"]
 
