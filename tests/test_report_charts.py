@@ -161,7 +161,9 @@ def test_region_peaks_table_reads_in_seconds(reports):
                     reason="pdftotext and pdftoppm (poppler-utils) read the PDF back; scripts/setup.sh test "
                            "installs them")
 @pytest.mark.parametrize("count", COUNTS)
-def test_pdf_carries_the_charts_words_and_renders_to_pages(reports, count, tmp_path):
+def test_pdf_carries_the_charts_words_and_renders_to_pages(reports, count, tmp_path, qapp):
+    # qapp: a QApplication, as the window has (the PDF would otherwise start a bare QGuiApplication,
+    # under which the widget tests that follow in this process could not run).
     from rehabcoach.ui.report_pdf import write_pdf_report
 
     report, days, url, profile = reports[count]
