@@ -72,7 +72,7 @@ def date_axis(ax, days: Sequence[date], compact: bool = False) -> None:
     if len(distinct) <= few:
         ax.set_xticks(distinct, [day_label(d, years) for d in distinct])
     else:
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=4 if compact else 7)
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=5 if compact else 7)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y" if years else "%d %b"))
     ax.tick_params(axis="x", labelsize=9 if compact else 10)
@@ -170,7 +170,8 @@ def warnings_chart(content: ReportContent) -> bytes | None:
     if len(content.sessions) <= FEW_DAYS:
         # One bar per session, in order; two sessions on one day stay two bars, told apart by the hour.
         counts = [s.warnings for s in content.sessions]
-        labels = [day_label(d) + (s.started_at.astimezone().strftime("\n%H:%M") if days.count(d) > 1 else "")
+        years = days[0].year != days[-1].year
+        labels = [day_label(d, years) + (s.started_at.astimezone().strftime("\n%H:%M") if days.count(d) > 1 else "")
                   for d, s in zip(days, content.sessions)]
         ax.bar(range(len(counts)), counts, width=0.55, color="#555555")
         ax.set_xticks(range(len(counts)), labels)
