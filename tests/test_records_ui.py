@@ -141,6 +141,11 @@ def test_progress_view_shows_adherence_charts_and_the_movement_check(qtbot, wind
     view = ProgressView(store, profile, window, today=date(2026, 11, 15))
     qtbot.addWidget(view)
     view.show()
+    # Prepared on a worker thread: the window says so meanwhile, and cannot save a report not yet there.
+    assert view.browser.toPlainText().startswith("Preparing the report from 17 Oct 2026 to 15 Nov 2026")
+    assert not view.pdf_button.isEnabled() and view.save_pdf(str(tmp_path / "early.pdf")) is None
+    qtbot.waitUntil(view.ready, timeout=60000)
+    assert view.pdf_button.isEnabled()
     text = view.browser.toPlainText()
     assert "11 of 14" not in text  # the last 30 days reach back before the prescription started
     assert "2 of 2.14" in text and "3 severe" in text and "2 moderate" in text
@@ -150,6 +155,9 @@ def test_progress_view_shows_adherence_charts_and_the_movement_check(qtbot, wind
     screenshot(view, "records-progress-view")
     pdf = view.save_pdf(str(tmp_path / "progress.pdf"))
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20000
+    view.period.setCurrentIndex(1)  # the last 90 days
+    qtbot.waitUntil(view.ready, timeout=60000)
+    assert "Period: 18 Aug 2026 to 15 Nov 2026" in view.browser.toPlainText()
 
 
 def test_importing_a_prescription_from_the_app(window, store, tmp_path):

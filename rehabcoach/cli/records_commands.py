@@ -305,6 +305,7 @@ def run_export(args) -> int:
 def run_report(args) -> int:
     from pathlib import Path
 
+    from rehabcoach.reports import build_report
     from rehabcoach.ui.report_pdf import write_pdf_report
 
     last = parse_day(args.last, "--to") or date.today()
@@ -316,7 +317,7 @@ def run_report(args) -> int:
         raise UserError(f"--pdf {args.pdf}: the folder {out.parent} does not exist")
     with _store(args) as store:
         profile = profiles.get_profile(store, args.profile)
-        path = write_pdf_report(store, profile, first, last, out)
+        path = write_pdf_report(build_report(store, profile, first, last), out)
     print(f"wrote {path} ({profile.name}, {first} to {last})")
     return 0
 

@@ -31,17 +31,18 @@ FEW_DAYS_IN_PANEL = 6  # the same in a half-width exercise panel (labels slanted
 CHART_WIDTH_IN = 7.5
 
 
-def _pyplot():
-    import matplotlib
+STYLE = {"font.size": 11, "axes.titlesize": 11.5, "axes.titleweight": "bold", "lines.linewidth": 2,
+         "lines.markersize": 6, "axes.grid": True, "grid.alpha": 0.3,
+         "svg.fonttype": "none",  # text stays text in the SVG, and so in the PDF
+         "svg.hashsalt": "rehabcoach"}  # the same report gives the same bytes
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 11, "axes.titlesize": 11.5, "axes.titleweight": "bold", "lines.linewidth": 2,
-                         "lines.markersize": 6, "axes.grid": True, "grid.alpha": 0.3,
-                         "svg.fonttype": "none",  # text stays text in the SVG, and so in the PDF
-                         "svg.hashsalt": "rehabcoach"})  # the same report gives the same bytes
-    return plt
+def _figure(width_in: float, height_in: float):
+    """A bare matplotlib Figure: no pyplot, so no global figure list and no GUI backend; the progress view
+    draws its charts on a worker thread."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width_in, height_in))
 
 
 def _svg(fig) -> bytes:
@@ -51,7 +52,6 @@ def _svg(fig) -> bytes:
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
-    _pyplot().close(fig)
     return buffer.getvalue()
 
 
@@ -146,8 +146,8 @@ def exercise_charts(content: ReportContent, value: str) -> list[bytes]:
         chunk = exercises[start:start + PANELS_PER_CHART]
         columns = 1 if len(chunk) == 1 else 2
         rows = (len(chunk) + columns - 1) // columns
-        plt = _pyplot()
-        fig, axes = plt.subplots(rows, columns, figsize=(CHART_WIDTH_IN, 2.7 * rows + 0.4), squeeze=False)
+        fig = _figure(CHART_WIDTH_IN, 2.7 * rows + 0.4)
+        axes = fig.subplots(rows, columns, squeeze=False)
         flat = list(axes.flat)
         for ax, exercise_id in zip(flat, chunk):
             _exercise_panel(ax, content.exercise_title(exercise_id), content.exercise_points[exercise_id], value)
@@ -164,8 +164,8 @@ def warnings_chart(content: ReportContent) -> bytes | None:
     """Warnings per session (few sessions: one bar each, labelled) or per day (many sessions)."""
     if not content.sessions:
         return None
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 2.8))
+    fig = _figure(CHART_WIDTH_IN, 2.8)
+    ax = fig.subplots()
     days = [s.started_at.astimezone().date() for s in content.sessions]
     if len(content.sessions) <= FEW_DAYS:
         # One bar per session, in order; two sessions on one day stay two bars, told apart by the hour.
@@ -197,8 +197,8 @@ def warnings_chart(content: ReportContent) -> bytes | None:
 def movement_check_chart(content: ReportContent) -> bytes | None:
     if not content.checks:
         return None
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 3.0))
+    fig = _figure(CHART_WIDTH_IN, 3.0)
+    ax = fig.subplots()
     if len(content.checks) == 1:
         (check,) = content.checks
         done = [m for m in MOVEMENTS if m in check.movements]
@@ -228,10 +228,13 @@ def movement_check_chart(content: ReportContent) -> bytes | None:
 
 def all_charts(content: ReportContent) -> dict[str, bytes]:
     """Chart name (as referenced by the report's HTML) -> SVG, in the order they appear."""
+    import matplotlib
+
     charts: dict[str, bytes | None] = {}
-    for value in ("unwanted", "target"):
-        for index, svg in enumerate(exercise_charts(content, value), start=1):
-            charts[f"{value}-{index}.svg"] = svg
-    charts["warnings.svg"] = warnings_chart(content)
-    charts["movement-check.svg"] = movement_check_chart(content)
+    with matplotlib.rc_context(STYLE):
+        for value in ("unwanted", "target"):
+            for index, svg in enumerate(exercise_charts(content, value), start=1):
+                charts[f"{value}-{index}.svg"] = svg
+        charts["warnings.svg"] = warnings_chart(content)
+        charts["movement-check.svg"] = movement_check_chart(content)
     return {name: svg for name, svg in charts.items() if svg is not None}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QObject, QRectF, QSizeF
@@ -29,9 +28,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 
 from rehabcoach.files import write_private_atomic
-from rehabcoach.records.models import Profile
-from rehabcoach.records.store import Store
-from rehabcoach.reports import Report, build_report
+from rehabcoach.reports import Report
 from rehabcoach.ui.qt_env import drop_opencv_qt_plugin_path
 
 A4_MARGIN_MM = 15
@@ -131,10 +128,9 @@ def render_pdf(report: Report) -> bytes:
     return bytes(data.data())
 
 
-def write_pdf_report(store: Store, profile: Profile, first: date, last: date, out: Path | str,
-                     now: datetime | None = None) -> Path:
-    """Write the report for ``profile`` between ``first`` and ``last`` (inclusive) to ``out`` (private file).
+def write_pdf_report(report: Report, out: Path | str) -> Path:
+    """Write ``report`` (``rehabcoach.reports.build_report``) to ``out`` as a PDF readable by the user only.
 
-    The one way to a PDF report, used by ``rehabcoach report`` and the progress view's "Save as PDF".
+    The one way to a PDF report: ``rehabcoach report`` and the progress view's "Save as PDF" both use it.
     """
-    return write_private_atomic(out, render_pdf(build_report(store, profile, first, last, now)))
+    return write_private_atomic(out, render_pdf(report))
