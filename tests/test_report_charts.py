@@ -166,9 +166,9 @@ def test_pdf_carries_the_charts_words_and_renders_to_pages(reports, count, tmp_p
     # under which the widget tests that follow in this process could not run).
     from rehabcoach.ui.report_pdf import write_pdf_report
 
-    report, days, url, profile = reports[count]
-    with open_store(url) as store:
-        out = write_pdf_report(store, profile, period_start(count, days), LAST, tmp_path / "report.pdf")
+    report, days, _, _ = reports[count]
+    out = write_pdf_report(report, tmp_path / "report.pdf")
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
     text = unicodedata.normalize("NFKC", subprocess.run(["pdftotext", "-layout", str(out), "-"],
                                                         capture_output=True, text=True, check=True).stdout)
     unwanted = text.split("Unwanted movement per repetition (lower is better)", 1)[1]
