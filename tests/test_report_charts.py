@@ -50,7 +50,7 @@ def period_start(count: int, days: list[date]) -> date:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    """count -> (report, session days, store URL, profile)."""
+    """count -> (report, session days)."""
     built = {}
     for count in COUNTS:
         folder = tmp_path_factory.mktemp(f"sessions-{count}")
@@ -59,13 +59,13 @@ def reports(tmp_path_factory):
             profile, days = build_history(store, count, LAST)
             report = build_report(store, profile, period_start(count, days), LAST,
                                   now=datetime(2026, 12, 2, 20, 0).astimezone())
-        built[count] = (report, days, url, profile)
+        built[count] = (report, days)
     return built
 
 
 @pytest.mark.parametrize("count", COUNTS)
 def test_every_exercise_done_is_charted_with_its_title(reports, count):
-    report, days, _, _ = reports[count]
+    report, days = reports[count]
     done = CHECK_TITLES | (PRACTICE_TITLES if count > 1 else set())
     for kind in ("unwanted", "target"):
         texts = [t for name, svg in report.charts.items() if name.startswith(kind) for t in svg_texts(svg)]
@@ -75,7 +75,7 @@ def test_every_exercise_done_is_charted_with_its_title(reports, count):
 
 @pytest.mark.parametrize("count", (1, 2, 5))
 def test_few_sessions_label_every_session_day(reports, count):
-    report, days, _, _ = reports[count]
+    report, days = reports[count]
     warnings = svg_texts(report.charts["warnings.svg"])
     assert [t for t in warnings if re.fullmatch(r"\d\d \w\w\w", t)] == [day_label(d) for d in days]
     assert "Warnings per session" in warnings
@@ -86,7 +86,7 @@ def test_few_sessions_label_every_session_day(reports, count):
 
 @pytest.mark.parametrize("count", COUNTS)
 def test_no_chart_shows_1970_or_a_date_outside_the_sessions(reports, count):
-    report, days, _, _ = reports[count]
+    report, days = reports[count]
     for name, svg in report.charts.items():
         for text in svg_texts(svg):
             assert "1970" not in text and "01 Jan" not in text, (name, text)
@@ -98,7 +98,7 @@ def test_no_chart_shows_1970_or_a_date_outside_the_sessions(reports, count):
 
 @pytest.mark.parametrize("count", (30, 90))
 def test_many_sessions_get_a_few_real_date_ticks(reports, count):
-    report, days, _, _ = reports[count]
+    report, days = reports[count]
     warnings = svg_texts(report.charts["warnings.svg"])
     ticks = [t for t in warnings if re.fullmatch(r"\d\d \w\w\w", t)]
     assert 3 <= len(ticks) <= 8 and len(set(ticks)) == len(ticks)
@@ -107,7 +107,7 @@ def test_many_sessions_get_a_few_real_date_ticks(reports, count):
 
 @pytest.mark.parametrize("count", COUNTS)
 def test_counts_are_whole_numbers_from_zero_and_shares_run_to_100(reports, count):
-    report, _, _, _ = reports[count]
+    report, _ = reports[count]
     counts = numbers(svg_texts(report.charts["warnings.svg"]))
     assert counts[0] == 0 and all(c == int(c) and c >= 0 for c in counts)
     assert max(counts) >= max(s.warnings for s in report.content.sessions)
@@ -119,7 +119,7 @@ def test_counts_are_whole_numbers_from_zero_and_shares_run_to_100(reports, count
 
 
 def test_an_exercise_done_once_says_so_instead_of_drawing_a_trend(reports):
-    report, days, _, _ = reports[2]  # a movement check, then a daily practice a week later
+    report, days = reports[2]  # a movement check, then a daily practice a week later
     texts = [t for name, svg in report.charts.items() if name.startswith("unwanted") for t in svg_texts(svg)]
     # The check's movements but the snarl, which the daily practice has too; then the gentle smile.
     assert texts.count(f"done once, {day_label(days[0])}: no trend yet") == 4
@@ -141,7 +141,7 @@ def test_a_year_across_new_year_names_the_years(tmp_path):
 
 
 def test_region_peaks_table_reads_in_seconds(reports):
-    report, days, _, _ = reports[30]
+    report, days = reports[30]
     rows = {(r.exercise_id, r.measure): r for r in report.content.peaks}
     smile = rows[("gentle-smile", "eye_aperture")]
     assert (smile.reps, smile.sessions) == (3 * 25, 25)  # 30 sessions, every 7th a check without it
@@ -166,7 +166,7 @@ def test_pdf_carries_the_charts_words_and_renders_to_pages(reports, count, tmp_p
     # under which the widget tests that follow in this process could not run).
     from rehabcoach.ui.report_pdf import write_pdf_report
 
-    report, days, _, _ = reports[count]
+    report, days = reports[count]
     out = write_pdf_report(report, tmp_path / "report.pdf")
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     text = unicodedata.normalize("NFKC", subprocess.run(["pdftotext", "-layout", str(out), "-"],
