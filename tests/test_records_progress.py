@@ -149,7 +149,7 @@ def test_region_peaks_are_stored_read_back_and_exported(history, tmp_path):
     first, second = loaded[-1].reps
     assert sorted(first.region_peaks, key=lambda p: (p.measure, p.side)) == sorted(PEAKS, key=lambda p: (p.measure,
                                                                                                          p.side))
-    assert second.region_peaks == ()  # a rep recorded without them (as before schema version 2)
+    assert second.region_peaks == ()  # a rep recorded without them (as before schema version 3)
 
     data = export_data(store, profile, date(2026, 11, 20), date(2026, 11, 20))
     (exported,) = data["sessions"]
@@ -190,19 +190,20 @@ def test_a_rep_with_a_lost_measure_is_kept_without_that_size(history):
     assert stored.region_peaks == (RegionPeak("eye", "right", "eye_aperture", -0.1, None),)
 
 
-def test_a_version_1_database_upgrades_and_keeps_its_reps(tmp_path):
+def test_a_database_from_before_region_peaks_upgrades_and_keeps_its_reps(tmp_path):
+    from rehabcoach.records.schema import LATEST_VERSION, MIGRATIONS
+
+    added_in = next(v for v, statements in MIGRATIONS.items() if any("rep_region_peaks" in s for s in statements))
     url = f"sqlite:///{tmp_path / 'old.db'}"
     with open_store(url) as store:
         profile = profiles.add_profile(store, "Anna", "left")
         started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
         sessions.begin_session(store, sessions.SessionStart("old", profile.id, "daily-practice", started, "test"))
         sessions.record_rep(store, "old", "old-1", rep("gentle-smile", 1, [event()]), started)
-        with store.transaction() as tx:  # as RehabCoach left it before schema version 2
+        with store.transaction() as tx:  # as RehabCoach left it before the region peaks
             tx.execute("DROP TABLE rep_region_peaks")
-            tx.execute("PRAGMA user_version = 1")
+            tx.execute(f"PRAGMA user_version = {added_in - 1}")
     with open_store(url) as store:
-        from rehabcoach.records.schema import LATEST_VERSION
-
-        assert store.schema_version() == LATEST_VERSION >= 2
+        assert store.schema_version() == LATEST_VERSION >= added_in
         (session,) = load_sessions(store, profile.id)
         assert [(r.rep, len(r.events), r.region_peaks) for r in session.reps] == [(1, 1, ())]

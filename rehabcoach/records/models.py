@@ -66,7 +66,7 @@ class RepRecord:
     thresholds: dict[str, float]
     events: tuple[MovementEvent, ...]
     recorded_at: datetime
-    # Per guarded measure and side, how far it moved (empty for reps stored before schema version 2).
+    # Per guarded measure and side, how far it moved (empty for reps stored before schema version 3).
     region_peaks: tuple[RegionPeak, ...] = ()
 
     def unwanted_seconds(self, side: Side | None = None) -> float:
