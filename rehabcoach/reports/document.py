@@ -11,10 +11,11 @@ from rehabcoach.reports.content import PeakRow, ReportContent
 CHART_WIDTH = 640  # pixels of the 700-point-wide page (the PDF) or of the progress view
 PEAKS_NOTE = ("For each repetition, the largest movement away from the resting face in the unwanted direction, "
               "per side; the table gives the median over the repetitions of the first and of the last session of "
-              "the period. Eye opening and brow height are shares of their resting value (20 % of rest = a fifth "
+              "the period. Eye opening and brow height are shares of their resting value (20% of rest = a fifth "
               "narrower or wider); mouth positions are shares of the distance between the eyes (about 63 mm on an "
-              "adult: 3 % is about 2 mm). The excess is how much more one side moved than the other at the same "
-              "moment. These are camera estimates to follow change over time: estimate, not a diagnosis.")
+              "adult: 3% is about 2 mm). \"Larger on\" is the side that moved more than the other at the same "
+              "moment, and by how much at most. These are camera estimates to follow change over time: estimate, "
+              "not a diagnosis.")
 DISCLAIMER = ("RehabCoach supports therapy; it does not diagnose. The movement-check grades are estimates computed "
               "from camera measurements, not a clinical Sunnybrook rating. Stop any exercise that hurts.")
 STATUS_WORDS = {"completed": "completed", "stopped": "stopped early", "in_progress": "interrupted"}
@@ -162,26 +163,49 @@ def deviation_text(measure: str, value: float | None) -> str:
     return "-" if value is None else format_deviation(measure, value).lstrip("+")
 
 
+def _number_and_unit(measure: str, value: float) -> tuple[str, str]:
+    """format_deviation's "+48% of rest" as ("48%", "of rest"): the table names the unit once per row."""
+    number, _, unit = deviation_text(measure, value).partition(" ")
+    return number, unit
+
+
 def _peaks_section(content: ReportContent) -> str:
     heading = "<h2>Size of unwanted movements per repetition (estimate, not a diagnosis)</h2>"
     if not content.peaks:
         if not content.exercise_points:
             return ""
         return heading + "<p>No movement sizes were recorded for the repetitions of this period.</p>"
-    rows = [_peak_cells(content, row) for row in content.peaks]
-    table = _table(["Exercise", "Watched", "Left: first → last session", "Right: first → last session",
-                    "Largest excess over the other side", "Reps"], rows)
+    rows, previous = [], None
+    for row in content.peaks:
+        cells = _peak_cells(content, row)
+        if row.exercise_id == previous:
+            cells[0] = ""  # the exercise is named once, on its first row: the table reads as groups
+        previous = row.exercise_id
+        rows.append(cells)
+    single = all(row.sessions == 1 for row in content.peaks)
+    sides = ["Left", "Right"] if single else ["Left: first → last session", "Right: first → last session"]
+    table = _table(["Exercise", "Watched (unit)", *sides, "Larger on", "Reps"], rows)
     return heading + table + f'<p class="note">{escape(PEAKS_NOTE)}</p>'
 
 
 def _peak_cells(content: ReportContent, row: PeakRow) -> list[str]:
+    def size(value: float | None) -> str:
+        return "-" if value is None else _number_and_unit(row.measure, value)[0]
+
     def change(side: str) -> str:
-        first, last = deviation_text(row.measure, row.first[side]), deviation_text(row.measure, row.last[side])
+        first, last = size(row.first[side]), size(row.last[side])
         return first if row.sessions == 1 else f"{first} → {last}"
-    excess = "-" if row.largest_excess is None else \
-        f"{row.largest_excess_side} {deviation_text(row.measure, row.largest_excess)}"
-    return [content.exercise_title(row.exercise_id), row.measure.replace("_", " "), change("left"), change("right"),
-            excess, f"{row.reps} in {row.sessions} session{'s' if row.sessions != 1 else ''}"]
+    sample = next((v for v in (*row.first.values(), *row.last.values()) if v is not None), 0.0)
+    unit = _number_and_unit(row.measure, sample)[1]
+    if row.largest_excess is None:
+        excess = "-"
+    elif row.largest_excess < 0.005:  # under half a percent: the sides moved alike
+        excess = "neither"
+    else:
+        excess = f"{row.largest_excess_side} by {size(row.largest_excess)}"
+    reps = str(row.reps) if row.sessions == 1 else f"{row.reps} in {row.sessions} sessions"
+    return [content.exercise_title(row.exercise_id), f"{row.measure.replace('_', ' ')} (% {unit})", change("left"),
+            change("right"), excess, reps]
 
 
 def _target_percent(values: dict) -> str:
