@@ -153,6 +153,10 @@ def test_progress_view_shows_adherence_charts_and_the_movement_check(qtbot, wind
     assert view.charts_shown == ["unwanted-1.svg", "target-1.svg", "warnings.svg", "movement-check.svg"]
     assert "Size of unwanted movements per repetition" in text  # the same sections as the PDF
     screenshot(view, "records-progress-view")
+    # The charts, further down: drawn in the view as in the PDF (vector, from the same SVG).
+    bar = view.browser.verticalScrollBar()
+    bar.setValue(int(bar.maximum() * 0.45))
+    screenshot(view, "records-progress-view-charts")
     pdf = view.save_pdf(str(tmp_path / "progress.pdf"))
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20000
     view.period.setCurrentIndex(1)  # the last 90 days
