@@ -98,9 +98,8 @@ def test_export_json_and_csv_on_postgresql(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_report_pdf_headless_holds_the_numbers(tmp_path):
-    if not (shutil.which("pdftotext") and shutil.which("pdfimages")):
-        pytest.skip("pdftotext/pdfimages (poppler-utils) are needed to read the PDF back; scripts/setup.sh test "
-                    "installs them")
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is needed to read the PDF back; scripts/setup.sh test installs it")
     database = str(tmp_path / "records.db")
     with open_store(database) as store:
         profiles.add_profile(store, "Anna Berg", "left", notes="Bell's palsy in 2023; synkinesis since 2025.")
@@ -134,10 +133,11 @@ def test_report_pdf_headless_holds_the_numbers(tmp_path):
     assert re.search(r"02 Nov 2026\s+0 none\s+1 mild\s+3 severe\s+0 none\s+0 none\s+4", text)
     assert re.search(r"09 Nov 2026\s+0 none\s+1 mild\s+2 moderate\s+0 none\s+0 none\s+3", text)
     assert text.count("daily-practice") >= 13  # the adherence row and 12 session rows
-    images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True).stdout
-    charts = [line for line in images.splitlines()[2:] if " image " in line]
-    assert len(charts) == 4  # unwanted movement, target, warnings per session, movement check
-    assert all(int(line.split()[3]) > 600 for line in charts)  # real charts, not placeholders
+    # The charts are vector drawings whose words are text: their titles and the exercise in each panel.
+    for chart_words in ("Unwanted movement per repetition (lower is better)", "Target reached (higher is better)",
+                        "Warnings per day (14 sessions on 12 days)", "Movement check: synkinesis estimate",
+                        "Gentle smile", "12 sessions"):
+        assert chart_words in flat, chart_words
 
 
 def test_report_errors_are_one_clear_line(database, tmp_path, capsys):
@@ -207,5 +207,4 @@ def test_report_for_a_profile_with_nothing_recorded_says_so(tmp_path):
     for expected in ("Patient: Tom", "Affected side: not set", "No prescription has been imported",
                      "No sessions in this period", "No movement check (routine five-movement-check) in this period"):
         assert expected in text, expected
-    images = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True).stdout
-    assert " image " not in images  # no empty charts
+    assert "Warnings per" not in text and "Target reached" not in text  # no empty charts

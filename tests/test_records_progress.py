@@ -8,9 +8,10 @@ import os
 from datetime import date, datetime, timezone
 
 import pytest
-from records_support import event, populate_history, store_url, write_prescription
+from records_support import event, populate_history, rep, store_url, write_prescription
 
-from rehabcoach.records import profiles
+from rehabcoach.coaching.types import RegionPeak
+from rehabcoach.records import profiles, sessions
 from rehabcoach.records.adherence import adherence
 from rehabcoach.records.export import export_data, write_csv, write_json
 from rehabcoach.records.models import RepRecord, SessionRecord, day_range
@@ -106,8 +107,8 @@ def test_json_and_csv_export_hold_every_rep_and_event(history, tmp_path):
     events = sum(len(r["events"]) for s in loaded["sessions"] for r in s["reps"])
 
     files = write_csv(data, tmp_path / "csv")
-    assert sorted(p.name for p in files) == ["events.csv", "marks.csv", "movement_check.csv", "reps.csv",
-                                             "sessions.csv"]
+    assert sorted(p.name for p in files) == ["events.csv", "marks.csv", "movement_check.csv", "region_peaks.csv",
+                                             "reps.csv", "sessions.csv"]
     tables = {p.stem: list(csv.DictReader(p.open())) for p in files}
     assert len(tables["sessions"]) == len(loaded["sessions"]) == 7  # 6 practice + 1 check
     assert len(tables["events"]) == events
@@ -128,3 +129,81 @@ def test_csv_cells_that_look_like_formulas_stay_text(tmp_path):
     files = {p.stem: p for p in write_csv(data, tmp_path / "out")}
     assert list(csv.DictReader(files["marks"].open()))[0]["note"] == "'=HYPERLINK(\"x\")"
     assert list(csv.DictReader(files["sessions"].open()))[0]["profile"] == "'=cmd()"
+
+
+PEAKS = (RegionPeak("eye", "left", "eye_aperture", -0.31, 0.22), RegionPeak("eye", "right", "eye_aperture", -0.09, None),
+         RegionPeak("mouth", "left", "mouth_corner_lift", 0.035, 0.0))
+
+
+def test_region_peaks_are_stored_read_back_and_exported(history, tmp_path):
+    """Per rep, guarded measure and side: peak deviation and excess over the other side, on both backends."""
+    store, profile = history
+    started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+    sessions.begin_session(store, sessions.SessionStart("peaks", profile.id, "daily-practice", started, "test"))
+    summary = rep("gentle-smile", 1, [event(peak=-0.31)])
+    summary.region_peaks = PEAKS
+    assert sessions.record_rep(store, "peaks", "peaks-1", summary, started, "mouth_corner_lift")
+    assert not sessions.record_rep(store, "peaks", "peaks-1", summary, started, "mouth_corner_lift")  # a retry
+    sessions.record_rep(store, "peaks", "peaks-2", rep("gentle-smile", 2), started, "mouth_corner_lift")
+    loaded = load_sessions(store, profile.id, *day_range(date(2026, 11, 20), date(2026, 11, 20)))
+    first, second = loaded[-1].reps
+    assert sorted(first.region_peaks, key=lambda p: (p.measure, p.side)) == sorted(PEAKS, key=lambda p: (p.measure,
+                                                                                                         p.side))
+    assert second.region_peaks == ()  # a rep recorded without them (as before schema version 4)
+
+    data = export_data(store, profile, date(2026, 11, 20), date(2026, 11, 20))
+    (exported,) = data["sessions"]
+    assert {(p["measure"], p["side"]): p["excess_over_other"] for p in exported["reps"][0]["region_peaks"]} == {
+        ("eye_aperture", "left"): 0.22, ("eye_aperture", "right"): None, ("mouth_corner_lift", "left"): 0.0}
+    assert "movement sizes" in data["note"] and "not a clinical" in data["note"]
+    files = {p.stem: p for p in write_csv(data, tmp_path / "csv")}
+    rows = list(csv.DictReader(files["region_peaks"].open()))
+    assert [(r["rep"], r["region"], r["side"], r["measure"], r["peak_deviation"], r["excess_over_other"])
+            for r in sorted(rows, key=lambda r: (r["measure"], r["side"]))] == [
+        ("1", "eye", "left", "eye_aperture", "-0.31", "0.22"), ("1", "eye", "right", "eye_aperture", "-0.09", ""),
+        ("1", "mouth", "left", "mouth_corner_lift", "0.035", "0.0")]
+
+
+def test_deleting_a_profile_deletes_its_region_peaks(history):
+    store, profile = history
+    started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+    sessions.begin_session(store, sessions.SessionStart("gone", profile.id, "daily-practice", started, "test"))
+    summary = rep("gentle-smile", 1)
+    summary.region_peaks = PEAKS
+    sessions.record_rep(store, "gone", "gone-1", summary, started)
+    with store.transaction() as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM rep_region_peaks") == 3
+    profiles.remove_profile(store, "Anna Berg")
+    with store.transaction() as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM rep_region_peaks") == 0
+
+
+def test_a_rep_with_a_lost_measure_is_kept_without_that_size(history):
+    store, profile = history
+    started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+    sessions.begin_session(store, sessions.SessionStart("nan", profile.id, "daily-practice", started, "test"))
+    summary = rep("gentle-smile", 1)
+    summary.region_peaks = (RegionPeak("eye", "left", "eye_aperture", float("nan"), None),
+                            RegionPeak("eye", "right", "eye_aperture", -0.1, float("inf")))
+    assert sessions.record_rep(store, "nan", "nan-1", summary, started)
+    (stored,) = load_sessions(store, profile.id, *day_range(date(2026, 11, 20), date(2026, 11, 20)))[-1].reps
+    assert stored.region_peaks == (RegionPeak("eye", "right", "eye_aperture", -0.1, None),)
+
+
+def test_a_database_from_before_region_peaks_upgrades_and_keeps_its_reps(tmp_path):
+    from rehabcoach.records.schema import LATEST_VERSION, MIGRATIONS
+
+    added_in = next(v for v, statements in MIGRATIONS.items() if any("rep_region_peaks" in s for s in statements))
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with open_store(url) as store:
+        profile = profiles.add_profile(store, "Anna", "left")
+        started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+        sessions.begin_session(store, sessions.SessionStart("old", profile.id, "daily-practice", started, "test"))
+        sessions.record_rep(store, "old", "old-1", rep("gentle-smile", 1, [event()]), started)
+        with store.transaction() as tx:  # as RehabCoach left it before the region peaks
+            tx.execute("DROP TABLE rep_region_peaks")
+            tx.execute(f"PRAGMA user_version = {added_in - 1}")
+    with open_store(url) as store:
+        assert store.schema_version() == LATEST_VERSION >= added_in
+        (session,) = load_sessions(store, profile.id)
+        assert [(r.rep, len(r.events), r.region_peaks) for r in session.reps] == [(1, 1, ())]

@@ -141,14 +141,27 @@ def test_progress_view_shows_adherence_charts_and_the_movement_check(qtbot, wind
     view = ProgressView(store, profile, window, today=date(2026, 11, 15))
     qtbot.addWidget(view)
     view.show()
+    # Prepared on a worker thread: the window says so meanwhile, and cannot save a report not yet there.
+    assert view.browser.toPlainText().startswith("Preparing the report from 17 Oct 2026 to 15 Nov 2026")
+    assert not view.pdf_button.isEnabled() and view.save_pdf(str(tmp_path / "early.pdf")) is None
+    qtbot.waitUntil(view.ready, timeout=60000)
+    assert view.pdf_button.isEnabled()
     text = view.browser.toPlainText()
     assert "11 of 14" not in text  # the last 30 days reach back before the prescription started
     assert "2 of 2.14" in text and "3 severe" in text and "2 moderate" in text
     assert "estimate, not a diagnosis" in text
-    assert view.charts_shown == ["movement-check.png", "target.png", "unwanted.png", "warnings.png"]
+    assert view.charts_shown == ["unwanted-1.svg", "target-1.svg", "warnings.svg", "movement-check.svg"]
+    assert "Size of unwanted movements per repetition" in text  # the same sections as the PDF
     screenshot(view, "records-progress-view")
+    # The charts, further down: drawn in the view as in the PDF (vector, from the same SVG).
+    bar = view.browser.verticalScrollBar()
+    bar.setValue(int(bar.maximum() * 0.45))
+    screenshot(view, "records-progress-view-charts")
     pdf = view.save_pdf(str(tmp_path / "progress.pdf"))
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20000
+    view.period.setCurrentIndex(1)  # the last 90 days
+    qtbot.waitUntil(view.ready, timeout=60000)
+    assert "Period: 18 Aug 2026 to 15 Nov 2026" in view.browser.toPlainText()
 
 
 def test_importing_a_prescription_from_the_app(window, store, tmp_path):

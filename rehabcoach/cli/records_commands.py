@@ -349,7 +349,8 @@ def _check_csv_folder(text: str, inputs) -> Path:
 def run_report(args) -> int:
     from pathlib import Path
 
-    from rehabcoach.reports import write_pdf_report
+    from rehabcoach.reports import build_report
+    from rehabcoach.ui.report_pdf import write_pdf_report
 
     last = parse_day(args.last, "--to") or date.today()
     # The default month before --to: from the earliest day a range may start on at least.
@@ -362,7 +363,7 @@ def run_report(args) -> int:
     with _store(args) as store:
         out = check_output(args.pdf, "--pdf", inputs=_store_files(store))
         profile = profiles.get_profile(store, args.profile)
-        path = write_pdf_report(store, profile, first, last, out)
+        path = write_pdf_report(build_report(store, profile, first, last), out)
     print(f"wrote {path} ({profile.name}, {first} to {last})")
     return 0
 

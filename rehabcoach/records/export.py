@@ -27,8 +27,8 @@ EXPORT_FORMAT = "rehabcoach-export-1"
 # time zones can convert (0001-01-01 and 9999-12-31 overflow when turned into local times).
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(9998, 12, 31)
-NOTE = ("RehabCoach supports therapy; it does not diagnose. Movement-check grades are estimates, "
-        "not a clinical Sunnybrook rating.")
+NOTE = ("RehabCoach supports therapy; it does not diagnose. Movement-check grades and movement sizes "
+        "(region_peaks) are estimates from the camera, not a clinical Sunnybrook rating.")
 
 
 def export_data(store: Store, profile: Profile, first: date | None = None, last: date | None = None,
@@ -73,6 +73,9 @@ CSV_TABLES = {
              "recorded_at"],
     "events": ["session", "exercise", "rep", "region", "side", "measure", "start_s", "end_s", "duration_s", "peak",
                "threshold"],
+    # Per rep, guarded measure and side: how far it moved (see coaching.types.RegionPeak).
+    "region_peaks": ["session", "exercise", "rep", "region", "side", "measure", "peak_deviation",
+                     "excess_over_other"],
     "marks": ["session", "at_s", "note", "created_at"],
     "movement_check": ["session", "started_at", "movement", "estimate", "left", "right", "reps",
                        "largest_excess_mm", "label"],
@@ -98,6 +101,8 @@ def csv_rows(data: dict) -> dict[str, list[dict]]:
                 "thresholds": json.dumps(r["thresholds"], sort_keys=True), "recorded_at": r["recorded_at"]})
             for e in r["events"]:
                 tables["events"].append({"session": s["uuid"], "exercise": r["exercise"], "rep": r["rep"], **e})
+            for p in r.get("region_peaks", ()):
+                tables["region_peaks"].append({"session": s["uuid"], "exercise": r["exercise"], "rep": r["rep"], **p})
         for m in s["marks"]:
             tables["marks"].append({"session": s["uuid"], **m})
     for check in data["movement_check"]:
@@ -146,6 +151,7 @@ def _session_json(s: SessionRecord) -> dict:
             "events": [{"region": e.region, "side": e.side, "measure": e.measure, "start_s": e.start_s,
                         "end_s": e.end_s, "duration_s": round(e.duration_s, 3), "peak": e.peak,
                         "threshold": e.threshold} for e in r.events],
+            "region_peaks": [asdict(p) for p in r.region_peaks],
         } for r in s.reps],
         "marks": [{"at_s": m.at_s, "note": m.note, "created_at": to_iso(m.created_at)} for m in s.marks],
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from rehabcoach.coaching.types import MovementEvent
+from rehabcoach.coaching.types import MovementEvent, RegionPeak
 from rehabcoach.vision.catalogue import Side
 
 AFFECTED_SIDES = ("left", "right")
@@ -68,6 +68,8 @@ class RepRecord:
     thresholds: dict[str, float]
     events: tuple[MovementEvent, ...]
     recorded_at: datetime
+    # Per guarded measure and side, how far it moved (empty for reps stored before schema version 3).
+    region_peaks: tuple[RegionPeak, ...] = ()
 
     def unwanted_seconds(self, side: Side | None = None) -> float:
         return sum(e.duration_s for e in self.events if side is None or e.side == side)

@@ -152,6 +152,20 @@ MIGRATIONS: dict[int, list[str]] = {
     3: [
         "ALTER TABLE sessions ADD COLUMN end_reason TEXT",
     ],
+    # How far each guarded measure moved per rep and side (coaching.types.RegionPeak): the size of an
+    # unwanted movement, not only its duration. Reps stored before this version simply have no rows.
+    4: [
+        """CREATE TABLE rep_region_peaks (
+            rep_id {ref} NOT NULL REFERENCES reps(id) ON DELETE CASCADE,
+            region TEXT NOT NULL,
+            side TEXT NOT NULL CHECK (side IN ('left', 'right')),
+            measure TEXT NOT NULL,
+            peak_deviation {real} NOT NULL,
+            excess_over_other {real}
+        )""",
+        # No uniqueness on (rep, measure, side): a rep is never refused over how its guards were set up.
+        "CREATE INDEX region_peaks_by_rep ON rep_region_peaks (rep_id)",
+    ],
 }
 
 LATEST_VERSION = max(MIGRATIONS)

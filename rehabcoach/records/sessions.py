@@ -7,10 +7,11 @@ after a lost connection, possibly after it had in fact been committed, is never 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from rehabcoach.coaching.types import Baseline, MovementEvent, RepSummary
+from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, RepSummary
 from rehabcoach.records.models import (
     END_REASONS,
     SESSION_STATUSES,
@@ -52,7 +53,7 @@ def set_baseline(store: Store, session_uuid: str, baseline: Baseline) -> None:
 
 def record_rep(store: Store, session_uuid: str, rep_uuid: str, summary: RepSummary, recorded_at: datetime,
                target_measure: str | None = None) -> bool:
-    """Write one completed rep and its unwanted-movement events in one transaction.
+    """Write one completed rep, its unwanted-movement events and its region peaks in one transaction.
 
     Returns False when the rep was already stored (a retry after a commit whose answer was lost).
     """
@@ -76,6 +77,16 @@ def record_rep(store: Store, session_uuid: str, rep_uuid: str, summary: RepSumma
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (rep_id, event.region, event.side, event.measure, float(event.start_s), float(event.end_s),
                  float(event.peak), float(event.threshold)),
+            )
+        for peak in summary.region_peaks:
+            if not math.isfinite(peak.peak_deviation):
+                continue  # a measure lost mid-rep has no size to store; the rep itself is still kept
+            excess = peak.excess_over_other
+            tx.execute(
+                "INSERT INTO rep_region_peaks (rep_id, region, side, measure, peak_deviation, excess_over_other) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (rep_id, peak.region, peak.side, peak.measure, float(peak.peak_deviation),
+                 float(excess) if excess is not None and math.isfinite(excess) else None),
             )
         return True
 
@@ -139,6 +150,10 @@ def load_sessions(store: Store, profile_id: int, since: datetime | None = None, 
             f"SELECT * FROM movement_events WHERE rep_id IN (SELECT id FROM reps WHERE session_id IN ({ids})) "
             "ORDER BY rep_id, start_s, id", params,
         )
+        peak_rows = tx.all(
+            f"SELECT * FROM rep_region_peaks WHERE rep_id IN (SELECT id FROM reps WHERE session_id IN ({ids})) "
+            "ORDER BY rep_id, measure, side", params,
+        )
         mark_rows = tx.all(f"SELECT * FROM session_marks WHERE session_id IN ({ids}) ORDER BY session_id, at_s",
                            params)
     events: dict[int, list[MovementEvent]] = {}
@@ -146,6 +161,11 @@ def load_sessions(store: Store, profile_id: int, since: datetime | None = None, 
         events.setdefault(e["rep_id"], []).append(MovementEvent(
             region=e["region"], side=e["side"], measure=e["measure"], start_s=e["start_s"], end_s=e["end_s"],
             peak=e["peak"], threshold=e["threshold"]))
+    peaks: dict[int, list[RegionPeak]] = {}
+    for p in peak_rows:
+        peaks.setdefault(p["rep_id"], []).append(RegionPeak(
+            region=p["region"], side=p["side"], measure=p["measure"], peak_deviation=p["peak_deviation"],
+            excess_over_other=p["excess_over_other"]))
     reps: dict[int, list[RepRecord]] = {}
     for r in rep_rows:
         target = {side: r[f"target_{side}"] for side in ("left", "right") if r[f"target_{side}"] is not None}
@@ -153,7 +173,7 @@ def load_sessions(store: Store, profile_id: int, since: datetime | None = None, 
             exercise_id=r["exercise_id"], rep=r["rep"], started_s=r["started_s"], ended_s=r["ended_s"],
             target_measure=r["target_measure"], target_reached=target, face_missing_s=r["face_missing_s"],
             thresholds=json.loads(r["thresholds"]), events=tuple(events.get(r["id"], ())),
-            recorded_at=from_iso(r["recorded_at"])))
+            recorded_at=from_iso(r["recorded_at"]), region_peaks=tuple(peaks.get(r["id"], ()))))
     marks: dict[int, list[SessionMark]] = {}
     for m in mark_rows:
         marks.setdefault(m["session_id"], []).append(

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from html import escape
 
+from rehabcoach.coaching.summary import format_deviation
 from rehabcoach.records.movement_check import GRADE_WORDS, LABEL, MOVEMENTS
-from rehabcoach.reports.content import ReportContent
+from rehabcoach.reports.content import PeakRow, ReportContent
 
+CHART_WIDTH = 640  # pixels of the 700-point-wide page (the PDF) or of the progress view
+PEAKS_NOTE = ("For each repetition, the largest movement away from the resting face in the unwanted direction, "
+              "per side; the table gives the median over the repetitions of the first and of the last session of "
+              "the period. Eye opening and brow height are shares of their resting value (20% of rest = a fifth "
+              "narrower or wider); mouth positions are shares of the distance between the eyes (about 63 mm on an "
+              "adult: 3% is about 2 mm). \"Larger on\" is the side that moved more than the other at the same "
+              "moment, and by how much at most. These are camera estimates to follow change over time: estimate, "
+              "not a diagnosis.")
 DISCLAIMER = ("RehabCoach supports therapy; it does not diagnose. The movement-check grades are estimates computed "
               "from camera measurements, not a clinical Sunnybrook rating. Stop any exercise that hurts.")
 STATUS_WORDS = {"completed": "completed", "stopped": "stopped early", "in_progress": "interrupted"}
@@ -77,7 +86,9 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
             rows.append([a.routine_id, a.frequency, f"{a.completed} of {expected}", share, str(a.unfinished)])
         parts.append(_table(["Routine", "Prescribed", "Sessions completed", "Adherence", "Unfinished"], rows))
     else:
-        parts.append(f"<p>{len(content.sessions)} sessions in this period (no prescription to compare with).</p>")
+        count = len(content.sessions)
+        parts.append(f"<p>{count} session{'s' if count != 1 else ''} in this period (no prescription to compare "
+                     "with).</p>")
 
     parts.append("<h2>Sessions</h2>")
     if content.sessions:
@@ -96,17 +107,25 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
         for exercise_id in content.movement_exercises:
             points = content.exercise_points[exercise_id]
             first, last = points[0], points[-1]
-            rows.append([exercise_id, str(sum(pt.reps for pt in points)),
-                         f"{first.unwanted_s_per_rep['left']:.1f} → {last.unwanted_s_per_rep['left']:.1f} s",
-                         f"{first.unwanted_s_per_rep['right']:.1f} → {last.unwanted_s_per_rep['right']:.1f} s",
-                         _target_change(first.target, last.target)])
+            once = len(points) == 1  # one session: its values, not a change from itself to itself
+
+            def unwanted(side: str) -> str:
+                if once:
+                    return f"{first.unwanted_s_per_rep[side]:.1f} s"
+                return f"{first.unwanted_s_per_rep[side]:.1f} → {last.unwanted_s_per_rep[side]:.1f} s"
+            rows.append([content.exercise_title(exercise_id), str(sum(pt.reps for pt in points)),
+                         unwanted("left"), unwanted("right"),
+                         _target_percent(first.target) if once else
+                         f"{_target_percent(first.target)} → {_target_percent(last.target)}"])
         parts.append("<h2>Exercises: first and last session of the period</h2>")
         parts.append(_table(["Exercise", "Reps", "Unwanted per rep, left", "Unwanted per rep, right",
                              "Target reached (left / right)"], rows))
 
-    for name, title in (("unwanted.png", None), ("target.png", None), ("warnings.png", None)):
-        if name in charts:
-            parts.append(f'<p><img src="{name}" width="640"></p>')
+    parts.append(_peaks_section(content))
+
+    # The charts carry their own titles: a heading of its own could be left at the foot of a page.
+    for prefix in ("unwanted", "target", "warnings"):
+        parts.extend(_image(name) for name in charts if name.startswith(prefix))
 
     parts.append("<h2>Movement check (estimate, not a diagnosis)</h2>")
     if content.checks:
@@ -121,8 +140,8 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
         parts.append(f'<p class="note">Synkinesis per Sunnybrook movement on the 0-3 scale: {LABEL}. Derived from '
                      "how far unwanted movements went beyond the patient's thresholds (one point is about "
                      "0.77 mm of eye-opening change during a smile, 1 mm during a pucker).</p>")
-        if "movement-check.png" in charts:
-            parts.append('<p><img src="movement-check.png" width="640"></p>')
+        if "movement-check.svg" in charts:
+            parts.append(_image("movement-check.svg"))
     else:
         parts.append("<p>No movement check (routine five-movement-check) in this period.</p>")
 
@@ -135,8 +154,59 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
     return "".join(parts)
 
 
-def _target_change(first: dict, last: dict) -> str:
-    def pct(values: dict) -> str:
-        return " / ".join("-" if values.get(side) is None else f"{100 * values[side]:.0f} %"
-                          for side in ("left", "right"))
-    return f"{pct(first)} → {pct(last)}"
+def _image(name: str) -> str:
+    return f'<p><img src="{escape(name)}" width="{CHART_WIDTH}"></p>'
+
+
+def deviation_text(measure: str, value: float | None) -> str:
+    """A size in the words the session summary uses (coaching.summary.format_deviation), without the '+'."""
+    return "-" if value is None else format_deviation(measure, value).lstrip("+")
+
+
+def _number_and_unit(measure: str, value: float) -> tuple[str, str]:
+    """format_deviation's "+48% of rest" as ("48%", "of rest"): the table names the unit once per row."""
+    number, _, unit = deviation_text(measure, value).partition(" ")
+    return number, unit
+
+
+def _peaks_section(content: ReportContent) -> str:
+    heading = "<h2>Size of unwanted movements per repetition (estimate, not a diagnosis)</h2>"
+    if not content.peaks:
+        if not content.exercise_points:
+            return ""
+        return heading + "<p>No movement sizes were recorded for the repetitions of this period.</p>"
+    rows, previous = [], None
+    for row in content.peaks:
+        cells = _peak_cells(content, row)
+        if row.exercise_id == previous:
+            cells[0] = ""  # the exercise is named once, on its first row: the table reads as groups
+        previous = row.exercise_id
+        rows.append(cells)
+    single = all(row.sessions == 1 for row in content.peaks)
+    sides = ["Left", "Right"] if single else ["Left: first → last session", "Right: first → last session"]
+    table = _table(["Exercise", "Watched (unit)", *sides, "Larger on", "Reps"], rows)
+    return heading + table + f'<p class="note">{escape(PEAKS_NOTE)}</p>'
+
+
+def _peak_cells(content: ReportContent, row: PeakRow) -> list[str]:
+    def size(value: float | None) -> str:
+        return "-" if value is None else _number_and_unit(row.measure, value)[0]
+
+    def change(side: str) -> str:
+        first, last = size(row.first[side]), size(row.last[side])
+        return first if row.sessions == 1 else f"{first} → {last}"
+    sample = next((v for v in (*row.first.values(), *row.last.values()) if v is not None), 0.0)
+    unit = _number_and_unit(row.measure, sample)[1]
+    if row.largest_excess is None:
+        excess = "-"
+    elif row.largest_excess < 0.005:  # under half a percent: the sides moved alike
+        excess = "neither"
+    else:
+        excess = f"{row.largest_excess_side} by {size(row.largest_excess)}"
+    reps = str(row.reps) if row.sessions == 1 else f"{row.reps} in {row.sessions} sessions"
+    return [content.exercise_title(row.exercise_id), f"{row.measure.replace('_', ' ')} (% {unit})", change("left"),
+            change("right"), excess, reps]
+
+
+def _target_percent(values: dict) -> str:
+    return " / ".join("-" if values.get(side) is None else f"{100 * values[side]:.0f} %" for side in ("left", "right"))

@@ -2,28 +2,34 @@
 
 It shows the same content as the PDF report (``rehabcoach.reports``), so the screen and the paper a
 patient brings to the therapist never disagree; "Save as PDF" writes that report.
+
+The report is gathered and its charts drawn on a worker thread (a year of sessions takes seconds), so
+the window stays responsive; the result comes back through a queued signal.
 """
 
 from __future__ import annotations
 
+import threading
+import traceback
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtCore import Signal
+
 from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QHBoxLayout, QMessageBox, QTextBrowser, QVBoxLayout
 
 from rehabcoach.errors import UserError
-from rehabcoach.reports import write_pdf_report
-from rehabcoach.reports.charts import all_charts
-from rehabcoach.reports.content import gather
-from rehabcoach.reports.document import build_html
+from rehabcoach.reports import Report, build_report
+from rehabcoach.ui.report_pdf import report_document, write_pdf_report
 from rehabcoach.ui.widgets import MARGIN, SPACING, button, label
 
 PERIODS = (("Last 30 days", 30), ("Last 90 days", 90), ("Last year", 365))
 
 
 class ProgressView(QDialog):
+    # (request number, the report or None, the problem in words or None), from the worker thread
+    report_built = Signal(int, object, object)
+
     def __init__(self, store, profile, parent=None, today: date | None = None):
         super().__init__(parent)
         self.store = store
@@ -58,32 +64,67 @@ class ProgressView(QDialog):
         buttons.addWidget(close)
         outer.addLayout(buttons)
         self.content = None
+        self.report: Report | None = None
+        self.charts_shown: list[str] = []
+        self._request = 0
+        self.report_built.connect(self._show)
         self.refresh()
 
     def range(self) -> tuple[date, date]:
         return self.today - timedelta(days=int(self.period.currentData()) - 1), self.today
 
     def refresh(self) -> None:
+        """Prepare the report for the chosen period in the background; ``ready()`` says when it is shown."""
         first, last = self.range()
-        self.content = gather(self.store, self.profile, first, last)
-        charts = all_charts(self.content)
-        document = QTextDocument(self.browser)
-        for name, png in charts.items():
-            document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), QImage.fromData(png, "PNG"))
-        document.setHtml(build_html(self.content, charts))
-        self.browser.setDocument(document)
-        self.charts_shown = sorted(charts)
+        self._request += 1
+        self.report = None
+        self.pdf_button.setEnabled(False)
+        self.browser.setPlainText(f"Preparing the report from {first:%d %b %Y} to {last:%d %b %Y}…")
+        threading.Thread(target=self._build, args=(self._request, first, last), name="progress-report",
+                         daemon=True).start()
+
+    def ready(self) -> bool:
+        return self.report is not None
+
+    def _build(self, request: int, first: date, last: date) -> None:
+        try:
+            result = (build_report(self.store, self.profile, first, last), None)
+        except UserError as exc:
+            result = (None, str(exc))
+        except Exception as exc:  # a bug: say so in the window rather than leave it "preparing" forever
+            traceback.print_exc()
+            result = (None, f"an unexpected problem ({type(exc).__name__}: {exc})")
+        try:
+            self.report_built.emit(request, *result)
+        except RuntimeError:
+            pass  # the view was closed while the report was being prepared
+
+    def _show(self, request: int, report: Report | None, problem: str | None) -> None:
+        if request != self._request:
+            return  # an older period's report, finished after the user chose another
+        if report is None:
+            self.browser.setPlainText(f"The report could not be prepared: {problem}")
+            return
+        self.report = report
+        self.content = report.content
+        self.browser.setDocument(report_document(report, self.browser))
+        self.charts_shown = list(report.charts)
+        self.pdf_button.setEnabled(True)
 
     def save_pdf(self, path: str | None = None) -> Path | None:
-        first, last = self.range()
+        """Write the report on screen as a PDF (asking where, unless ``path`` is given)."""
+        if self.report is None:
+            return None
         if path is None:
-            suggested = f"rehabcoach-{self.profile.name.replace(' ', '-').lower()}-{first}-{last}.pdf"
+            content = self.report.content
+            suggested = (f"rehabcoach-{self.profile.name.replace(' ', '-').lower()}-{content.first}-"
+                         f"{content.last}.pdf")
             path, _ = QFileDialog.getSaveFileName(self, "Save the report", str(Path.home() / suggested),
                                                   "PDF files (*.pdf)")
             if not path:
                 return None
         try:
-            return write_pdf_report(self.store, self.profile, first, last, path)
+            return write_pdf_report(self.report, path)
         except UserError as exc:
             QMessageBox.warning(self, "The report was not saved", str(exc))
             return None
