@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QStackedWidget,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +38,7 @@ from rehabcoach.ui.settings_dialog import SettingsDialog
 from rehabcoach.ui.speech_bridge import open_speech
 from rehabcoach.ui.summary_screen import SummaryScreen
 from rehabcoach.ui.theme import TypeScale, base_font, palette_for, stylesheet, theme_for
-from rehabcoach.ui.widgets import button, label
+from rehabcoach.ui.widgets import CurrentPageStack, button, label
 
 TICK_MS = 50  # countdowns update 20 times a second; frames update the screen as they come
 
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.stack = QStackedWidget()
+        self.stack = CurrentPageStack()
         self.home = HomeScreen(self.library, self._illustration_for, self._routine_seconds)
         self.home.affected_side_source = self.current_affected_side
         self.home.routine_chosen.connect(self.start_routine)
@@ -170,9 +170,12 @@ class MainWindow(QMainWindow):
     def _build_controls(self) -> QWidget:
         self.controls = QWidget()
         self.controls.setAccessibleName("Session controls")
+        self.controls.setObjectName("session-controls")
+        # Always the height its buttons need: on a short screen the screen above gives way, not them.
+        self.controls.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         column = QVBoxLayout(self.controls)
-        column.setContentsMargins(28, 8, 28, 20)
-        column.setSpacing(10)
+        column.setContentsMargins(16, 4, 16, 10)
+        column.setSpacing(6)
         progress_row = QHBoxLayout()
         self.session_progress = QProgressBar()
         self.session_progress.setAccessibleName("Progress through the routine")
@@ -188,7 +191,8 @@ class MainWindow(QMainWindow):
         self.pause_button = button("Pause", "Pause or resume (Space)", primary=True, tooltip="Space")
         self.skip_button = button("Next  ▶", "Skip to the next step (Right arrow)", tooltip="Right arrow")
         self.repeat_button = button("Repeat", "Repeat this exercise (R)", tooltip="R")
-        self.recalibrate_button = button("Measure my face again", "Measure my resting face again")
+        self.recalibrate_button = button("Measure again", "Measure my resting face again",
+                                         tooltip="Measure your resting face again")
         self.mute_button = button("Mute voice", "Mute or unmute the voice (M)", tooltip="M")
         self.stop_button = button("Stop", "Stop the session (Escape)", tooltip="Escape")
         self.previous_button.clicked.connect(self.previous)

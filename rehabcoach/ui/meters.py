@@ -41,8 +41,20 @@ class TargetMeter(QWidget):
         if levels != self._levels:
             self._levels = levels
             self.setAccessibleDescription(self.describe())
-            self.setFixedHeight(max(1, len(levels)) * 52 + 8)
+            self._fit_height()
             self.update()
+
+    def _row_height(self) -> int:
+        # A label line and a bar line, in the widget's own font: the text size setting makes both grow.
+        return self.fontMetrics().height() * 2 + 10
+
+    def _fit_height(self) -> None:
+        self.setFixedHeight(max(1, len(self._levels)) * self._row_height() + 8)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            self._fit_height()
 
     def levels(self) -> dict[str, float]:
         return dict(self._levels)
@@ -58,15 +70,16 @@ class TargetMeter(QWidget):
         t = self._theme
         font = QFont(self.font())
         painter.setFont(font)
-        row_h = 52
+        row_h = self._row_height()
+        line = painter.fontMetrics().height()
         value_w = painter.fontMetrics().horizontalAdvance("Reached") + 16
         for row, side in enumerate(s for s in ("left", "right") if s in self._levels):
             value = max(0.0, min(1.0, self._levels[side]))
             y = 4 + row * row_h
             label = f"{SIDE_WORDS[side]} side"
             painter.setPen(QColor(t.text))
-            painter.drawText(QRectF(0, y, self.width(), 24), Qt.AlignmentFlag.AlignLeft, label)
-            bar = QRectF(0, y + 24, self.width() - value_w, 20)
+            painter.drawText(QRectF(0, y, self.width(), line), Qt.AlignmentFlag.AlignLeft, label)
+            bar = QRectF(0, y + line + 2, self.width() - value_w, max(14, line - 6))
             painter.setPen(QPen(QColor(t.border), 1))
             painter.setBrush(QColor(t.surface))
             painter.drawRoundedRect(bar, 6, 6)
@@ -77,7 +90,8 @@ class TargetMeter(QWidget):
                 painter.drawRoundedRect(fill, 6, 6)
             painter.setPen(QColor(t.text))
             text = "Reached" if value >= 0.999 else percent(value)
-            painter.drawText(QRectF(bar.right() + 8, bar.y() - 2, value_w, 24), Qt.AlignmentFlag.AlignLeft, text)
+            painter.drawText(QRectF(bar.right() + 8, bar.center().y() - line / 2, value_w, line),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         painter.end()
 
 

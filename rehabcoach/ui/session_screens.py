@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from rehabcoach.ui.camera_view import GUIDE_OK, GUIDE_PROBLEM, CameraView
 from rehabcoach.ui.meters import TargetMeter
 from rehabcoach.ui.theme import Theme
-from rehabcoach.ui.widgets import MARGIN, SPACING, Illustration, button, label
+from rehabcoach.ui.widgets import MARGIN, SESSION_MARGIN, SPACING, Illustration, button, label, scrolling_column
 
 
 def _header(title: QWidget, position: QWidget) -> QHBoxLayout:
@@ -37,9 +37,9 @@ class CalibrationScreen(QWidget):
         self.setAccessibleName("Calibration")
         self.camera = CameraView(theme)
         row = QHBoxLayout(self)
-        row.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        row.setContentsMargins(SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN)
         row.setSpacing(SPACING * 2)
-        row.addWidget(self.camera, 3)
+        row.addWidget(self.camera, 1)
         side = QVBoxLayout()
         side.setSpacing(SPACING)
         side.addWidget(label("Measuring your resting face", "heading"))
@@ -59,7 +59,8 @@ class CalibrationScreen(QWidget):
         self.paused_note.hide()
         side.addWidget(self.paused_note)
         side.addStretch(1)
-        row.addLayout(side, 2)
+        self.side_area = scrolling_column(side)
+        row.addWidget(self.side_area, 1)
 
     def show_paused(self, paused: bool) -> None:
         self.paused_note.setVisible(paused)
@@ -86,7 +87,7 @@ class StepScreen(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Exercise step")
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        outer.setContentsMargins(SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN)
         outer.setSpacing(SPACING)
         self.title = label("", "heading", name="Exercise title")
         self.position = label("", "muted", wrap=False, name="Position in the routine")
@@ -94,7 +95,7 @@ class StepScreen(QWidget):
         row = QHBoxLayout()
         row.setSpacing(SPACING * 2)
         self.illustration = Illustration(size=360)
-        self.illustration.setMinimumSize(300, 300)
+        self.illustration.setMinimumSize(240, 240)
         row.addWidget(self.illustration, 2)
         column = QVBoxLayout()
         column.setSpacing(SPACING)
@@ -112,7 +113,8 @@ class StepScreen(QWidget):
         column.addWidget(self.countdown)
         column.addWidget(self.step_progress)
         column.addWidget(self.paused_note)
-        row.addLayout(column, 3)
+        self.text_area = scrolling_column(column)
+        row.addWidget(self.text_area, 3)
         outer.addLayout(row, 1)
 
     def show_step(
@@ -152,32 +154,44 @@ class MovementScreen(QWidget):
         self.setAccessibleName("Movement exercise")
         self.camera = CameraView(theme)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        outer.setContentsMargins(SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN)
         outer.setSpacing(SPACING)
         self.title = label("", "heading", name="Exercise title")
         self.position = label("", "muted", wrap=False, name="Position in the routine")
         outer.addLayout(_header(self.title, self.position))
         row = QHBoxLayout()
         row.setSpacing(SPACING * 2)
-        row.addWidget(self.camera, 3)
+        row.addWidget(self.camera, 1)  # half the width: a 4:3 picture fills it, and the words wrap less
         side = QVBoxLayout()
         side.setSpacing(SPACING)
         self.banner = label("", "banner", name="What to do now")
-        self.countdown = label("", "countdown", name="Countdown")
+        self.countdown = label("", "countdown", wrap=False, name="Countdown")
         self.rep = label("", "subheading", name="Repetition")
         self.instruction = label("", "instruction", name="Instruction")
-        self.meter_title = label("How much of the goal you reach", "muted")
         self.meter = TargetMeter(theme)
+        self.meter.setToolTip("How much of the goal you reach")  # its rows say the side and the amount
         self.warning = label("", "warning", name="Unwanted movement")
         self.warning.hide()
         self.notice = label("", "notice", name="Notice")
         self.notice.hide()
-        for widget in (self.banner, self.countdown, self.rep, self.instruction, self.meter_title, self.meter):
+        side.addWidget(self.banner)
+        timing = QHBoxLayout()  # countdown and repetition on one line: height is short on a laptop
+        timing.setSpacing(SPACING)
+        timing.addWidget(self.countdown)
+        timing.addWidget(self.rep, 1, Qt.AlignmentFlag.AlignVCenter)
+        side.addLayout(timing)
+        for widget in (self.instruction, self.meter):
             side.addWidget(widget)
         side.addStretch(1)
-        side.addWidget(self.warning)
-        side.addWidget(self.notice)
-        row.addLayout(side, 2)
+        self.side_area = scrolling_column(side)
+        # The warning and the notice stay in view below what may scroll (very large text): they are
+        # what the patient must not miss.
+        column = QVBoxLayout()
+        column.setSpacing(SPACING // 2)
+        column.addWidget(self.side_area, 1)
+        column.addWidget(self.warning)
+        column.addWidget(self.notice)
+        row.addLayout(column, 1)
         outer.addLayout(row, 1)
 
     def show_movement(
@@ -201,7 +215,6 @@ class MovementScreen(QWidget):
         self.instruction.setText(instruction)
         self.instruction.setVisible(bool(instruction))
         self.meter.set_levels(levels)
-        self.meter_title.setVisible(bool(levels))
         self.meter.setVisible(bool(levels))
         self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(warnings))
@@ -218,9 +231,10 @@ class CameraMissingScreen(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAccessibleName("No camera")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(MARGIN * 2, MARGIN * 2, MARGIN * 2, MARGIN * 2)
-        outer.setSpacing(SPACING * 1.5)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        outer = QVBoxLayout()
+        outer.setSpacing(round(SPACING * 1.5))
         outer.addWidget(label("The camera is not working", "heading"))
         self.message = label("", "instruction", name="What happened")
         outer.addWidget(self.message)
@@ -245,6 +259,7 @@ class CameraMissingScreen(QWidget):
         self.continue_button.clicked.connect(self.continue_without_camera)
         outer.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignLeft)
         outer.addStretch(1)
+        page.addWidget(scrolling_column(outer))
 
     def show_problem(self, message: str, current_camera: int | None) -> None:
         self.message.setText(message)

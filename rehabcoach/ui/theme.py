@@ -65,6 +65,9 @@ def theme_for(high_contrast: bool) -> Theme:
     return HIGH_CONTRAST if high_contrast else CALM
 
 
+CONTROLS_MAX_PT = 22
+
+
 @dataclass(frozen=True)
 class TypeScale:
     """Point sizes derived from the one user setting (instruction size)."""
@@ -82,6 +85,12 @@ class TypeScale:
     @property
     def banner(self) -> int:
         return self.instruction + 14
+
+    @property
+    def controls(self) -> int:
+        # The row of session buttons grows with the text, up to the size at which seven of them still
+        # fit across a 1280-pixel laptop screen.
+        return min(self.body, CONTROLS_MAX_PT)
 
 
 def palette_for(theme: Theme) -> QPalette:
@@ -129,6 +138,7 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
         border-radius: 8px; padding: 10px 18px; min-height: 28px; }}
     QPushButton:focus {{ border: 3px solid {t.text}; }}
     QPushButton[role="primary"] {{ background: {t.accent}; color: {t.accent_text}; font-weight: 600; }}
+    QWidget#session-controls QPushButton {{ font-size: {scale.controls}pt; }}
     QPushButton:disabled {{ color: {t.muted_text}; border-color: {t.border}; }}
     QListWidget {{ background: {t.surface}; border: 1px solid {t.border}; padding: 4px; }}
     QListWidget::item {{ padding: 10px; }}

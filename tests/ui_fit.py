@@ -1,0 +1,85 @@
+"""Checks that a window shows everything it holds: no button or label outside the window, cut by its
+parent, squeezed below the size its text needs (which is how Qt clips or elides text), and no window
+forced larger than the size it was given.  Used by tests/test_ui_fit.py."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QTabBar, QWidget
+
+SLACK = 1  # pixels of rounding
+
+
+def _inside_scroll_area(widget: QWidget) -> bool:
+    # Content of a scroll area may lie outside its viewport: it is reached by scrolling.
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def _visible_rect_in_window(widget: QWidget, window: QWidget) -> tuple[QRect, QRect]:
+    """The widget's rectangle in window coordinates, and the part of it its ancestors let through."""
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    full = QRect(top_left, widget.size())
+    shown = QRect(full)
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        shown = shown.intersected(QRect(parent.mapTo(window, QPoint(0, 0)), parent.size()))
+        parent = parent.parentWidget()
+    return full, shown.intersected(window.rect())
+
+
+def _describe(widget: QWidget) -> str:
+    text = widget.text() if isinstance(widget, (QLabel, QAbstractButton)) else ""
+    name = widget.accessibleName() or widget.objectName()
+    return f"{type(widget).__name__} {name!r} {text[:50]!r}"
+
+
+def fit_problems(window: QWidget, expected_size: tuple[int, int] | None = None) -> list[str]:
+    """Everything visible in ``window`` that is not fully shown, in words (empty: all fits)."""
+    problems = []
+    if expected_size is not None:
+        w, h = expected_size
+        if window.width() > w + SLACK or window.height() > h + SLACK:
+            problems.append(f"the window is {window.width()}x{window.height()}, larger than the {w}x{h} it was "
+                            f"given (its minimum size is {window.minimumSizeHint().width()}x"
+                            f"{window.minimumSizeHint().height()})")
+    widgets = [w for kind in (QLabel, QAbstractButton) for w in window.findChildren(kind)]
+    for widget in widgets:
+        if not widget.isVisibleTo(window) or widget.window() is not window:
+            continue
+        if isinstance(widget, QLabel) and not widget.text() and widget.pixmap().isNull():
+            continue
+        if type(widget).__name__ in ("QToolButton",) and isinstance(widget.parentWidget(), QTabBar):
+            continue  # the tab bar's own scroll arrows
+        full, shown = _visible_rect_in_window(widget, window)
+        if not _inside_scroll_area(widget) and (shown.width() < full.width() - SLACK
+                                                or shown.height() < full.height() - SLACK):
+            problems.append(f"{_describe(widget)} is cut off: {full.width()}x{full.height()} at "
+                            f"({full.x()},{full.y()}), only {shown.width()}x{shown.height()} visible")
+            continue
+        hint = widget.minimumSizeHint() if isinstance(widget, QLabel) else widget.sizeHint()
+        if isinstance(widget, QLabel) and widget.wordWrap():
+            need_h = widget.heightForWidth(widget.width())
+            if need_h > widget.height() + SLACK:
+                problems.append(f"{_describe(widget)} needs {need_h} px of height at its width "
+                                f"{widget.width()}, has {widget.height()}: text is cut")
+        elif isinstance(widget, QLabel):
+            if widget.width() + SLACK < hint.width() or widget.height() + SLACK < hint.height():
+                problems.append(f"{_describe(widget)} is {widget.width()}x{widget.height()}, its text needs "
+                                f"{hint.width()}x{hint.height()}")
+        elif widget.width() + SLACK < hint.width() or widget.height() + SLACK < hint.height():
+            problems.append(f"{_describe(widget)} is {widget.width()}x{widget.height()}, its text needs "
+                            f"{hint.width()}x{hint.height()}")
+    for bar in window.findChildren(QTabBar):
+        if not bar.isVisibleTo(window):
+            continue
+        for index in range(bar.count()):
+            if bar.tabRect(index).width() + SLACK < bar.tabSizeHint(index).width() or not bar.tabRect(index).isValid():
+                problems.append(f"tab {bar.tabText(index)!r} is squeezed (its text is elided)")
+            elif not bar.rect().contains(bar.tabRect(index)):
+                problems.append(f"tab {bar.tabText(index)!r} lies outside its tab bar")
+    return problems
