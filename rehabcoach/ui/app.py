@@ -117,3 +117,4 @@ def run_app(args) -> int:
     finally:
         if window.speech is not None:
             window.speech.close()
+        window.feedback.close()

@@ -88,6 +88,8 @@ class RecordsBridge(QObject):
             "Practising without a profile: nothing is recorded.")
         for action in (self.progress_action, self.import_action):
             action.setEnabled(self.profile is not None)
+        if hasattr(self.window, "set_profile_name"):  # feedback choices are remembered per profile
+            self.window.set_profile_name(self.profile.name if self.profile else None)
         self._fill_prescribed_menu()
         self.profile_changed.emit(self.profile)
 

@@ -149,6 +149,8 @@ class StepScreen(QWidget):
 class MovementScreen(QWidget):
     """A movement exercise: mirrored camera with outlines, phase banner, countdown, reps, meter."""
 
+    picture_hidden_requested = Signal(bool)  # the "feel it" view: hide (True) or show the picture
+
     def __init__(self, theme: Theme, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Movement exercise")
@@ -158,7 +160,14 @@ class MovementScreen(QWidget):
         outer.setSpacing(SPACING)
         self.title = label("", "heading", name="Exercise title")
         self.position = label("", "muted", wrap=False, name="Position in the routine")
-        outer.addLayout(_header(self.title, self.position))
+        header = _header(self.title, self.position)
+        self.picture_button = button("Hide my picture", "Hide or show my camera picture")
+        self.picture_button.setToolTip("Feel the movement instead of watching it: a drawn face replaces "
+                                       "your picture, the sound and the voice go on")
+        self.picture_button.clicked.connect(
+            lambda: self.picture_hidden_requested.emit(not self.camera.picture_hidden))
+        header.insertWidget(1, self.picture_button, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(header)
         row = QHBoxLayout()
         row.setSpacing(SPACING * 2)
         row.addWidget(self.camera, 1)  # half the width: a 4:3 picture fills it, and the words wrap less
@@ -193,6 +202,10 @@ class MovementScreen(QWidget):
         column.addWidget(self.notice)
         row.addLayout(column, 1)
         outer.addLayout(row, 1)
+
+    def set_picture_hidden(self, hidden: bool) -> None:
+        self.camera.set_picture_hidden(hidden)
+        self.picture_button.setText("Show my picture" if hidden else "Hide my picture")
 
     def show_movement(
         self,

@@ -1,7 +1,9 @@
-"""The settings dialog: camera, voice, speech rate, affected side, text size, high contrast."""
+"""The settings dialog: camera, voice, speech rate, warnings by tone or voice, tone volume, the "feel it"
+view, affected side, text size, high contrast."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -12,7 +14,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from rehabcoach.ui.settings import SPEECH_RATE_RANGE, TEXT_SIZE_RANGE, AppSettings
+from PySide6.QtWidgets import QSlider
+
+from rehabcoach.feedback.modes import FEEDBACK_CHOICES, FEEDBACK_WORDS
+from rehabcoach.ui.settings import SPEECH_RATE_RANGE, TEXT_SIZE_RANGE, VOLUME_RANGE, AppSettings
 from rehabcoach.ui.widgets import label
 
 SIDE_CHOICES = (("Not set", "none"), ("My left side", "left"), ("My right side", "right"))
@@ -49,6 +54,26 @@ class SettingsDialog(QDialog):
         self.speech_rate.setValue(settings.speech_rate)
         form.addRow("Speech &rate", self.speech_rate)
 
+        self.warning_feedback = QComboBox()
+        self.warning_feedback.setAccessibleName("How unwanted movements are signalled")
+        for value in FEEDBACK_CHOICES:
+            self.warning_feedback.addItem(FEEDBACK_WORDS[value], value)
+        self.warning_feedback.setCurrentIndex(max(0, self.warning_feedback.findData(settings.warning_feedback)))
+        form.addRow("&Warnings by", self.warning_feedback)
+
+        self.tone_volume = QSlider(Qt.Orientation.Horizontal)
+        self.tone_volume.setAccessibleName("Volume of the tone and chimes")
+        self.tone_volume.setRange(*VOLUME_RANGE)
+        self.tone_volume.setSingleStep(5)
+        self.tone_volume.setPageStep(10)
+        self.tone_volume.setValue(settings.tone_volume)
+        form.addRow("Tone &volume", self.tone_volume)
+
+        self.hide_camera = QCheckBox("Hide my picture during exercises (feel it, don't watch it)")
+        self.hide_camera.setAccessibleName("Hide the camera picture")
+        self.hide_camera.setChecked(settings.hide_camera)
+        form.addRow("&Picture", self.hide_camera)
+
         self.affected_side = QComboBox()
         self.affected_side.setAccessibleName("Affected side")
         for text, value in SIDE_CHOICES:
@@ -84,4 +109,8 @@ class SettingsDialog(QDialog):
             affected_side=str(self.affected_side.currentData()),
             text_size=self.text_size.value(),
             high_contrast=self.high_contrast.isChecked(),
+            warning_feedback=str(self.warning_feedback.currentData()),
+            tone_volume=self.tone_volume.value(),
+            hide_camera=self.hide_camera.isChecked(),
+            first_run_done=self._original.first_run_done,
         ).clamped()

@@ -129,8 +129,8 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
     QLabel[role="disclaimer"] {{ color: {t.muted_text}; font-size: {scale.body}pt;
         border-top: 1px solid {t.border}; padding-top: 8px; }}
     QLabel[role="warning"] {{ background: {t.warning_surface}; color: {t.warning_text};
-        border-left: 8px solid {t.warning}; padding: 12px; font-size: {scale.instruction}pt; font-weight: 600; }}
-    QLabel[role="notice"] {{ background: {t.surface}; border-left: 8px solid {t.accent}; padding: 12px;
+        border-left: 8px solid {t.warning}; padding: 8px 12px; font-size: {scale.instruction}pt; font-weight: 600; }}
+    QLabel[role="notice"] {{ background: {t.surface}; border-left: 8px solid {t.accent}; padding: 8px 12px;
         font-size: {scale.instruction}pt; }}
     QFrame[role="card"] {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 10px; }}
     QFrame[role="card"] QLabel {{ background: {t.surface}; }}
