@@ -121,13 +121,13 @@ def test_a_chime_marks_each_phase_change(service, output):
     for phase in ("move", "hold", "relax"):
         start = output.now()
         service.chime(phase)
-        output.pump(1.0)
+        output.pump(1.3)
         times, samples = output.samples(since=start)
         loud = np.nonzero(np.abs(samples).max(axis=1) >= AUDIBLE)[0]
         assert loud.size and times[loud[0]] - start < 0.02, f"{phase}: the chime is heard at once"
         assert np.allclose(samples[:, 0], samples[:, 1]), "chimes are centred"
         assert np.abs(samples).max() <= 0.25
-        assert times[loud[-1]] - start < 1.0, "a chime is short"
+        assert times[loud[-1]] - start < 1.1, "a chime is short"
     assert [phase for phase, _ in service.chimes_played] == ["move", "hold", "relax"]
     service.chime("get_ready")  # no chime for it: the voice says it
     start = output.now()

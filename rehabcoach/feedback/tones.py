@@ -38,8 +38,9 @@ CHIME_NOTES = {
     "relax": (659.25, 523.25),
 }
 CHIME_NOTE_GAP_S = 0.16
-CHIME_DECAY_S = 0.22
-CHIME_LENGTH_S = 0.7
+CHIME_DECAY_S = 0.15
+CHIME_LENGTH_S = 0.9  # long enough to decay below hearing: no click at the end
+CHIME_FADE_S = 0.1
 CHIME_AMPLITUDE = 0.22
 
 
@@ -75,6 +76,7 @@ def chime_samples(phase: str, samplerate: int) -> np.ndarray | None:
     out = np.zeros(length, np.float32)
     t = np.arange(int(CHIME_LENGTH_S * samplerate)) / samplerate
     attack = np.minimum(1.0, t / 0.005)  # 5 ms: no click
+    attack *= np.minimum(1.0, (CHIME_LENGTH_S - t) / CHIME_FADE_S)  # and a fade to nothing at the end
     for n, freq in enumerate(notes):
         note = (np.sin(2 * np.pi * freq * t) + 0.25 * np.sin(2 * np.pi * freq * 2.76 * t) * np.exp(-t / 0.08))
         note *= attack * np.exp(-t / CHIME_DECAY_S)
