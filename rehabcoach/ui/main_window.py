@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         follow_frame_time: bool = False,
         speech=None,
         feedback=None,
+        level_source_factory: Callable[..., object] = FrameLevels,
         session_settings: SessionSettings | None = None,
         capture_factory: Callable[..., CaptureThread] | None = None,
         engine_factory: Callable[..., SessionEngine] = SessionEngine,
@@ -94,11 +95,12 @@ class MainWindow(QMainWindow):
         self.speech = speech if speech is not None else open_speech()
         self._speech_notice_shown = False
         self.feedback = feedback if feedback is not None else open_feedback()
+        self._level_source_factory = level_source_factory  # (guards, baseline, affected side) -> LevelSource
         # Ducks the tone while a cue is spoken, so it never hides a word.
         self.feedback.set_speaking(lambda: bool(getattr(self.speech, "busy", False)))
         self._feedback_notice_shown = False
         self.profile_name: str | None = None  # set by the records bridge; feedback settings are per profile
-        self._levels: FrameLevels | None = None
+        self._levels = None  # a feedback.readings.LevelSource for the current exercise
         self._levels_key = None
         self._spoken_warnings: set[str] = set()  # this frame's warning sentences (spoken only with voice warnings)
         self.muted = False
@@ -584,7 +586,8 @@ class MainWindow(QMainWindow):
         exercise = state.exercise
         key = (exercise.id, id(exercise.guards), id(self.engine.baseline))
         if self._levels_key != key:  # a new exercise, a therapist's threshold, a new calibration
-            self._levels = FrameLevels(exercise.guards, self.engine.baseline, self.engine.settings.affected_side)
+            self._levels = self._level_source_factory(exercise.guards, self.engine.baseline,
+                                                      self.engine.settings.affected_side)
             self._levels_key = key
         levels = self._levels.levels(face)
         self.feedback.update(levels, stamp=captured_at)
