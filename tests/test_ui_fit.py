@@ -111,3 +111,23 @@ def test_every_screen_fits(make_window, qtbot, screenshot, size_name, text_size)
         screenshot(window, f"fit-{size_name}-{text_size}pt-{name}")
         window._end_session()
     assert not failures, "\n".join(f"{screen}: {p}" for screen, problems in failures.items() for p in problems)
+
+
+@pytest.mark.parametrize("text_size", [20, 28])
+def test_the_settings_dialog_fits_a_small_laptop(make_window, qtbot, screenshot, text_size):
+    from rehabcoach.ui.settings_dialog import SettingsDialog
+
+    window = make_window(text_size)
+    window.resize(*SIZES["1280x720"])
+    window.show()
+    dialog = SettingsDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for _ in range(3):
+        QApplication.processEvents()
+    hint = dialog.minimumSizeHint()
+    assert hint.height() <= SIZES["1280x720"][1] and hint.width() <= SIZES["1280x720"][0], hint
+    dialog.resize(dialog.width(), min(dialog.height(), SIZES["1280x720"][1]))
+    QApplication.processEvents()
+    assert not fit_problems(dialog), fit_problems(dialog)
+    screenshot(dialog, f"fit-settings-{text_size}pt")

@@ -72,12 +72,13 @@ class FeedbackService:
     # -- caller side (the GUI thread): never blocks for long ---------------------------------------
     def update(self, ratios: dict[str, float], stamp: float | None = None) -> None:
         """Each side's deviation as a share of its threshold now (0 at rest, 1 at the threshold).
-        ``stamp``: when the frame behind these levels was captured (for latency figures)."""
+        ``stamp``: when the frame behind these levels was captured (for latency figures; default now)."""
         now = self._clock()
+        stamp = now if stamp is None else stamp
         with self._lock:
             for side in SIDES:
                 value = float(ratios.get(side, 0.0) or 0.0)
-                if tone_level(value) > 0 and tone_level(self._ratios.get(side, 0.0)) == 0 and stamp is not None:
+                if tone_level(value) > 0 and tone_level(self._ratios.get(side, 0.0)) == 0:
                     self._stamps[side] = stamp
                 self._ratios[side] = value
             self._updated_at = now

@@ -108,6 +108,7 @@ def run_app(args) -> int:
     level_suggestion.install(window)  # after a recorded session: "ready for the next level?"
     window.show()
     if not routine_id:
+        window.maybe_show_first_run()
         window.records.choose_at_start()
         before_you_start.show_if_unread(window)  # before the first session: who it is for, what to avoid
     if routine_id:

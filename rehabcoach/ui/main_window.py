@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -168,6 +169,12 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.stack, 1)
         outer.addWidget(self._build_controls())
         self.setCentralWidget(central)
+        help_menu = self.menuBar().addMenu("&Help")
+        extension = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
+        if extension is not None:  # shown when the menus do not fit across: screen readers name it too
+            extension.setAccessibleName("More menus")
+        self.welcome_action = help_menu.addAction("Welcome and checks…")
+        self.welcome_action.triggered.connect(self.show_first_run)
         self._current_screen = "home"
         self.controls.hide()
 
@@ -287,6 +294,34 @@ class MainWindow(QMainWindow):
             self.apply_settings(chosen)
             if camera_changed and self.engine is not None and self.source_override is None:
                 self._start_capture(chosen.camera)
+
+    # --- first run -------------------------------------------------------------------------------
+    def maybe_show_first_run(self, **kwargs):
+        """At the very first start: the welcome, the side, the tries, safety, a first routine."""
+        if self.settings.first_run_done:
+            return None
+        return self.show_first_run(**kwargs)
+
+    def show_first_run(self, *, modal: bool = True, **kwargs):
+        from rehabcoach.ui.first_run import FirstRunDialog
+
+        dialog = FirstRunDialog(self, **kwargs)
+        dialog.finished.connect(lambda _result: self._first_run_done(dialog))
+        self.first_run_dialog = dialog
+        if modal:
+            dialog.exec()
+        else:
+            dialog.open()
+        return dialog
+
+    def _first_run_done(self, dialog) -> None:
+        # Skipped or finished, it is not shown again (Help > Welcome and checks shows it on request).
+        side = self.settings.affected_side if dialog.skipped else dialog.chosen_side
+        chosen = replace(self.settings, first_run_done=True, affected_side=side)
+        save_settings(self.store, chosen, self.profile_name)
+        self.apply_settings(chosen)
+        if dialog.routine_chosen:
+            self.start_routine(dialog.routine_chosen)
 
     def _show_speech_status_once(self) -> None:
         if self._speech_notice_shown or self.speech is None:

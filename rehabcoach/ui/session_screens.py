@@ -157,7 +157,7 @@ class MovementScreen(QWidget):
         self.camera = CameraView(theme)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN)
-        outer.setSpacing(SPACING)
+        outer.setSpacing(SPACING // 2)
         self.title = label("", "heading", name="Exercise title")
         self.position = label("", "muted", wrap=False, name="Position in the routine")
         header = _header(self.title, self.position)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QSlider
 
 from rehabcoach.feedback.modes import FEEDBACK_CHOICES, FEEDBACK_WORDS
 from rehabcoach.ui.settings import SPEECH_RATE_RANGE, TEXT_SIZE_RANGE, VOLUME_RANGE, AppSettings
-from rehabcoach.ui.widgets import label
+from rehabcoach.ui.widgets import label, scrolling_column
 
 SIDE_CHOICES = (("Not set", "none"), ("My left side", "left"), ("My right side", "right"))
 
@@ -92,14 +92,30 @@ class SettingsDialog(QDialog):
         self.high_contrast.setAccessibleName("High-contrast theme")
         self.high_contrast.setChecked(settings.high_contrast)
         form.addRow("&High contrast", self.high_contrast)
-        layout.addLayout(form)
-        layout.addWidget(label("The affected side is the side of your face that was weakened, as you feel it.", "muted"))
+        column = QVBoxLayout()
+        column.addLayout(form)
+        column.addWidget(label("The affected side is the side of your face that was weakened, as you feel it.",
+                               "muted"))
+        # The choices scroll when a large text size makes them taller than a laptop's screen; the Save and
+        # Cancel buttons below stay in view.
+        self.choices = scrolling_column(column)
+        layout.addWidget(self.choices, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._original = settings
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        # As tall as the choices need, but never taller than the screen's free height.
+        inner = self.choices.widget()
+        wanted = inner.sizeHint().height() + 140
+        screen = self.screen()
+        room = screen.availableGeometry().height() - 60 if screen is not None else wanted
+        self.choices.setMinimumHeight(min(inner.sizeHint().height(), max(200, room - 140)))
+        self.resize(max(self.minimumWidth(), inner.sizeHint().width() + 60), min(wanted, room))
 
     def chosen(self) -> AppSettings:
         return AppSettings(

@@ -129,8 +129,8 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
     QLabel[role="disclaimer"] {{ color: {t.muted_text}; font-size: {scale.body}pt;
         border-top: 1px solid {t.border}; padding-top: 8px; }}
     QLabel[role="warning"] {{ background: {t.warning_surface}; color: {t.warning_text};
-        border-left: 8px solid {t.warning}; padding: 8px 12px; font-size: {scale.instruction}pt; font-weight: 600; }}
-    QLabel[role="notice"] {{ background: {t.surface}; border-left: 8px solid {t.accent}; padding: 8px 12px;
+        border-left: 8px solid {t.warning}; padding: 6px 12px; font-size: {scale.instruction}pt; font-weight: 600; }}
+    QLabel[role="notice"] {{ background: {t.surface}; border-left: 8px solid {t.accent}; padding: 6px 12px;
         font-size: {scale.instruction}pt; }}
     QFrame[role="card"] {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 10px; }}
     QFrame[role="card"] QLabel {{ background: {t.surface}; }}
@@ -139,6 +139,7 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
     QPushButton:focus {{ border: 3px solid {t.text}; }}
     QPushButton[role="primary"] {{ background: {t.accent}; color: {t.accent_text}; font-weight: 600; }}
     QWidget#session-controls QPushButton {{ font-size: {scale.controls}pt; }}
+    QWidget#session-controls QProgressBar {{ min-height: 14px; }}
     QPushButton:disabled {{ color: {t.muted_text}; border-color: {t.border}; }}
     QListWidget {{ background: {t.surface}; border: 1px solid {t.border}; padding: 4px; }}
     QListWidget::item {{ padding: 10px; }}
@@ -150,5 +151,6 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
     QProgressBar::chunk {{ background: {t.accent}; border-radius: 6px; }}
     QScrollArea {{ border: none; }}
     QComboBox, QSpinBox {{ background: {t.surface}; padding: 6px; border: 1px solid {t.border}; }}
-    QCheckBox {{ spacing: 10px; }}
+    QCheckBox, QRadioButton {{ spacing: 10px; padding: 4px 0; }}
+    QCheckBox::indicator, QRadioButton::indicator {{ width: 22px; height: 22px; }}
     """

@@ -21,7 +21,7 @@ from rehabcoach.coaching.cues import NOT_A_DIAGNOSIS
 
 SPACING = 16
 MARGIN = 28
-SESSION_MARGIN = 16  # session screens keep every pixel for the picture and the words (small laptops)
+SESSION_MARGIN = 12  # session screens keep every pixel for the picture and the words (small laptops)
 
 
 def label(text: str = "", role: str | None = None, *, wrap: bool = True, name: str | None = None) -> QLabel:
