@@ -158,7 +158,8 @@ class MovementScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN)
         outer.setSpacing(SPACING // 2)
-        self.title = label("", "heading", name="Exercise title")
+        # The title is smaller here than on the other screens: the banner ("Smile gently") is what counts.
+        self.title = label("", "subheading", name="Exercise title")
         self.position = label("", "muted", wrap=False, name="Position in the routine")
         header = _header(self.title, self.position)
         self.picture_button = button("Hide my picture", "Hide or show my camera picture")

@@ -66,6 +66,7 @@ def theme_for(high_contrast: bool) -> Theme:
 
 
 CONTROLS_MAX_PT = 22
+CHROME_MAX_PT = 18
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class TypeScale:
         # The row of session buttons grows with the text, up to the size at which seven of them still
         # fit across a 1280-pixel laptop screen.
         return min(self.body, CONTROLS_MAX_PT)
+
+    @property
+    def chrome(self) -> int:
+        # The menu bar and the status bar: readable, but they must not eat a laptop's height at 40 pt.
+        return min(self.body, CHROME_MAX_PT)
 
 
 def palette_for(theme: Theme) -> QPalette:
@@ -140,6 +146,7 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
     QPushButton[role="primary"] {{ background: {t.accent}; color: {t.accent_text}; font-weight: 600; }}
     QWidget#session-controls QPushButton {{ font-size: {scale.controls}pt; }}
     QWidget#session-controls QProgressBar {{ min-height: 14px; }}
+    QMenuBar, QStatusBar, QStatusBar QLabel {{ font-size: {scale.chrome}pt; }}
     QPushButton:disabled {{ color: {t.muted_text}; border-color: {t.border}; }}
     QListWidget {{ background: {t.surface}; border: 1px solid {t.border}; padding: 4px; }}
     QListWidget::item {{ padding: 10px; }}
