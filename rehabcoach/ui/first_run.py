@@ -52,6 +52,7 @@ class FirstRunDialog(QDialog):
         super().__init__(window)
         self.setWindowTitle("Welcome to RehabCoach")
         self.setAccessibleName("Welcome to RehabCoach")
+        self.setMinimumWidth(760)
         self.window_ = window
         self._camera_check = camera_check
         self.chosen_side = window.settings.affected_side

@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
         outer.addWidget(self._build_controls())
         self.setCentralWidget(central)
         help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu = help_menu  # stays the last menu: others are inserted before it
         extension = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
         if extension is not None:  # shown when the menus do not fit across: screen readers name it too
             extension.setAccessibleName("More menus")

@@ -160,6 +160,9 @@ class RecordsBridge(QObject):
     # -- menu -----------------------------------------------------------------------------------
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("&Patient")
+        help_menu = getattr(self.window, "help_menu", None)
+        if help_menu is not None:  # Help stays last, as on every desktop
+            self.window.menuBar().insertMenu(help_menu.menuAction(), menu)
         menu.setAccessibleName("Patient menu")
         self.choose_action = QAction("Choose who is practising…", self.window)
         self.choose_action.setShortcut(QKeySequence("Ctrl+P"))
