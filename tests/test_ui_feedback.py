@@ -93,13 +93,13 @@ class RecordingSpeech:
 def run(qtbot, tmp_path):
     windows = []
 
-    def start(warning_feedback="auto", hide_camera=False, frames=int(11 * FPS)):
+    def start(warning_feedback="auto", hide_camera=False, frames=int(11 * FPS), output_factory=None):
         from rehabcoach.ui.main_window import MainWindow
 
         store = open_store(tmp_path / "settings.ini")
         save_settings(store, AppSettings(warning_feedback=warning_feedback, hide_camera=hide_camera, tone_volume=100))
         output = RecordingOutput()
-        feedback = FeedbackService(lambda: output, clock=output.now)
+        feedback = FeedbackService(output_factory or (lambda: output), clock=output.now)
         speech = RecordingSpeech()
         capture_factory = functools.partial(
             CaptureThread, source_factory=lambda spec, loop: Frames(frames),
@@ -226,3 +226,26 @@ def test_hide_button_and_feedback_settings_are_remembered_per_profile(qtbot, tmp
     assert not window.movement_screen.camera.picture_hidden
     window.set_profile_name("Anna B")
     assert window.movement_screen.camera.picture_hidden
+
+
+def test_without_a_sound_device_the_session_runs_silently_and_says_so_once(run):
+    from rehabcoach.feedback import AudioUnavailable
+
+    def no_device():
+        raise AudioUnavailable("no sound output device was found")
+
+    window, output, feedback, speech, timeline, events = run("both", output_factory=no_device)
+    assert not feedback.available and not output.blocks
+    assert any(isinstance(e, RepCompleted) for e in events), "the session went on"
+    assert window._feedback_notice_shown
+    assert any("mouth" in text for text in speech.said), "the voice still warns"
+
+
+def test_first_window_size_fits_the_screen():
+    from rehabcoach.ui.app import initial_size
+
+    assert initial_size(1366 - 16, 768 - 40) == (1280, 728)  # a 1366x768 laptop: the preferred width, all the height
+    assert initial_size(1280 - 16, 720 - 40) == (1264, 680)
+    assert initial_size(1920 - 16, 1080 - 40) == (1280, 860)
+    width, height = initial_size(3840 - 16, 2160 - 40)  # 4K at 100 %: a larger window, not a postage stamp
+    assert 2400 < width < 3824 and 1500 < height < 2120

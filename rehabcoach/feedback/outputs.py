@@ -132,6 +132,8 @@ class RecordingOutput:
                 next_at = time.monotonic()  # fell behind (a busy machine): do not burst to catch up
 
     def _render_block(self, play_at: float) -> None:
+        if self._render is None:  # never started (the service found it unusable): nothing plays
+            return
         self.threads.add(threading.get_ident())
         block = self._render(self.blocksize, play_at)
         with self._lock:
