@@ -23,31 +23,13 @@ from rehabcoach.feedback import AUDIBLE, FeedbackService, RecordingOutput  # noq
 from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.ui.capture_worker import CaptureThread  # noqa: E402
 from rehabcoach.ui.settings import AppSettings, load_settings, open_store, save_settings  # noqa: E402
-from rehabcoach.vision.types import Frame  # noqa: E402
 from tests.synthetic_faces import REST, face_frame, resting_baseline  # noqa: E402
+from tests.ui_doubles import FPS, Frames, RecordingSpeech  # noqa: E402
 
 UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
-FPS = 30.0
 # Instruction 1 s, get ready 1 s, move 1 s: the hold runs from 3 s to 7 s, the rest from 7 s to 8 s.
 PULL = (4.2, 5.0)  # the left mouth corner lifts 0.06 IOD (twice the 0.03 threshold)
 
-
-class Frames:
-    fps, name = FPS, "synthetic"
-
-    def __init__(self, count):
-        self.count = count
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
-
-    def __iter__(self):
-        image = np.full((240, 320, 3), 90, np.uint8)
-        for i in range(self.count):
-            yield Frame(i, i / FPS, image)
 
 
 class EyesCloseLeftMouthPulls:
@@ -66,27 +48,6 @@ class EyesCloseLeftMouthPulls:
         return face_frame(t, frame.index, eye_aperture_left=eyes, eye_aperture_right=eyes,
                           mouth_corner_lift_left=lift)
 
-
-class RecordingSpeech:
-    available = True
-    status_message = ""
-    busy = False
-
-    def __init__(self):
-        self.said = []
-
-    def say(self, text, *, interrupt=False):
-        if text:
-            self.said.append(text)
-
-    def set_rate(self, wpm):
-        pass
-
-    def set_muted(self, muted):
-        pass
-
-    def close(self):
-        pass
 
 
 @pytest.fixture

@@ -17,31 +17,11 @@ from rehabcoach.clock import ManualClock  # noqa: E402
 from rehabcoach.feedback import FeedbackService, RecordingOutput  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.ui.settings import load_settings, open_store  # noqa: E402
+from tests.ui_doubles import RecordingSpeech  # noqa: E402
 from tests.ui_fit import fit_problems  # noqa: E402
 
 UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
 
-
-class RecordingSpeech:
-    available = True
-    status_message = ""
-    busy = False
-
-    def __init__(self):
-        self.said = []
-
-    def say(self, text, *, interrupt=False):
-        if text:
-            self.said.append(text)
-
-    def set_rate(self, wpm):
-        pass
-
-    def set_muted(self, muted):
-        pass
-
-    def close(self):
-        pass
 
 
 @pytest.fixture
