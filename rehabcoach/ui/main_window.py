@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from rehabcoach.clock import Clock, ManualClock, SystemClock
 from rehabcoach.coaching import cues
 from rehabcoach.coaching.events import PhaseChanged, SpeakRequest, WarningStarted
+from rehabcoach.coaching.monitor import ARM_SETTLE_SECONDS
 from rehabcoach.coaching.session import SessionEngine, SessionSettings, SessionState
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
 from rehabcoach.ui.capture_worker import CaptureThread
@@ -610,9 +611,15 @@ class MainWindow(QMainWindow):
 
     # --- sound feedback -------------------------------------------------------------------------
     def _tone_armed(self, state: SessionState) -> bool:
-        return (state.screen == "movement" and state.phase in ARMED_PHASES and not state.paused
+        """The tone sounds while the engine's guards are armed: from ARM_SETTLE_SECONDS into the move
+        phase to the end of the hold (see coaching/monitor.py), with the tone chosen for this exercise."""
+        if not (state.screen == "movement" and state.phase in ARMED_PHASES and not state.paused
                 and self.engine is not None and self.engine.baseline is not None
-                and state.exercise is not None and self.feedback_plan().tone)
+                and state.exercise is not None and self.feedback_plan().tone):
+            return False
+        if state.phase == "move" and state.phase_seconds and state.phase_seconds_remaining is not None:
+            return state.phase_seconds - state.phase_seconds_remaining >= ARM_SETTLE_SECONDS
+        return True
 
     def _feed_tone(self, state: SessionState, face, captured_at: float) -> None:
         if not self._tone_armed(state):
