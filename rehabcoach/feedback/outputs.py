@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Callable, Protocol
 
 import numpy as np
@@ -95,14 +96,17 @@ class RecordingOutput:
     """
 
     def __init__(self, samplerate: int = 48000, blocksize: int = 480, *, realtime: bool = False,
-                 latency: float = 0.0, fail: str | None = None):
+                 latency: float = 0.0, keep_seconds: float | None = None, fail: str | None = None):
+        """``keep_seconds``: keep only the last this many seconds of blocks (a long benchmark must not
+        grow the memory it measures); None keeps everything (tests)."""
         if fail:
             raise AudioUnavailable(fail)
         self.samplerate = samplerate
         self.blocksize = blocksize
         self.realtime = realtime
         self.latency = latency
-        self.blocks: list[tuple[float, np.ndarray]] = []
+        keep = None if keep_seconds is None else max(1, round(keep_seconds * samplerate / blocksize))
+        self.blocks: deque[tuple[float, np.ndarray]] = deque(maxlen=keep)
         self.threads: set[int] = set()
         self._render: Render | None = None
         self._clock = 0.0

@@ -235,7 +235,7 @@ def run_window_benchmark(
         output_factory = lambda: sound_device  # noqa: E731
         sound_output = f"sound device {sound_device.device_name!r}"
     except AudioUnavailable as exc:
-        output_factory = functools.partial(RecordingOutput, realtime=True)
+        output_factory = functools.partial(RecordingOutput, realtime=True, keep_seconds=1.0)
         sound_output = (f"no sound device ({exc}): a recording output asking for 10 ms blocks in real time; "
                         "add the device's output latency")
     feedback = FeedbackService(output_factory, volume=60)
