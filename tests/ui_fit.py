@@ -10,14 +10,29 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QTabBar, QWi
 SLACK = 1  # pixels of rounding
 
 
-def _inside_scroll_area(widget: QWidget) -> bool:
-    # Content of a scroll area may lie outside its viewport: it is reached by scrolling.
+def _scroll_area_of(widget: QWidget) -> QScrollArea | None:
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QScrollArea):
-            return True
+            return parent
         parent = parent.parentWidget()
-    return False
+    return None
+
+
+def _inside_scroll_area(widget: QWidget) -> bool:
+    # Content of a scroll area may lie outside its viewport: it is reached by scrolling.
+    return _scroll_area_of(widget) is not None
+
+
+def _partly_scrolled(widget: QWidget, window: QWidget) -> bool:
+    """Half in and half out of its scroll area's viewport: a line of words cut through the middle (wholly
+    outside is fine, it is reached by scrolling)."""
+    area = _scroll_area_of(widget)
+    if area is None:
+        return False
+    viewport = QRect(area.viewport().mapTo(window, QPoint(0, 0)), area.viewport().size())
+    rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+    return viewport.intersects(rect) and not viewport.contains(rect)
 
 
 def _visible_rect_in_window(widget: QWidget, window: QWidget) -> tuple[QRect, QRect]:
@@ -38,8 +53,13 @@ def _describe(widget: QWidget) -> str:
     return f"{type(widget).__name__} {name!r} {text[:50]!r}"
 
 
-def fit_problems(window: QWidget, expected_size: tuple[int, int] | None = None) -> list[str]:
-    """Everything visible in ``window`` that is not fully shown, in words (empty: all fits)."""
+def fit_problems(window: QWidget, expected_size: tuple[int, int] | None = None, *,
+                 no_partial_scroll: bool = False) -> list[str]:
+    """Everything visible in ``window`` that is not fully shown, in words (empty: all fits).
+
+    ``no_partial_scroll``: also a label cut through by the edge of a scroll area (screens used during an
+    exercise, where the patient should not have to scroll).
+    """
     problems = []
     if expected_size is not None:
         w, h = expected_size
@@ -56,6 +76,9 @@ def fit_problems(window: QWidget, expected_size: tuple[int, int] | None = None) 
         if type(widget).__name__ in ("QToolButton",) and isinstance(widget.parentWidget(), QTabBar):
             continue  # the tab bar's own scroll arrows
         full, shown = _visible_rect_in_window(widget, window)
+        if no_partial_scroll and isinstance(widget, QLabel) and _partly_scrolled(widget, window):
+            problems.append(f"{_describe(widget)} is cut by the edge of its scroll area")
+            continue
         if not _inside_scroll_area(widget) and (shown.width() < full.width() - SLACK
                                                 or shown.height() < full.height() - SLACK):
             problems.append(f"{_describe(widget)} is cut off: {full.width()}x{full.height()} at "

@@ -53,17 +53,23 @@ class CalibrationScreen(QWidget):
         self.progress_text = label("", "subheading", name="Calibration progress in words")
         side.addWidget(self.progress_text)
         side.addWidget(self.progress)
-        self.help = label("", "notice", name="Calibration help")
-        side.addWidget(self.help)
-        self.paused_note = label("Paused. Press Space or the Resume button to continue.", "notice", name="Paused")
-        self.paused_note.hide()
-        side.addWidget(self.paused_note)
         side.addStretch(1)
         self.side_area = scrolling_column(side)
-        row.addWidget(self.side_area, 1)
+        # The help and the paused note stay in view below what may scroll (very large text), one at a
+        # time: while paused, the help about the face does not matter.
+        self.help = label("", "notice", name="Calibration help")
+        self.paused_note = label("Paused. Press Space or the Resume button to continue.", "notice", name="Paused")
+        self.paused_note.hide()
+        column = QVBoxLayout()
+        column.setSpacing(SPACING // 2)
+        column.addWidget(self.side_area, 1)
+        column.addWidget(self.help)
+        column.addWidget(self.paused_note)
+        row.addLayout(column, 1)
 
     def show_paused(self, paused: bool) -> None:
         self.paused_note.setVisible(paused)
+        self.help.setVisible(not paused)
 
     def show_status(self, progress: float, problem: str | None, message: str) -> None:
         value = round(max(0.0, min(1.0, progress)) * 100)
@@ -110,11 +116,15 @@ class StepScreen(QWidget):
         column.addWidget(self.step_label)
         column.addWidget(self.instruction)
         column.addStretch(1)
-        column.addWidget(self.countdown)
-        column.addWidget(self.step_progress)
-        column.addWidget(self.paused_note)
         self.text_area = scrolling_column(column)
-        row.addWidget(self.text_area, 3)
+        # The time left and the paused note stay in view below the instruction, which may scroll.
+        right = QVBoxLayout()
+        right.setSpacing(SPACING // 2)
+        right.addWidget(self.text_area, 1)
+        right.addWidget(self.countdown)
+        right.addWidget(self.step_progress)
+        right.addWidget(self.paused_note)
+        row.addLayout(right, 3)
         outer.addLayout(row, 1)
 
     def show_step(
@@ -228,10 +238,12 @@ class MovementScreen(QWidget):
         self.rep.setText(rep)
         self.instruction.setText(instruction)
         self.instruction.setVisible(bool(instruction))
+        # One message at a time, the notice first: paused, or the face out of view (a warning then ends
+        # within a second, and the meter means nothing without a face).  Room is short on a laptop.
         self.meter.set_levels(levels)
-        self.meter.setVisible(bool(levels))
+        self.meter.setVisible(bool(levels) and not notice)
         self.warning.setText("\n".join(warnings))
-        self.warning.setVisible(bool(warnings))
+        self.warning.setVisible(bool(warnings) and not notice)
         self.notice.setText(notice or "")
         self.notice.setVisible(bool(notice))
 
