@@ -92,7 +92,7 @@ def make_window(qtbot, tmp_path):
         window.deleteLater()
 
 
-CASES = [(size, 20) for size in SIZES] + [("1280x720", 26), ("1366x768", 28), ("1920x1080", 40)]
+CASES = [(size, 20) for size in SIZES] + [("1280x720", 24), ("1366x768", 28), ("1920x1080", 40)]
 
 
 @pytest.mark.parametrize(("size_name", "text_size"), CASES)

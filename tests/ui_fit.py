@@ -5,7 +5,7 @@ forced larger than the size it was given.  Used by tests/test_ui_fit.py."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QTabBar, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QProgressBar, QScrollArea, QTabBar, QWidget
 
 SLACK = 1  # pixels of rounding
 
@@ -97,6 +97,12 @@ def fit_problems(window: QWidget, expected_size: tuple[int, int] | None = None, 
         elif widget.width() + SLACK < hint.width() or widget.height() + SLACK < hint.height():
             problems.append(f"{_describe(widget)} is {widget.width()}x{widget.height()}, its text needs "
                             f"{hint.width()}x{hint.height()}")
+    if no_partial_scroll:  # painted indicators too: a progress bar or meter cut in half reads wrong
+        for widget in window.findChildren(QProgressBar) + [w for w in window.findChildren(QWidget)
+                                                           if w.accessibleName() == "Target meter"]:
+            if widget.isVisibleTo(window) and _partly_scrolled(widget, window):
+                problems.append(f"{type(widget).__name__} {widget.accessibleName()!r} is cut by the edge of "
+                                "its scroll area")
     for bar in window.findChildren(QTabBar):
         if not bar.isVisibleTo(window):
             continue

@@ -45,8 +45,9 @@ class TargetMeter(QWidget):
             self.update()
 
     def _row_height(self) -> int:
-        # A label line and a bar line, in the widget's own font: the text size setting makes both grow.
-        return self.fontMetrics().height() * 2 + 10
+        # One line per side (words, bar, value side by side: height is short on a laptop), in the widget's
+        # own font: the text size setting makes it grow.
+        return self.fontMetrics().height() + 12
 
     def _fit_height(self) -> None:
         self.setFixedHeight(max(1, len(self._levels)) * self._row_height() + 8)
@@ -72,14 +73,18 @@ class TargetMeter(QWidget):
         painter.setFont(font)
         row_h = self._row_height()
         line = painter.fontMetrics().height()
-        value_w = painter.fontMetrics().horizontalAdvance("Reached") + 16
+        metrics = painter.fontMetrics()
+        value_w = metrics.horizontalAdvance("Reached") + 16
+        words_w = max(metrics.horizontalAdvance(f"{words} side") for words in SIDE_WORDS.values()) + 12
         for row, side in enumerate(s for s in ("left", "right") if s in self._levels):
             value = max(0.0, min(1.0, self._levels[side]))
             y = 4 + row * row_h
             label = f"{SIDE_WORDS[side]} side"
             painter.setPen(QColor(t.text))
-            painter.drawText(QRectF(0, y, self.width(), line), Qt.AlignmentFlag.AlignLeft, label)
-            bar = QRectF(0, y + line + 2, self.width() - value_w, max(14, line - 6))
+            painter.drawText(QRectF(0, y, words_w, line), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             label)
+            bar_h = max(14, line - 8)
+            bar = QRectF(words_w, y + (line - bar_h) / 2, max(20, self.width() - value_w - words_w), bar_h)
             painter.setPen(QPen(QColor(t.border), 1))
             painter.setBrush(QColor(t.surface))
             painter.drawRoundedRect(bar, 6, 6)

@@ -42,7 +42,7 @@ class CalibrationScreen(QWidget):
         row.addWidget(self.camera, 1)
         side = QVBoxLayout()
         side.setSpacing(SPACING)
-        side.addWidget(label("Measuring your resting face", "heading"))
+        side.addWidget(label("Measuring your resting face", "subheading"))
         side.addWidget(
             label("Look at the camera and let your face rest. Keep your face inside the oval.", "instruction")
         )
@@ -51,8 +51,6 @@ class CalibrationScreen(QWidget):
         self.progress.setAccessibleName("Calibration progress")
         self.progress.setTextVisible(False)
         self.progress_text = label("", "subheading", name="Calibration progress in words")
-        side.addWidget(self.progress_text)
-        side.addWidget(self.progress)
         side.addStretch(1)
         self.side_area = scrolling_column(side)
         # The help and the paused note stay in view below what may scroll (very large text), one at a
@@ -63,6 +61,8 @@ class CalibrationScreen(QWidget):
         column = QVBoxLayout()
         column.setSpacing(SPACING // 2)
         column.addWidget(self.side_area, 1)
+        column.addWidget(self.progress_text)
+        column.addWidget(self.progress)
         column.addWidget(self.help)
         column.addWidget(self.paused_note)
         row.addLayout(column, 1)
@@ -183,7 +183,7 @@ class MovementScreen(QWidget):
         row.setSpacing(SPACING * 2)
         row.addWidget(self.camera, 1)  # half the width: a 4:3 picture fills it, and the words wrap less
         side = QVBoxLayout()
-        side.setSpacing(SPACING)
+        side.setSpacing(SPACING // 2)
         self.banner = label("", "banner", name="What to do now")
         self.countdown = label("", "countdown", wrap=False, name="Countdown")
         self.rep = label("", "subheading", name="Repetition")
