@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import QSize  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from rehabcoach.clock import ManualClock  # noqa: E402
@@ -128,9 +129,13 @@ def test_the_settings_dialog_fits_a_small_laptop(make_window, qtbot, screenshot,
     dialog.show()
     for _ in range(3):
         QApplication.processEvents()
+    dialog.fit_screen(QSize(1280, 680))  # a 1280x720 screen's free area, less a 40 px panel
+    for _ in range(3):
+        QApplication.processEvents()
     hint = dialog.minimumSizeHint()
     assert hint.height() <= SIZES["1280x720"][1] and hint.width() <= SIZES["1280x720"][0], hint
-    dialog.resize(dialog.width(), min(dialog.height(), SIZES["1280x720"][1]))
+    assert dialog.height() <= SIZES["1280x720"][1] and dialog.width() <= SIZES["1280x720"][0], dialog.size()
     QApplication.processEvents()
-    assert not fit_problems(dialog), fit_problems(dialog)
+    problems = fit_problems(dialog, no_partial_scroll=text_size == 20)  # at 28 pt its choices may scroll
+    assert not problems, problems
     screenshot(dialog, f"fit-settings-{text_size}pt")

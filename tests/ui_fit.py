@@ -5,7 +5,16 @@ forced larger than the size it was given.  Used by tests/test_ui_fit.py."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QAbstractButton, QLabel, QProgressBar, QScrollArea, QTabBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSlider,
+    QComboBox,
+    QLabel,
+    QProgressBar,
+    QScrollArea,
+    QTabBar,
+    QWidget,
+)
 
 SLACK = 1  # pixels of rounding
 
@@ -76,7 +85,7 @@ def fit_problems(window: QWidget, expected_size: tuple[int, int] | None = None, 
         if type(widget).__name__ in ("QToolButton",) and isinstance(widget.parentWidget(), QTabBar):
             continue  # the tab bar's own scroll arrows
         full, shown = _visible_rect_in_window(widget, window)
-        if no_partial_scroll and isinstance(widget, QLabel) and _partly_scrolled(widget, window):
+        if no_partial_scroll and _partly_scrolled(widget, window):
             problems.append(f"{_describe(widget)} is cut by the edge of its scroll area")
             continue
         if not _inside_scroll_area(widget) and (shown.width() < full.width() - SLACK
@@ -98,8 +107,11 @@ def fit_problems(window: QWidget, expected_size: tuple[int, int] | None = None, 
             problems.append(f"{_describe(widget)} is {widget.width()}x{widget.height()}, its text needs "
                             f"{hint.width()}x{hint.height()}")
     if no_partial_scroll:  # painted indicators too: a progress bar or meter cut in half reads wrong
-        for widget in window.findChildren(QProgressBar) + [w for w in window.findChildren(QWidget)
-                                                           if w.accessibleName() == "Target meter"]:
+        for widget in (window.findChildren(QProgressBar) + window.findChildren(QComboBox)
+                       + window.findChildren(QAbstractSlider)
+                       + [w for w in window.findChildren(QWidget) if w.accessibleName() == "Target meter"]):
+            if isinstance(widget, QAbstractSlider) and isinstance(widget.parentWidget(), QScrollArea):
+                continue  # a scroll area's own scroll bars
             if widget.isVisibleTo(window) and _partly_scrolled(widget, window):
                 problems.append(f"{type(widget).__name__} {widget.accessibleName()!r} is cut by the edge of "
                                 "its scroll area")

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FEEDBACK_CHOICES = ("auto", "tone", "voice", "both", "none")
-FEEDBACK_WORDS = {
-    "auto": "Automatic: a tone when my eyes are closed, the voice always",
+FEEDBACK_WORDS = {  # short: a settings list at a large text size must fit a laptop's width
+    "auto": "Automatic: tone with eyes closed",
     "tone": "A soft tone",
     "voice": "The voice",
-    "both": "A soft tone and the voice",
-    "none": "No warnings by sound (the screen only)",
+    "both": "Tone and voice",
+    "none": "On screen only",
 }
 
 

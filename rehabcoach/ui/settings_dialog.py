@@ -3,7 +3,7 @@ view, affected side, text size, high contrast."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +29,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         self.setMinimumWidth(560)
+        # The form's labels are exactly as wide as their text, which clipped the last letter's overhang.
+        self.setStyleSheet("QLabel { padding-right: 3px; }")
         layout = QVBoxLayout(self)
         layout.setSpacing(16)
         form = QFormLayout()
@@ -59,6 +61,8 @@ class SettingsDialog(QDialog):
         for value in FEEDBACK_CHOICES:
             self.warning_feedback.addItem(FEEDBACK_WORDS[value], value)
         self.warning_feedback.setCurrentIndex(max(0, self.warning_feedback.findData(settings.warning_feedback)))
+        self.warning_feedback.setToolTip("Automatic: a soft tone during exercises done with the eyes closed; "
+                                         "the voice always")
         form.addRow("&Warnings by", self.warning_feedback)
 
         self.tone_volume = QSlider(Qt.Orientation.Horizontal)
@@ -69,7 +73,7 @@ class SettingsDialog(QDialog):
         self.tone_volume.setValue(settings.tone_volume)
         form.addRow("Tone &volume", self.tone_volume)
 
-        self.hide_camera = QCheckBox("Hide my picture during exercises (feel it, don't watch it)")
+        self.hide_camera = QCheckBox("Hide my picture (feel it, don't watch it)")
         self.hide_camera.setAccessibleName("Hide the camera picture")
         self.hide_camera.setChecked(settings.hide_camera)
         form.addRow("&Picture", self.hide_camera)
@@ -106,16 +110,32 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._original = settings
-        self._fit_screen()
+        self._fitted = False
 
-    def _fit_screen(self) -> None:
-        # As tall as the choices need, but never taller than the screen's free height.
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._fitted:  # once the style sheet's fonts are known
+            self._fitted = True
+            self.fit_screen()
+
+    def fit_screen(self, room: QSize | None = None) -> None:
+        """As large as the choices need, but never larger than the screen's free area (``room``; default
+        the dialog's screen): the choices scroll (vertically only) when a large text size makes them
+        taller than a laptop's screen."""
         inner = self.choices.widget()
-        wanted = inner.sizeHint().height() + 140
-        screen = self.screen()
-        room = screen.availableGeometry().height() - 60 if screen is not None else wanted
-        self.choices.setMinimumHeight(min(inner.sizeHint().height(), max(200, room - 140)))
-        self.resize(max(self.minimumWidth(), inner.sizeHint().width() + 60), min(wanted, room))
+        inner.adjustSize()
+        need = inner.sizeHint()
+        scroll_bar = self.choices.verticalScrollBar().sizeHint().width()
+        self.choices.setMinimumWidth(inner.minimumSizeHint().width() + scroll_bar)
+        if room is None and self.screen() is not None:
+            room = self.screen().availableGeometry().size()
+        chrome = self.sizeHint().height() - self.choices.sizeHint().height()  # buttons and margins
+        height = need.height() + chrome + 8
+        width = max(self.minimumWidth(), need.width() + scroll_bar + 2 * self.layout().contentsMargins().left())
+        if room is not None:
+            height = min(height, room.height() - 60)
+            width = min(width, room.width() - 40)
+        self.resize(width, height)
 
     def chosen(self) -> AppSettings:
         return AppSettings(
