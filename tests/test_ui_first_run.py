@@ -48,7 +48,8 @@ def test_first_run_walks_through_side_tries_safety_and_a_first_routine(window, q
     pages = []
 
     def look(name):
-        QApplication.processEvents()
+        for _ in range(3):  # layouts settle over a few passes (a button's new text)
+            QApplication.processEvents()
         assert not fit_problems(dialog), fit_problems(dialog)
         screenshot(dialog, f"first-run-{name}")
         pages.append(name)
@@ -71,7 +72,11 @@ def test_first_run_walks_through_side_tries_safety_and_a_first_routine(window, q
 
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     assert dialog.pages.currentWidget() is dialog.safety_page
-    assert "hurts" in "\n".join(lbl.text() for lbl in dialog.safety_page.findChildren(type(dialog.camera_result)))
+    from rehabcoach.routines.before_you_start import before_you_start
+
+    safety_text = "\n".join(lbl.text() for lbl in dialog.safety_page.findChildren(type(dialog.camera_result)))
+    assert "Stop an exercise if it hurts" in safety_text
+    assert all(section.heading in safety_text for section in before_you_start().sections)
     look("safety")
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     look("routine")
@@ -82,6 +87,9 @@ def test_first_run_walks_through_side_tries_safety_and_a_first_routine(window, q
     assert [e.id for e in window.engine.exercises] == ["test-cheek-strokes", "test-gentle-smile"]
     saved = load_settings(open_store(tmp_path / "settings.ini"))
     assert saved.first_run_done and saved.affected_side == "left"
+    from rehabcoach.ui import before_you_start as page
+
+    assert not page.show_if_unread(window), "the safety page was read in the first run: not shown again"
     assert window.maybe_show_first_run() is None, "shown once only"
     assert pages == ["welcome", "side", "checks", "safety", "routine"]
 

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QRadioButton,
-    QStackedWidget,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from rehabcoach.ui.safety_page import SafetyPage
-from rehabcoach.ui.widgets import MARGIN, SPACING, button, format_duration, label
+from rehabcoach.ui.widgets import MARGIN, SPACING, CurrentPageStack, button, format_duration, label
 
 SIDE_CHOICES = (
     ("left", "My left side"),
@@ -58,14 +58,18 @@ class FirstRunDialog(QDialog):
         self.chosen_side = window.settings.affected_side
         self.routine_chosen: str | None = None
         self.skipped = False
+        self.safety_seen = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         outer.setSpacing(SPACING)
-        self.pages = QStackedWidget()
+        self.pages = CurrentPageStack()
         for page in (self._welcome(), self._side(), self._checks(), self._safety(), self._routine()):
             self.pages.addWidget(page)
         outer.addWidget(self.pages, 1)
-        row = QHBoxLayout()
+        bar = QWidget()  # always the height its buttons need: the page above gives way, not them
+        bar.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
         self.skip_button = button("Skip the introduction", "Skip the introduction; it will not be shown again")
         self.skip_button.clicked.connect(self.skip)
         self.back_button = button("Back", "Previous page")
@@ -76,7 +80,7 @@ class FirstRunDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.back_button)
         row.addWidget(self.next_button)
-        outer.addLayout(row)
+        outer.addWidget(bar)
         self.camera_checked.connect(self._show_camera_result)
         self._tone_timer = QTimer(self)
         self._tone_timer.setInterval(50)
@@ -173,7 +177,9 @@ class FirstRunDialog(QDialog):
             self.finish()
             return
         index = max(0, index)
-        self.pages.setCurrentIndex(index)
+        self.pages.setCurrentWidget(self.pages.widget(index))
+        if self.pages.currentWidget() is self.safety_page:
+            self.safety_seen = True
         self.back_button.setEnabled(index > 0)
         self.next_button.setText("Go to the home screen" if index == last else "Next")
 

@@ -322,6 +322,11 @@ class MainWindow(QMainWindow):
         chosen = replace(self.settings, first_run_done=True, affected_side=side)
         save_settings(self.store, chosen, self.profile_name)
         self.apply_settings(chosen)
+        if dialog.safety_seen:  # the same page as Help > Before you start: it counts as read
+            from rehabcoach.ui.before_you_start import READ_KEY
+
+            self.store.setValue(READ_KEY, True)
+            self.store.sync()
         if dialog.routine_chosen:
             self.start_routine(dialog.routine_chosen)
 

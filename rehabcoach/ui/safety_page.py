@@ -1,33 +1,31 @@
-"""The "before you start" safety page shown in the first run.
-
-PLACEHOLDER: the exercise-library work (issue 9) writes the real page, with its sources; replace this
-module's SafetyPage (same name, a QWidget) with it.  Until then it says only what the app already
-says elsewhere and what every facial-therapy programme asks of patients.
-"""
+"""The "before you start" safety page inside the first run: the core's page
+(rehabcoach/routines/before_you_start.py, the same words as Help > Before you start and
+docs/before-you-start.md), laid out to scroll inside the first-run dialog."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from rehabcoach.coaching.cues import NOT_A_DIAGNOSIS
-from rehabcoach.ui.widgets import SPACING, label
-
-POINTS = (
-    "Practise the exercises your therapist chose for you, gently and slowly. Small, soft movements are the goal.",
-    "Stop an exercise at once if it hurts, and tell your therapist.",
-    "If your face feels tired, rest: a short session done well is better than a long one.",
-    NOT_A_DIAGNOSIS,
-)
+from rehabcoach.routines.before_you_start import before_you_start
+from rehabcoach.ui.widgets import SPACING, label, scrolling_column
 
 
 class SafetyPage(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setAccessibleName("Before you start")
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(SPACING)
-        column.addWidget(label("Before you start", "heading"))
-        for point in POINTS:
-            column.addWidget(label(f"•  {point}", "instruction"))
+        page = before_you_start()
+        self.setAccessibleName(page.title)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(SPACING // 2)
+        outer.addWidget(label(page.title, "heading"))
+        column = QVBoxLayout()
+        column.setSpacing(SPACING // 2)
+        column.addWidget(label(page.intro))
+        for section in page.sections:
+            column.addWidget(label(section.heading, "subheading"))
+            for point in section.points:
+                column.addWidget(label(f"•  {point}", name=section.heading))
+        column.addWidget(label(page.footer, "disclaimer", name="Safety note"))
         column.addStretch(1)
+        outer.addWidget(scrolling_column(column), 1)
