@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose="${1:-run}"
 
-# System packages: speech and a font (Qt draws the screens and PDF reports with it) for everyone; a
+# System packages: speech, PortAudio for the feedback tones (sounddevice needs libportaudio2 on Linux) and a
+# font (Qt draws the screens and PDF reports with it) for everyone; a
 # virtual display, Qt's xcb cursor library, PostgreSQL and the
 # packaging validators only for the test run.
-apt_packages=(espeak-ng alsa-utils libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 fonts-dejavu-core)
+apt_packages=(espeak-ng alsa-utils libportaudio2 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 fonts-dejavu-core)
 if [ "$purpose" = test ]; then
   apt_packages+=(xvfb xauth postgresql desktop-file-utils appstream poppler-utils strace)
 fi

@@ -43,3 +43,15 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"{len(set(_saved_screenshots))} screenshots of the app's screens in {SCREENSHOT_DIR}"
         )
+
+
+@pytest.fixture(autouse=True)
+def _no_sound_from_tests(monkeypatch):
+    """Windows made by tests get a feedback service on a recording output: a test run never plays
+    sound on the machine's speakers (a test that checks the sound passes its own output)."""
+    try:
+        import rehabcoach.ui.main_window as main_window
+        from rehabcoach.feedback import FeedbackService, RecordingOutput
+    except ImportError:  # Qt or numpy missing: the tests that need them skip themselves
+        return
+    monkeypatch.setattr(main_window, "open_feedback", lambda: FeedbackService(RecordingOutput))

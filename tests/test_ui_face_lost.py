@@ -8,7 +8,6 @@ import functools
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -19,30 +18,11 @@ from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.ui.capture_worker import CaptureThread  # noqa: E402
 from rehabcoach.ui.settings import open_store  # noqa: E402
 from rehabcoach.ui.speech_bridge import SilentSpeech  # noqa: E402
-from rehabcoach.vision.types import FaceFrame, Frame, HeadPose  # noqa: E402
+from rehabcoach.vision.types import FaceFrame, HeadPose  # noqa: E402
+from tests.ui_doubles import Frames  # noqa: E402
 
 UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
-FPS = 30.0
 
-
-class Frames:
-    """Grey frames at 30 fps, as many as asked for."""
-
-    fps, name = FPS, "synthetic"
-
-    def __init__(self, count):
-        self.count = count
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
-
-    def __iter__(self):
-        image = np.full((240, 320, 3), 90, np.uint8)
-        for i in range(self.count):
-            yield Frame(i, i / FPS, image)
 
 
 class FacePresent:

@@ -241,6 +241,12 @@ def test_settings_dialog_round_trip(qtbot):
     dialog.high_contrast.setChecked(True)
     dialog.affected_side.setCurrentIndex(dialog.affected_side.findData("left"))
     assert dialog.chosen().high_contrast and dialog.chosen().affected_side == "left"
+    # Sound feedback: warnings by tone, voice, both or neither; the volume; the "feel it" view.
+    assert dialog.chosen().warning_feedback == "auto" and dialog.chosen().tone_volume == 60
+    dialog.warning_feedback.setCurrentIndex(dialog.warning_feedback.findData("tone"))
+    dialog.tone_volume.setValue(35)
+    dialog.hide_camera.setChecked(True)
+    assert (dialog.chosen().warning_feedback, dialog.chosen().tone_volume, dialog.chosen().hide_camera) == ("tone", 35, True)
     inputs = [w for kind in (QAbstractButton, QComboBox, QAbstractSpinBox) for w in dialog.findChildren(kind)]
     assert len(inputs) >= 6
     for widget in inputs:
@@ -259,6 +265,7 @@ def test_every_control_has_an_accessible_name_and_takes_keyboard_focus(make_wind
             continue
         name = widget.accessibleName() or (widget.text() if isinstance(widget, QAbstractButton) else "")
         assert name, f"{type(widget).__name__} {widget.objectName()} has no accessible name"
-        if isinstance(widget, (QAbstractButton, QComboBox, QAbstractSpinBox, QListWidget)):
+        in_menu_bar = type(widget.parent()).__name__ == "QMenuBar"  # menus are reached with Alt/F10, not Tab
+        if isinstance(widget, (QAbstractButton, QComboBox, QAbstractSpinBox, QListWidget)) and not in_menu_bar:
             assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus, f"{name} cannot be reached with Tab"
     window._end_session()

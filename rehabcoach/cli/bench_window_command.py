@@ -11,7 +11,8 @@ def register(subparsers, parser) -> None:
         help="measure the window: frames/s shown, dropped frames, GUI stalls, warning latency, memory",
         description="Run the real main window (offscreen) coaching a movement exercise on a recording "
         "delivered in real time like a camera, and print displayed frames/s, dropped frames, the longest "
-        "GUI-thread stall, capture-to-paint and capture-to-warning latency (p50/p95) and memory over time. "
+        "GUI-thread stall, capture-to-paint, capture-to-warning and capture-to-tone latency (p50/p95), the "
+        "app's CPU use against the bare landmarker's at the same frame rate, and memory over time. "
         "Use --seconds 1800 for a 30-minute soak.",
     )
     cmd.add_argument("--source", required=True, metavar="VIDEO", help="recording to use as the camera (looped)")
@@ -26,6 +27,11 @@ def register(subparsers, parser) -> None:
         action="store_true",
         help="replace the guards by a script that warns 1 s in every 3 s, alternating sides, so the warning "
         "latency is measured even on a recording without unwanted movements",
+    )
+    cmd.add_argument(
+        "--no-bare-cpu",
+        action="store_true",
+        help="skip the second run that measures the bare FaceLandmarker's CPU use at the same frame rate",
     )
     cmd.set_defaults(run=run)
 
@@ -52,6 +58,7 @@ def run(args) -> int:
         visible=args.visible,
         scripted_warnings=args.scripted_warnings,
         progress=progress,
+        bare_cpu=not args.no_bare_cpu,
     )
     for line in report_lines(result):
         print(line)

@@ -35,6 +35,31 @@ def create_application(argv: list[str] | None = None):
     return app
 
 
+PREFERRED_SIZE = (1280, 860)
+
+
+def initial_size(available_w: int, available_h: int, preferred=PREFERRED_SIZE) -> tuple[int, int]:
+    """The first window size on a screen with this much room (less its panels): the preferred size
+    when it fits, else the room there is (a 1366x768 laptop), and on a large screen (4K) a larger
+    window, about two thirds of it, so the picture is not a postage stamp."""
+    pref_w, pref_h = preferred
+    width = max(min(pref_w, available_w), round(available_w * 0.66))
+    height = max(min(pref_h, available_h), round(available_h * 0.75))
+    return min(width, available_w), min(height, available_h)
+
+
+def fit_to_screen(window) -> None:
+    screen = window.screen()
+    if screen is None:
+        window.resize(*PREFERRED_SIZE)
+        return
+    room = screen.availableGeometry()
+    # The title bar and frame are outside the size given to resize(): leave them some room.
+    window.resize(*initial_size(room.width() - 16, room.height() - 40))
+    if room.width() < PREFERRED_SIZE[0] or room.height() < PREFERRED_SIZE[1]:
+        window.move(room.topLeft())
+
+
 def source_from_args(camera: int | None, source: str | None):
     """The frame source the user asked for: a recording path, a camera index, or None (settings)."""
     if camera is not None and source is not None:
@@ -71,7 +96,7 @@ def run_app(args) -> int:
         source=source,
         loop_source=not getattr(args, "no_loop", False),
     )
-    window.resize(1280, 860)
+    fit_to_screen(window)
     from rehabcoach.ui.records_bridge import RecordsBridge
 
     window.records = RecordsBridge(window, getattr(args, "database", None))
@@ -83,6 +108,7 @@ def run_app(args) -> int:
     level_suggestion.install(window)  # after a recorded session: "ready for the next level?"
     window.show()
     if not routine_id:
+        window.maybe_show_first_run()
         window.records.choose_at_start()
         before_you_start.show_if_unread(window)  # before the first session: who it is for, what to avoid
     if routine_id:
@@ -92,3 +118,4 @@ def run_app(args) -> int:
     finally:
         if window.speech is not None:
             window.speech.close()
+        window.feedback.close()

@@ -92,7 +92,7 @@ def show_if_unread(window) -> bool:
 
 def add_menu_action(window) -> None:
     """Help > Before you start: the page stays available after the first session."""
-    menu = window.menuBar().addMenu("&Help")
+    menu = getattr(window, "help_menu", None) or window.menuBar().addMenu("&Help")  # one Help menu
     action = menu.addAction("Before you start")
     action.triggered.connect(lambda: show_page(window, ask_side=window.current_affected_side() is None))
 

@@ -3,8 +3,10 @@ paced in real time, as a camera would deliver it.
 
 It measures what the patient would feel: frames shown per second, frames dropped, the longest time
 the GUI thread was busy (a stall freezes the picture and the buttons), how long after its capture a
-frame is on screen, and how long after capture the frame that starts a warning has its amber
-outline painted.  Memory (RSS) is sampled over the run so that a long soak shows whether it is flat.
+frame is on screen, how long after capture the frame that starts a warning has its amber
+outline painted, how long after capture the frame that starts an unwanted movement has its tone's
+first audible sample played, and the process's CPU use against the bare landmarker's at the same
+frame rate.  Memory (RSS) is sampled over the run so that a long soak shows whether it is flat.
 """
 
 from __future__ import annotations
@@ -27,6 +29,22 @@ WARM_UP_S = 3.0  # the model and first paints load here; stalls are also reporte
 GOAL_FPS = 30.0
 GOAL_STALL_MS = 50.0
 GOAL_WARNING_P95_MS = 100.0
+GOAL_TONE_P95_MS = 100.0
+GOAL_CPU_RATIO = 1.3  # the app's CPU at most this many times the bare landmarker's at the same frame rate
+BARE_SECONDS_MAX = 30.0  # the bare landmarker's run: as long as the window's, up to this
+
+
+class ScriptedLevels:
+    """Tone levels that script an unwanted movement in step with ScriptedGuard (1 s in every 3 s,
+    alternating sides, at 1.5 times the threshold): measures capture-to-tone on a recording without
+    one.  Same interface as feedback.readings.FrameLevels."""
+
+    def __init__(self, guards=None, baseline=None, affected_side=None):
+        pass
+
+    def levels(self, frame) -> dict[str, float]:
+        side = ("left", "right")[int(frame.timestamp // 3.0) % 2]
+        return {side: 1.5} if frame.timestamp % 3.0 < 1.0 else {}
 
 
 class ScriptedGuard:
@@ -100,6 +118,12 @@ class WindowBenchResult:
     paint_latency_ms: dict = field(default_factory=dict)  # capture -> painted, every shown frame
     warning_latency_ms: dict = field(default_factory=dict)  # capture -> warning painted
     warnings_started: int = 0
+    tone_latency_ms: dict = field(default_factory=dict)  # capture -> tone's first audible sample played
+    tone_onsets: int = 0
+    sound_output: str = ""  # the device, or the recording output standing in for one
+    app_cpu_percent: float = 0.0  # the whole process, of one core, over the run
+    bare_cpu_percent: float = 0.0  # decode + bare FaceLandmarker at the same frame rate, of one core
+    bare_fps: float = 0.0
     reps_completed: int = 0
     seconds_per_screen: dict = field(default_factory=dict)  # where the session spent the run
     stalls_over_goal: list = field(default_factory=list)  # [seconds since start, ms, screen] of each stall > goal
@@ -108,7 +132,11 @@ class WindowBenchResult:
 
     def goals(self) -> dict[str, bool | None]:
         p95 = self.warning_latency_ms.get("p95")
+        tone_p95 = self.tone_latency_ms.get("p95")
+        cpu_ratio = self.app_cpu_percent / self.bare_cpu_percent if self.bare_cpu_percent else None
         return {
+            f"capture-to-tone p95 under {GOAL_TONE_P95_MS:.0f} ms": None if tone_p95 is None else tone_p95 < GOAL_TONE_P95_MS,
+            f"app CPU at most {GOAL_CPU_RATIO:g}x the bare landmarker's": None if cpu_ratio is None else cpu_ratio <= GOAL_CPU_RATIO,
             f"{GOAL_FPS:.0f} fps displayed": self.displayed_fps >= GOAL_FPS * 0.97,
             f"GUI stalls under {GOAL_STALL_MS:.0f} ms after warm-up": self.longest_stall_after_warm_up_ms < GOAL_STALL_MS,
             f"capture-to-warning p95 under {GOAL_WARNING_P95_MS:.0f} ms": None if p95 is None else p95 < GOAL_WARNING_P95_MS,
@@ -158,6 +186,7 @@ def run_window_benchmark(
     visible: bool = False,
     scripted_warnings: bool = False,
     progress=None,
+    bare_cpu: bool = True,
 ) -> WindowBenchResult:
     source = Path(source)
     if not source.exists():
@@ -186,7 +215,9 @@ def run_window_benchmark(
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     from rehabcoach.ui.main_window import MainWindow
-    from rehabcoach.ui.settings import open_store
+    from rehabcoach.feedback import AudioUnavailable, FeedbackService, RecordingOutput, SounddeviceOutput
+    from rehabcoach.feedback.readings import FrameLevels
+    from rehabcoach.ui.settings import AppSettings, open_store, save_settings
     from rehabcoach.ui.speech_bridge import SilentSpeech
 
     from rehabcoach.coaching.session import SessionEngine
@@ -195,13 +226,28 @@ def run_window_benchmark(
     if scripted_warnings:
         engine_factory = functools.partial(SessionEngine, guard_factory=ScriptedGuard)
     settings_dir = tempfile.TemporaryDirectory(prefix="rehabcoach-bench-")
+    store = open_store(Path(settings_dir.name) / "settings.ini")
+    save_settings(store, AppSettings(warning_feedback="both"))  # the tone for every exercise
+    # The real sound card when there is one; else a recording output that asks for 10 ms blocks in real
+    # time on its own thread, as a sound card's callback does (the device's own latency then comes on top).
+    try:
+        sound_device = SounddeviceOutput()
+        output_factory = lambda: sound_device  # noqa: E731
+        sound_output = f"sound device {sound_device.device_name!r}"
+    except AudioUnavailable as exc:
+        output_factory = functools.partial(RecordingOutput, realtime=True, keep_seconds=1.0)
+        sound_output = (f"no sound device ({exc}): a recording output asking for 10 ms blocks in real time; "
+                        "add the device's output latency")
+    feedback = FeedbackService(output_factory, volume=60)
     window = MainWindow(
         library,
-        open_store(Path(settings_dir.name) / "settings.ini"),
+        store,
         source=str(source),
         loop_source=True,
         pace_source=True,  # the worker delivers the recording at its own frame rate, like a camera
         speech=SilentSpeech("benchmark"),
+        feedback=feedback,
+        level_source_factory=ScriptedLevels if scripted_warnings else FrameLevels,
         engine_factory=engine_factory,
     )
     window.resize(1280, 860)
@@ -305,9 +351,11 @@ def run_window_benchmark(
     result.load_average.append(round(os.getloadavg()[0], 2))
     measured_from = time.monotonic()
     gui_cpu_from = time.thread_time()
+    process_cpu_from = time.process_time()
     loop.exec()
     elapsed = time.monotonic() - measured_from
     result.gui_thread_cpu_percent = round((time.thread_time() - gui_cpu_from) / elapsed * 100, 1)
+    result.app_cpu_percent = round((time.process_time() - process_cpu_from) / elapsed * 100, 1)
     result.load_average.append(round(os.getloadavg()[0], 2))
     heartbeat.stop()
     sampler.stop()
@@ -334,13 +382,60 @@ def run_window_benchmark(
         result.stall_p99_ms = float(np.searchsorted(np.cumsum(stall_histogram), 0.99 * beats))
     result.paint_latency_ms = percentiles(paint_latency)
     result.warning_latency_ms = percentiles(warning_latency)
+    tone_latency = [heard - captured for _, captured, heard in list(feedback.onsets) if heard >= captured]
+    result.tone_latency_ms = percentiles(tone_latency)
+    result.tone_onsets = len(tone_latency)
+    result.sound_output = sound_output + (f", output latency {feedback_latency(output_factory) * 1000:.0f} ms"
+                                          if sound_output.startswith("sound device") else "")
     result.rss_mb = [list(s) for s in rss]
     result.rss_trend_mb_per_min = round(memory_trend(rss), 2)
 
     window._end_session()
     window.close()
+    feedback.close()
     settings_dir.cleanup()
+    if bare_cpu and result.source_fps > 0:
+        result.bare_cpu_percent, result.bare_fps = bare_landmarker_cpu(
+            source, result.source_fps, min(seconds, BARE_SECONDS_MAX))
     return result
+
+
+def feedback_latency(output_factory) -> float:
+    return float(getattr(output_factory(), "latency", 0.0))
+
+
+def bare_landmarker_cpu(source: Path, fps: float, seconds: float) -> tuple[float, float]:
+    """CPU use (% of one core) of decoding the recording and running the bare FaceLandmarker on each frame
+    at ``fps``, as any webcam program with MediaPipe must: the floor the app is compared with."""
+    import cv2
+
+    from rehabcoach.vision.landmarker import FaceLandmarker
+    from rehabcoach.vision.pipeline import MAX_INFERENCE_WIDTH
+    from rehabcoach.vision.sources import open_source
+
+    period = 1.0 / fps
+    frames = 0
+    with FaceLandmarker() as landmarker, open_source(str(source), loop=True) as frames_in:
+        start = time.monotonic()
+        cpu_from = time.process_time()
+        next_at = start
+        for frame in frames_in:
+            image = frame.image
+            height, width = image.shape[:2]
+            if width > MAX_INFERENCE_WIDTH:  # the same input size as the app's pipeline
+                image = cv2.resize(image, (MAX_INFERENCE_WIDTH, round(height * MAX_INFERENCE_WIDTH / width)),
+                                   interpolation=cv2.INTER_AREA)
+            landmarker.detect(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), frames * period)
+            frames += 1
+            next_at += period
+            now = time.monotonic()
+            if now - start >= seconds:
+                break
+            if next_at > now:
+                time.sleep(next_at - now)
+        elapsed = time.monotonic() - start
+        cpu = time.process_time() - cpu_from
+    return round(cpu / elapsed * 100, 1), round(frames / elapsed, 1)
 
 
 def report_lines(result: WindowBenchResult) -> list[str]:
@@ -365,6 +460,12 @@ def report_lines(result: WindowBenchResult) -> list[str]:
         + (", scripted: 1 s in every 3 s" if r.scripted_warnings else ", found by the real guards")
         + "): "
         + _latency_text(r.warning_latency_ms),
+        f"capture-to-tone latency, first audible sample ({r.tone_onsets} onsets"
+        + (", scripted: 1 s in every 3 s" if r.scripted_warnings else ", from the real levels")
+        + f"; {r.sound_output}): " + _latency_text(r.tone_latency_ms),
+        f"CPU: the app {r.app_cpu_percent:.0f}% of a core; decoding and the bare FaceLandmarker at the same "
+        f"{r.source_fps:g} fps {r.bare_cpu_percent:.0f}% ({r.bare_fps:g} fps reached)"
+        + (f"; ratio {r.app_cpu_percent / r.bare_cpu_percent:.2f}" if r.bare_cpu_percent else ""),
         "session: " + ", ".join(f"{k} {v:g} s" for k, v in r.seconds_per_screen.items())
         + f"; {r.reps_completed} reps completed",
     ]

@@ -79,6 +79,10 @@ class CameraView(QWidget):
         self._labels: QImage | None = None  # "your left" / "your right", drawn once per size
         self._labels_width = -1
         self.show_overlay = True
+        # "Feel it" view: the picture is hidden and a calm drawn face takes its place, still showing the
+        # warned side's region; frames keep arriving (the measures run and are recorded).
+        self.picture_hidden = False
+        self.frames_received = 0
         # Told the widget's size whenever it changes, so frames arrive already scaled (capture_worker).
         self.size_listeners: list[Callable[[tuple[int, int]], None]] = []
         # Called after each paint with (captured_at, warned regions): used by the window benchmark.
@@ -97,7 +101,14 @@ class CameraView(QWidget):
         self._image = image
         self._paths = paths or {}
         self._captured_at = captured_at
+        self.frames_received += 1
         self.update()
+
+    def set_picture_hidden(self, hidden: bool) -> None:
+        if hidden != self.picture_hidden:
+            self.picture_hidden = hidden
+            self.setAccessibleName("Drawn face (your picture is hidden)" if hidden else "Camera picture (mirrored)")
+            self.update()
 
     def set_warned(self, regions: Iterable[tuple[str, str]]) -> None:
         warned = frozenset(regions)
@@ -140,6 +151,11 @@ class CameraView(QWidget):
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt name
         painter = QPainter(self)
         painter.fillRect(self.rect(), self._background)
+        if self.picture_hidden:
+            self._paint_drawn_face(painter)
+            painter.end()
+            self._notify_painted()
+            return
         image = self._image
         if image is None or image.isNull():
             self._paint_placeholder(painter)
@@ -165,6 +181,17 @@ class CameraView(QWidget):
     def _notify_painted(self) -> None:
         for listener in self.paint_listeners:
             listener(self._captured_at, self._warned)
+
+    def _paint_drawn_face(self, painter: QPainter) -> None:
+        from rehabcoach.ui.meters import paint_face
+
+        note_h = 60
+        area = QRectF(self.rect()).adjusted(12, 12, -12, -note_h)
+        paint_face(painter, area, self._theme, {key: 1.0 for key in self._warned}, self.font())
+        painter.setPen(QColor(self._theme.muted_text))
+        painter.drawText(QRectF(8, self.height() - note_h, self.width() - 16, note_h),
+                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                         "Your picture is hidden: feel the movement. The sound and the voice go on.")
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         painter.setPen(QColor(self._theme.muted_text))

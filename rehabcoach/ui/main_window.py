@@ -3,7 +3,9 @@
 The window only renders :attr:`SessionEngine.state` and forwards what the patient asks for.  The
 engine lives on the GUI thread; face frames arrive from the capture thread through a one-slot
 mailbox (see capture_worker), and a QTimer ticks the engine so countdowns run without a camera.
-Speech goes through the speech service, which speaks on its own thread.
+Speech goes through the speech service, which speaks on its own thread; the movement tone and the
+phase chimes go through the feedback service (rehabcoach.feedback), which plays on the sound
+output's own thread.  The window only hands them each frame's levels and the engine's phase changes.
 """
 
 from __future__ import annotations
@@ -20,14 +22,16 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QStackedWidget,
+    QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from rehabcoach.clock import Clock, ManualClock, SystemClock
 from rehabcoach.coaching import cues
-from rehabcoach.coaching.events import SpeakRequest
+from rehabcoach.coaching.events import PhaseChanged, SpeakRequest, WarningStarted
+from rehabcoach.coaching.monitor import ARM_SETTLE_SECONDS
 from rehabcoach.coaching.session import SessionEngine, SessionSettings, SessionState
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
 from rehabcoach.ui.capture_worker import CaptureThread
@@ -35,13 +39,18 @@ from rehabcoach.ui.home_screen import HomeScreen
 from rehabcoach.ui.session_screens import CalibrationScreen, CameraMissingScreen, MovementScreen, StepScreen
 from rehabcoach.ui.settings import AppSettings, load_settings, save_settings
 from rehabcoach.ui.settings_dialog import SettingsDialog
+from rehabcoach.feedback.modes import FeedbackPlan, plan_for
+from rehabcoach.feedback.readings import FrameLevels
+from rehabcoach.ui.sound_bridge import open_feedback
 from rehabcoach.ui.speech_bridge import open_speech
 from rehabcoach.ui.summary_screen import SummaryScreen
 from rehabcoach.ui.theme import TypeScale, base_font, palette_for, stylesheet, theme_for
-from rehabcoach.ui.widgets import button, label
+from rehabcoach.ui.widgets import CurrentPageStack, button, label
 
 TICK_MS = 50  # countdowns update 20 times a second; frames update the screen as they come
 
+CHIME_PHASES = ("move", "hold", "relax")  # a patient with closed eyes hears when to move, hold and rest
+ARMED_PHASES = ("move", "hold")  # the guards' phases: the tone sounds only then
 PHASE_BANNERS = {"get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.RELAX, "done": cues.EXERCISE_DONE}
 
 
@@ -60,6 +69,8 @@ class MainWindow(QMainWindow):
         lossless_frames: bool = False,
         follow_frame_time: bool = False,
         speech=None,
+        feedback=None,
+        level_source_factory: Callable[..., object] = FrameLevels,
         session_settings: SessionSettings | None = None,
         capture_factory: Callable[..., CaptureThread] | None = None,
         engine_factory: Callable[..., SessionEngine] = SessionEngine,
@@ -85,6 +96,15 @@ class MainWindow(QMainWindow):
         self._clock_factory = clock_factory
         self.speech = speech if speech is not None else open_speech()
         self._speech_notice_shown = False
+        self.feedback = feedback if feedback is not None else open_feedback()
+        self._level_source_factory = level_source_factory  # (guards, baseline, affected side) -> LevelSource
+        # Ducks the tone while a cue is spoken, so it never hides a word.
+        self.feedback.set_speaking(lambda: bool(getattr(self.speech, "busy", False)))
+        self._feedback_notice_shown = False
+        self.profile_name: str | None = None  # set by the records bridge; feedback settings are per profile
+        self._levels = None  # a feedback.readings.LevelSource for the current exercise
+        self._levels_key = None
+        self._spoken_warnings: set[str] = set()  # this frame's warning sentences (spoken only with voice warnings)
         self.muted = False
         self.engine: SessionEngine | None = None
         self.clock: Clock = SystemClock()
@@ -110,6 +130,8 @@ class MainWindow(QMainWindow):
         self.tick_timer.setInterval(TICK_MS)
         self.tick_timer.timeout.connect(self._tick)
         self._show_speech_status_once()
+        # Frame-to-tone figures for bench-window: (captured_at) of frames whose levels were handed over.
+        self.tone_listeners: list[Callable[[float, dict], None]] = []
 
     # --- construction -----------------------------------------------------------------------
     def _build(self) -> None:
@@ -118,7 +140,7 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.stack = QStackedWidget()
+        self.stack = CurrentPageStack()
         self.home = HomeScreen(self.library, self._illustration_for, self._routine_seconds)
         self.home.affected_side_source = self.current_affected_side
         self.home.routine_chosen.connect(self.start_routine)
@@ -127,6 +149,7 @@ class MainWindow(QMainWindow):
         self.calibration_screen = CalibrationScreen(theme)
         self.step_screen = StepScreen()
         self.movement_screen = MovementScreen(theme)
+        self.movement_screen.picture_hidden_requested.connect(self.set_picture_hidden)
         self.camera_missing_screen = CameraMissingScreen()
         self.camera_missing_screen.retry_requested.connect(self.retry_camera)
         self.camera_missing_screen.continue_without_camera.connect(self._continue_without_camera)
@@ -147,6 +170,13 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.stack, 1)
         outer.addWidget(self._build_controls())
         self.setCentralWidget(central)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu = help_menu  # stays the last menu: others are inserted before it
+        extension = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
+        if extension is not None:  # shown when the menus do not fit across: screen readers name it too
+            extension.setAccessibleName("More menus")
+        self.welcome_action = help_menu.addAction("Welcome and checks…")
+        self.welcome_action.triggered.connect(self.show_first_run)
         self._current_screen = "home"
         self.controls.hide()
 
@@ -170,9 +200,12 @@ class MainWindow(QMainWindow):
     def _build_controls(self) -> QWidget:
         self.controls = QWidget()
         self.controls.setAccessibleName("Session controls")
+        self.controls.setObjectName("session-controls")
+        # Always the height its buttons need: on a short screen the screen above gives way, not them.
+        self.controls.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         column = QVBoxLayout(self.controls)
-        column.setContentsMargins(28, 8, 28, 20)
-        column.setSpacing(10)
+        column.setContentsMargins(16, 4, 16, 10)
+        column.setSpacing(6)
         progress_row = QHBoxLayout()
         self.session_progress = QProgressBar()
         self.session_progress.setAccessibleName("Progress through the routine")
@@ -188,7 +221,8 @@ class MainWindow(QMainWindow):
         self.pause_button = button("Pause", "Pause or resume (Space)", primary=True, tooltip="Space")
         self.skip_button = button("Next  ▶", "Skip to the next step (Right arrow)", tooltip="Right arrow")
         self.repeat_button = button("Repeat", "Repeat this exercise (R)", tooltip="R")
-        self.recalibrate_button = button("Measure my face again", "Measure my resting face again")
+        self.recalibrate_button = button("Measure again", "Measure my resting face again",
+                                         tooltip="Measure your resting face again")
         self.mute_button = button("Mute voice", "Mute or unmute the voice (M)", tooltip="M")
         self.stop_button = button("Stop", "Stop the session (Escape)", tooltip="Escape")
         self.previous_button.clicked.connect(self.previous)
@@ -235,16 +269,66 @@ class MainWindow(QMainWindow):
         if self.speech is not None:
             self.speech.set_rate(settings.speech_rate)
             self.speech.set_muted(self.muted or not settings.voice)
+        self.feedback.set_volume(settings.tone_volume)
+        self.movement_screen.set_picture_hidden(settings.hide_camera)
+
+    def feedback_plan(self) -> FeedbackPlan:
+        exercise = self.engine.state.exercise if self.engine is not None else None
+        return plan_for(self.settings.warning_feedback, exercise)
+
+    def set_profile_name(self, name: str | None) -> None:
+        """The patient practising now: the feedback choices and the "feel it" view are theirs."""
+        self.profile_name = name
+        self.apply_settings(load_settings(self.store, name))
+
+    def set_picture_hidden(self, hidden: bool) -> None:
+        """The "feel it" view on or off, remembered (for the profile, when one is active)."""
+        chosen = replace(self.settings, hide_camera=hidden)
+        save_settings(self.store, chosen, self.profile_name)
+        self.apply_settings(chosen)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec():
             chosen = dialog.chosen()
             camera_changed = chosen.camera != self.settings.camera
-            save_settings(self.store, chosen)
+            save_settings(self.store, chosen, self.profile_name)
             self.apply_settings(chosen)
             if camera_changed and self.engine is not None and self.source_override is None:
                 self._start_capture(chosen.camera)
+
+    # --- first run -------------------------------------------------------------------------------
+    def maybe_show_first_run(self, **kwargs):
+        """At the very first start: the welcome, the side, the tries, safety, a first routine."""
+        if self.settings.first_run_done:
+            return None
+        return self.show_first_run(**kwargs)
+
+    def show_first_run(self, *, modal: bool = True, **kwargs):
+        from rehabcoach.ui.first_run import FirstRunDialog
+
+        dialog = FirstRunDialog(self, **kwargs)
+        dialog.finished.connect(lambda _result: self._first_run_done(dialog))
+        self.first_run_dialog = dialog
+        if modal:
+            dialog.exec()
+        else:
+            dialog.open()
+        return dialog
+
+    def _first_run_done(self, dialog) -> None:
+        # Skipped or finished, it is not shown again (Help > Welcome and checks shows it on request).
+        side = self.settings.affected_side if dialog.skipped else dialog.chosen_side
+        chosen = replace(self.settings, first_run_done=True, affected_side=side)
+        save_settings(self.store, chosen, self.profile_name)
+        self.apply_settings(chosen)
+        if dialog.safety_seen:  # the same page as Help > Before you start: it counts as read
+            from rehabcoach.ui.before_you_start import READ_KEY
+
+            self.store.setValue(READ_KEY, True)
+            self.store.sync()
+        if dialog.routine_chosen:
+            self.start_routine(dialog.routine_chosen)
 
     def _show_speech_status_once(self) -> None:
         if self._speech_notice_shown or self.speech is None:
@@ -253,6 +337,12 @@ class MainWindow(QMainWindow):
             self._speech_notice_shown = True
             message = getattr(self.speech, "status_message", "") or "No voice is available: the app runs silently."
             self.statusBar().showMessage(message)
+
+    def _show_feedback_status_once(self) -> None:
+        # Said when a tone is first wanted, not at start: most exercises need none.
+        if not self._feedback_notice_shown and not getattr(self.feedback, "available", True):
+            self._feedback_notice_shown = True
+            self.statusBar().showMessage(getattr(self.feedback, "status_message", "Sound feedback is off."))
 
     # --- starting and ending a session ----------------------------------------------------------
     def start_routine(self, routine_id: str) -> None:
@@ -281,6 +371,7 @@ class MainWindow(QMainWindow):
         exercises = [e.for_side(side) if hasattr(e, "for_side") else e for e in exercises]
         self.engine = self._engine_factory(list(exercises), self.clock, settings)
         self.engine.subscribe(self._on_engine_event)
+        self._levels, self._levels_key = None, None
         for factory in self.session_listener_factories:
             self.engine.subscribe(factory(self.engine))
         self._summary_shown = None
@@ -299,6 +390,7 @@ class MainWindow(QMainWindow):
         return self.source_override if self.source_override is not None else self.settings.camera
 
     def _end_session(self) -> None:
+        self.feedback.silence()
         self.tick_timer.stop()
         self._stop_capture()
         self.engine = None
@@ -349,6 +441,7 @@ class MainWindow(QMainWindow):
         if self.speech is not None:
             # Silence what is queued; the service itself lives as long as the process (see app.run_app).
             self.speech.say("", interrupt=True)
+        self.feedback.silence()
         event.accept()
 
     # --- capture --------------------------------------------------------------------------------
@@ -444,6 +537,7 @@ class MainWindow(QMainWindow):
         for listener in self.face_frame_listeners:
             listener(item.face)
         state = self.engine.state
+        self._feed_tone(state, item.face, item.captured_at)
         view = self._visible_camera(state.screen)
         if view is not None:
             view.set_frame(item.image, item.paths, item.captured_at)
@@ -506,8 +600,47 @@ class MainWindow(QMainWindow):
 
     # --- engine events and rendering ----------------------------------------------------------
     def _on_engine_event(self, event) -> None:
+        if isinstance(event, WarningStarted):
+            exercise = self.engine.state.exercise if self.engine is not None else None
+            self._spoken_warnings.add(cues.warning_sentence(getattr(exercise, "target", None), event.warning))
+        elif isinstance(event, PhaseChanged) and event.phase in CHIME_PHASES:
+            if self.feedback_plan().tone:
+                self._show_feedback_status_once()
+                self.feedback.chime(event.phase)
         if isinstance(event, SpeakRequest) and self.speech is not None and event.text:
+            if event.priority == "warning" and event.text in self._spoken_warnings:
+                self._spoken_warnings.discard(event.text)
+                if not self.feedback_plan().voice_warnings:
+                    return  # the patient chose the tone (or nothing) for warnings
             self.speech.say(event.text, interrupt=event.interrupt)
+
+    # --- sound feedback -------------------------------------------------------------------------
+    def _tone_armed(self, state: SessionState) -> bool:
+        """The tone sounds while the engine's guards are armed: from ARM_SETTLE_SECONDS into the move
+        phase to the end of the hold (see coaching/monitor.py), with the tone chosen for this exercise."""
+        if not (state.screen == "movement" and state.phase in ARMED_PHASES and not state.paused
+                and self.engine is not None and self.engine.baseline is not None
+                and state.exercise is not None and self.feedback_plan().tone):
+            return False
+        if state.phase == "move" and state.phase_seconds and state.phase_seconds_remaining is not None:
+            return state.phase_seconds - state.phase_seconds_remaining >= ARM_SETTLE_SECONDS
+        return True
+
+    def _feed_tone(self, state: SessionState, face, captured_at: float) -> None:
+        if not self._tone_armed(state):
+            self.feedback.silence()
+            return
+        self._show_feedback_status_once()
+        exercise = state.exercise
+        key = (exercise.id, id(exercise.guards), id(self.engine.baseline))
+        if self._levels_key != key:  # a new exercise, a therapist's threshold, a new calibration
+            self._levels = self._level_source_factory(exercise.guards, self.engine.baseline,
+                                                      self.engine.settings.affected_side)
+            self._levels_key = key
+        levels = self._levels.levels(face)
+        self.feedback.update(levels, stamp=captured_at)
+        for listener in self.tone_listeners:
+            listener(captured_at, levels)
 
     def _tick(self) -> None:
         if self.engine is None:
@@ -531,6 +664,8 @@ class MainWindow(QMainWindow):
         if self.engine is None:
             return
         state = state or self.engine.state
+        if not self._tone_armed(state):
+            self.feedback.silence()  # a rest, a pause, another screen: the tone fades out at once
         if self.capture is not None and not self.follow_frame_time:
             # Inference only when the engine uses faces (calibration, movement): saves a core during
             # massage and relaxation.  The camera keeps running, so a lost camera is still noticed.

@@ -41,8 +41,21 @@ class TargetMeter(QWidget):
         if levels != self._levels:
             self._levels = levels
             self.setAccessibleDescription(self.describe())
-            self.setFixedHeight(max(1, len(levels)) * 52 + 8)
+            self._fit_height()
             self.update()
+
+    def _row_height(self) -> int:
+        # One line per side (words, bar, value side by side: height is short on a laptop), in the widget's
+        # own font: the text size setting makes it grow.
+        return self.fontMetrics().height() + 12
+
+    def _fit_height(self) -> None:
+        self.setFixedHeight(max(1, len(self._levels)) * self._row_height() + 8)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (event.Type.FontChange, event.Type.StyleChange):
+            self._fit_height()
 
     def levels(self) -> dict[str, float]:
         return dict(self._levels)
@@ -58,15 +71,20 @@ class TargetMeter(QWidget):
         t = self._theme
         font = QFont(self.font())
         painter.setFont(font)
-        row_h = 52
-        value_w = painter.fontMetrics().horizontalAdvance("Reached") + 16
+        row_h = self._row_height()
+        line = painter.fontMetrics().height()
+        metrics = painter.fontMetrics()
+        value_w = metrics.horizontalAdvance("Reached") + 16
+        words_w = max(metrics.horizontalAdvance(f"{words} side") for words in SIDE_WORDS.values()) + 12
         for row, side in enumerate(s for s in ("left", "right") if s in self._levels):
             value = max(0.0, min(1.0, self._levels[side]))
             y = 4 + row * row_h
             label = f"{SIDE_WORDS[side]} side"
             painter.setPen(QColor(t.text))
-            painter.drawText(QRectF(0, y, self.width(), 24), Qt.AlignmentFlag.AlignLeft, label)
-            bar = QRectF(0, y + 24, self.width() - value_w, 20)
+            painter.drawText(QRectF(0, y, words_w, line), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             label)
+            bar_h = max(14, line - 8)
+            bar = QRectF(words_w, y + (line - bar_h) / 2, max(20, self.width() - value_w - words_w), bar_h)
             painter.setPen(QPen(QColor(t.border), 1))
             painter.setBrush(QColor(t.surface))
             painter.drawRoundedRect(bar, 6, 6)
@@ -77,22 +95,65 @@ class TargetMeter(QWidget):
                 painter.drawRoundedRect(fill, 6, 6)
             painter.setPen(QColor(t.text))
             text = "Reached" if value >= 0.999 else percent(value)
-            painter.drawText(QRectF(bar.right() + 8, bar.y() - 2, value_w, 24), Qt.AlignmentFlag.AlignLeft, text)
+            painter.drawText(QRectF(bar.right() + 8, bar.center().y() - line / 2, value_w, line),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         painter.end()
+
+
+# Region -> (x, y, w, h) of an ellipse in a 200 x 240 face box, for the side drawn on the LEFT.
+FACE_SHAPES = {
+    "brow": (42, 62, 50, 14),
+    "eye": (46, 86, 42, 22),
+    "cheek": (34, 128, 44, 34),
+    "nose": (80, 118, 18, 30),
+    "mouth": (62, 170, 38, 22),
+}
+
+
+def _region_shapes():
+    for region, (x, y, w, h) in FACE_SHAPES.items():
+        yield (region, "left"), (x, y, w, h)
+        yield (region, "right"), (200 - x - w, y, w, h)  # mirror image across the midline
+
+
+def paint_face(painter: QPainter, area: QRectF, theme: Theme, shares: Mapping[tuple[str, str], float],
+               font: QFont) -> None:
+    """A calm front-view face in ``area``, as in the mirror (the patient's left on the left), each
+    (region, side) in ``shares`` tinted amber by its share (0..1); "L" and "R" under it."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    t = theme
+    scale = min(area.width() / 200.0, (area.height() - 24) / 240.0)
+    painter.translate(area.x() + (area.width() - 200 * scale) / 2, area.y())
+    painter.scale(scale, scale)
+    painter.setPen(QPen(QColor(t.muted_text), 2))
+    painter.setBrush(QColor(t.surface))
+    painter.drawEllipse(QRectF(20, 20, 160, 200))
+    for key, (x, y, w, h) in _region_shapes():
+        share = shares.get(key, 0.0)
+        if share > 0:
+            colour = QColor(t.warning)
+            colour.setAlpha(int(90 + 165 * min(1.0, share)))
+            painter.setBrush(colour)
+            painter.setPen(QPen(QColor(t.warning), 2))
+        else:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(t.muted_text), 1.5))
+        painter.drawEllipse(QRectF(x, y, w, h))
+    painter.setPen(QColor(t.text))
+    bold = QFont(font)
+    bold.setBold(True)
+    painter.setFont(bold)
+    painter.drawText(QRectF(0, 222, 100, 20), Qt.AlignmentFlag.AlignCenter, "L")
+    painter.drawText(QRectF(100, 222, 100, 20), Qt.AlignmentFlag.AlignCenter, "R")
+    painter.restore()
 
 
 class FaceMap(QWidget):
     """A simple front-view face, as in the mirror (the patient's left on the left), with each
     region that had unwanted movement tinted amber in proportion to how long it lasted."""
 
-    # Region -> (x, y, w, h) of an ellipse in a 200 x 240 face box, for the side drawn on the LEFT.
-    SHAPES = {
-        "brow": (42, 62, 50, 14),
-        "eye": (46, 86, 42, 22),
-        "cheek": (34, 128, 44, 34),
-        "nose": (80, 118, 18, 30),
-        "mouth": (62, 170, 38, 22),
-    }
+    SHAPES = FACE_SHAPES
 
     def __init__(self, theme: Theme = CALM, parent=None):
         super().__init__(parent)
@@ -111,38 +172,10 @@ class FaceMap(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        t = self._theme
-        scale = min(self.width() / 200.0, (self.height() - 24) / 240.0)
-        ox = (self.width() - 200 * scale) / 2
-        painter.translate(ox, 0)
-        painter.scale(scale, scale)
-        painter.setPen(QPen(QColor(t.muted_text), 2))
-        painter.setBrush(QColor(t.surface))
-        painter.drawEllipse(QRectF(20, 20, 160, 200))
         longest = max(self._seconds.values(), default=0.0)
-        for (region, side), (x, y, w, h) in self._region_shapes():
-            seconds = self._seconds.get((region, side), 0.0)
-            if seconds > 0:
-                colour = QColor(t.warning)
-                colour.setAlpha(int(90 + 165 * (seconds / longest if longest else 1)))
-                painter.setBrush(colour)
-                painter.setPen(QPen(QColor(t.warning), 2))
-            else:
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.setPen(QPen(QColor(t.muted_text), 1.5))
-            painter.drawEllipse(QRectF(x, y, w, h))
-        painter.setPen(QColor(t.text))
-        font = QFont(self.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.drawText(QRectF(0, 222, 100, 20), Qt.AlignmentFlag.AlignCenter, "L")
-        painter.drawText(QRectF(100, 222, 100, 20), Qt.AlignmentFlag.AlignCenter, "R")
+        shares = {key: (seconds / longest if longest else 1.0) for key, seconds in self._seconds.items() if seconds > 0}
+        paint_face(painter, QRectF(self.rect()), self._theme, shares, self.font())
         painter.end()
 
-    def _region_shapes(self):
-        for region, (x, y, w, h) in self.SHAPES.items():
-            yield (region, "left"), (x, y, w, h)
-            yield (region, "right"), (200 - x - w, y, w, h)  # mirror image across the midline
 
 

@@ -88,6 +88,8 @@ class RecordsBridge(QObject):
             "Practising without a profile: nothing is recorded.")
         for action in (self.progress_action, self.import_action):
             action.setEnabled(self.profile is not None)
+        if hasattr(self.window, "set_profile_name"):  # feedback choices are remembered per profile
+            self.window.set_profile_name(self.profile.name if self.profile else None)
         self._fill_prescribed_menu()
         self.profile_changed.emit(self.profile)
 
@@ -158,6 +160,9 @@ class RecordsBridge(QObject):
     # -- menu -----------------------------------------------------------------------------------
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("&Patient")
+        help_menu = getattr(self.window, "help_menu", None)
+        if help_menu is not None:  # Help stays last, as on every desktop
+            self.window.menuBar().insertMenu(help_menu.menuAction(), menu)
         menu.setAccessibleName("Patient menu")
         self.choose_action = QAction("Choose who is practising…", self.window)
         self.choose_action.setShortcut(QKeySequence("Ctrl+P"))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from rehabcoach.ui.camera_view import GUIDE_OK, GUIDE_PROBLEM, CameraView
 from rehabcoach.ui.meters import TargetMeter
 from rehabcoach.ui.theme import Theme
-from rehabcoach.ui.widgets import MARGIN, SPACING, Illustration, button, label
+from rehabcoach.ui.widgets import MARGIN, SESSION_MARGIN, SPACING, Illustration, button, label, scrolling_column
 
 
 def _header(title: QWidget, position: QWidget) -> QHBoxLayout:
@@ -37,12 +37,12 @@ class CalibrationScreen(QWidget):
         self.setAccessibleName("Calibration")
         self.camera = CameraView(theme)
         row = QHBoxLayout(self)
-        row.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        row.setContentsMargins(SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN)
         row.setSpacing(SPACING * 2)
-        row.addWidget(self.camera, 3)
+        row.addWidget(self.camera, 1)
         side = QVBoxLayout()
         side.setSpacing(SPACING)
-        side.addWidget(label("Measuring your resting face", "heading"))
+        side.addWidget(label("Measuring your resting face", "subheading"))
         side.addWidget(
             label("Look at the camera and let your face rest. Keep your face inside the oval.", "instruction")
         )
@@ -51,18 +51,25 @@ class CalibrationScreen(QWidget):
         self.progress.setAccessibleName("Calibration progress")
         self.progress.setTextVisible(False)
         self.progress_text = label("", "subheading", name="Calibration progress in words")
-        side.addWidget(self.progress_text)
-        side.addWidget(self.progress)
+        side.addStretch(1)
+        self.side_area = scrolling_column(side)
+        # The help and the paused note stay in view below what may scroll (very large text), one at a
+        # time: while paused, the help about the face does not matter.
         self.help = label("", "notice", name="Calibration help")
-        side.addWidget(self.help)
         self.paused_note = label("Paused. Press Space or the Resume button to continue.", "notice", name="Paused")
         self.paused_note.hide()
-        side.addWidget(self.paused_note)
-        side.addStretch(1)
-        row.addLayout(side, 2)
+        column = QVBoxLayout()
+        column.setSpacing(SPACING // 2)
+        column.addWidget(self.side_area, 1)
+        column.addWidget(self.progress_text)
+        column.addWidget(self.progress)
+        column.addWidget(self.help)
+        column.addWidget(self.paused_note)
+        row.addLayout(column, 1)
 
     def show_paused(self, paused: bool) -> None:
         self.paused_note.setVisible(paused)
+        self.help.setVisible(not paused)
 
     def show_status(self, progress: float, problem: str | None, message: str) -> None:
         value = round(max(0.0, min(1.0, progress)) * 100)
@@ -86,7 +93,7 @@ class StepScreen(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Exercise step")
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        outer.setContentsMargins(SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN)
         outer.setSpacing(SPACING)
         self.title = label("", "heading", name="Exercise title")
         self.position = label("", "muted", wrap=False, name="Position in the routine")
@@ -94,7 +101,7 @@ class StepScreen(QWidget):
         row = QHBoxLayout()
         row.setSpacing(SPACING * 2)
         self.illustration = Illustration(size=360)
-        self.illustration.setMinimumSize(300, 300)
+        self.illustration.setMinimumSize(240, 240)
         row.addWidget(self.illustration, 2)
         column = QVBoxLayout()
         column.setSpacing(SPACING)
@@ -109,10 +116,15 @@ class StepScreen(QWidget):
         column.addWidget(self.step_label)
         column.addWidget(self.instruction)
         column.addStretch(1)
-        column.addWidget(self.countdown)
-        column.addWidget(self.step_progress)
-        column.addWidget(self.paused_note)
-        row.addLayout(column, 3)
+        self.text_area = scrolling_column(column)
+        # The time left and the paused note stay in view below the instruction, which may scroll.
+        right = QVBoxLayout()
+        right.setSpacing(SPACING // 2)
+        right.addWidget(self.text_area, 1)
+        right.addWidget(self.countdown)
+        right.addWidget(self.step_progress)
+        right.addWidget(self.paused_note)
+        row.addLayout(right, 3)
         outer.addLayout(row, 1)
 
     def show_step(
@@ -147,38 +159,64 @@ class StepScreen(QWidget):
 class MovementScreen(QWidget):
     """A movement exercise: mirrored camera with outlines, phase banner, countdown, reps, meter."""
 
+    picture_hidden_requested = Signal(bool)  # the "feel it" view: hide (True) or show the picture
+
     def __init__(self, theme: Theme, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Movement exercise")
         self.camera = CameraView(theme)
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
-        outer.setSpacing(SPACING)
-        self.title = label("", "heading", name="Exercise title")
+        outer.setContentsMargins(SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN, SESSION_MARGIN)
+        outer.setSpacing(SPACING // 2)
+        # The title is smaller here than on the other screens: the banner ("Smile gently") is what counts.
+        self.title = label("", "subheading", name="Exercise title")
         self.position = label("", "muted", wrap=False, name="Position in the routine")
-        outer.addLayout(_header(self.title, self.position))
+        header = _header(self.title, self.position)
+        self.picture_button = button("Hide my picture", "Hide or show my camera picture")
+        self.picture_button.setToolTip("Feel the movement instead of watching it: a drawn face replaces "
+                                       "your picture, the sound and the voice go on")
+        self.picture_button.clicked.connect(
+            lambda: self.picture_hidden_requested.emit(not self.camera.picture_hidden))
+        header.insertWidget(1, self.picture_button, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(header)
         row = QHBoxLayout()
         row.setSpacing(SPACING * 2)
-        row.addWidget(self.camera, 3)
+        row.addWidget(self.camera, 1)  # half the width: a 4:3 picture fills it, and the words wrap less
         side = QVBoxLayout()
-        side.setSpacing(SPACING)
+        side.setSpacing(SPACING // 2)
         self.banner = label("", "banner", name="What to do now")
-        self.countdown = label("", "countdown", name="Countdown")
+        self.countdown = label("", "countdown", wrap=False, name="Countdown")
         self.rep = label("", "subheading", name="Repetition")
         self.instruction = label("", "instruction", name="Instruction")
-        self.meter_title = label("How much of the goal you reach", "muted")
         self.meter = TargetMeter(theme)
+        self.meter.setToolTip("How much of the goal you reach")  # its rows say the side and the amount
         self.warning = label("", "warning", name="Unwanted movement")
         self.warning.hide()
         self.notice = label("", "notice", name="Notice")
         self.notice.hide()
-        for widget in (self.banner, self.countdown, self.rep, self.instruction, self.meter_title, self.meter):
+        side.addWidget(self.banner)
+        timing = QHBoxLayout()  # countdown and repetition on one line: height is short on a laptop
+        timing.setSpacing(SPACING)
+        timing.addWidget(self.countdown)
+        timing.addWidget(self.rep, 1, Qt.AlignmentFlag.AlignVCenter)
+        side.addLayout(timing)
+        for widget in (self.instruction, self.meter):
             side.addWidget(widget)
         side.addStretch(1)
-        side.addWidget(self.warning)
-        side.addWidget(self.notice)
-        row.addLayout(side, 2)
+        self.side_area = scrolling_column(side)
+        # The warning and the notice stay in view below what may scroll (very large text): they are
+        # what the patient must not miss.
+        column = QVBoxLayout()
+        column.setSpacing(SPACING // 2)
+        column.addWidget(self.side_area, 1)
+        column.addWidget(self.warning)
+        column.addWidget(self.notice)
+        row.addLayout(column, 1)
         outer.addLayout(row, 1)
+
+    def set_picture_hidden(self, hidden: bool) -> None:
+        self.camera.set_picture_hidden(hidden)
+        self.picture_button.setText("Show my picture" if hidden else "Hide my picture")
 
     def show_movement(
         self,
@@ -200,11 +238,12 @@ class MovementScreen(QWidget):
         self.rep.setText(rep)
         self.instruction.setText(instruction)
         self.instruction.setVisible(bool(instruction))
+        # One message at a time, the notice first: paused, or the face out of view (a warning then ends
+        # within a second, and the meter means nothing without a face).  Room is short on a laptop.
         self.meter.set_levels(levels)
-        self.meter_title.setVisible(bool(levels))
-        self.meter.setVisible(bool(levels))
+        self.meter.setVisible(bool(levels) and not notice)
         self.warning.setText("\n".join(warnings))
-        self.warning.setVisible(bool(warnings))
+        self.warning.setVisible(bool(warnings) and not notice)
         self.notice.setText(notice or "")
         self.notice.setVisible(bool(notice))
 
@@ -218,9 +257,10 @@ class CameraMissingScreen(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAccessibleName("No camera")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(MARGIN * 2, MARGIN * 2, MARGIN * 2, MARGIN * 2)
-        outer.setSpacing(SPACING * 1.5)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        outer = QVBoxLayout()
+        outer.setSpacing(round(SPACING * 1.5))
         outer.addWidget(label("The camera is not working", "heading"))
         self.message = label("", "instruction", name="What happened")
         outer.addWidget(self.message)
@@ -245,6 +285,7 @@ class CameraMissingScreen(QWidget):
         self.continue_button.clicked.connect(self.continue_without_camera)
         outer.addWidget(self.continue_button, 0, Qt.AlignmentFlag.AlignLeft)
         outer.addStretch(1)
+        page.addWidget(scrolling_column(outer))
 
     def show_problem(self, message: str, current_camera: int | None) -> None:
         self.message.setText(message)

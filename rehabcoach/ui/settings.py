@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+
+from rehabcoach.feedback.modes import FEEDBACK_CHOICES
 
 ORGANIZATION = "RehabCoach"
 APPLICATION = "RehabCoach"
@@ -14,6 +17,9 @@ APPLICATION = "RehabCoach"
 TEXT_SIZE_RANGE = (16, 40)  # points; instructions are never smaller than 16 pt
 SPEECH_RATE_RANGE = (90, 220)  # words per minute
 AFFECTED_SIDES = ("none", "left", "right")
+VOLUME_RANGE = (0, 100)
+# Remembered per patient profile when one is active (several people practise on one computer).
+PER_PROFILE = ("warning_feedback", "tone_volume", "hide_camera")
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,10 @@ class AppSettings:
     affected_side: str = "none"  # the patient's own side; "none" when not set
     text_size: int = 20
     high_contrast: bool = False
+    warning_feedback: str = "auto"  # see feedback.modes: tone when the eyes are closed, voice always
+    tone_volume: int = 60
+    hide_camera: bool = False  # the "feel it" view
+    first_run_done: bool = False
 
     def clamped(self) -> "AppSettings":
         """Values pulled back into range: a hand-edited settings file must not break the app."""
@@ -33,6 +43,8 @@ class AppSettings:
             speech_rate=max(SPEECH_RATE_RANGE[0], min(int(self.speech_rate), SPEECH_RATE_RANGE[1])),
             affected_side=self.affected_side if self.affected_side in AFFECTED_SIDES else "none",
             text_size=max(TEXT_SIZE_RANGE[0], min(int(self.text_size), TEXT_SIZE_RANGE[1])),
+            warning_feedback=self.warning_feedback if self.warning_feedback in FEEDBACK_CHOICES else "auto",
+            tone_volume=max(VOLUME_RANGE[0], min(int(self.tone_volume), VOLUME_RANGE[1])),
         )
 
     @property
@@ -61,21 +73,43 @@ def _coerce(value, default):
     return str(value)
 
 
-def load_settings(store: QSettings) -> AppSettings:
+def profile_group(profile_name: str) -> str:
+    """The settings group of one profile: a digest of its name (names may hold any character)."""
+    key = " ".join(profile_name.split()).casefold()
+    return "profile-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def load_settings(store: QSettings, profile_name: str | None = None) -> AppSettings:
+    """The settings; with a profile, its own feedback choices (else the computer's)."""
     defaults = AppSettings()
     values = {}
     for f in fields(AppSettings):
         default = getattr(defaults, f.name)
         values[f.name] = _coerce(store.value(f.name, default), default)
+    if profile_name:
+        store.beginGroup(profile_group(profile_name))
+        try:
+            for name in PER_PROFILE:
+                values[name] = _coerce(store.value(name, values[name]), getattr(defaults, name))
+        finally:
+            store.endGroup()
     return AppSettings(**values).clamped()
 
 
-def save_settings(store: QSettings, settings: AppSettings) -> None:
+def save_settings(store: QSettings, settings: AppSettings, profile_name: str | None = None) -> None:
+    """The settings; with a profile, its feedback choices go to the profile's own group."""
     # The affected side is health information: the file is private to the user from its first byte
     # (created 0600 here, before Qt writes it; Qt's atomic save keeps an existing file's permissions).
     _prepare_private_file(store.fileName())
     for f in fields(AppSettings):
+        if profile_name and f.name in PER_PROFILE:
+            continue
         store.setValue(f.name, getattr(settings, f.name))
+    if profile_name:
+        store.beginGroup(profile_group(profile_name))
+        for name in PER_PROFILE:
+            store.setValue(name, getattr(settings, name))
+        store.endGroup()
     previous = os.umask(0o077)  # anything Qt creates while saving (its temporary file) is private too
     try:
         store.sync()

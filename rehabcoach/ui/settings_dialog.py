@@ -1,7 +1,9 @@
-"""The settings dialog: camera, voice, speech rate, affected side, text size, high contrast."""
+"""The settings dialog: camera, voice, speech rate, warnings by tone or voice, tone volume, the "feel it"
+view, affected side, text size, high contrast."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -12,8 +14,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from rehabcoach.ui.settings import SPEECH_RATE_RANGE, TEXT_SIZE_RANGE, AppSettings
-from rehabcoach.ui.widgets import label
+from PySide6.QtWidgets import QSlider
+
+from rehabcoach.feedback.modes import FEEDBACK_CHOICES, FEEDBACK_WORDS
+from rehabcoach.ui.settings import SPEECH_RATE_RANGE, TEXT_SIZE_RANGE, VOLUME_RANGE, AppSettings
+from rehabcoach.ui.widgets import label, scrolling_column
 
 SIDE_CHOICES = (("Not set", "none"), ("My left side", "left"), ("My right side", "right"))
 
@@ -24,6 +29,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         self.setMinimumWidth(560)
+        # The form's labels are exactly as wide as their text, which clipped the last letter's overhang.
+        self.setStyleSheet("QLabel { padding-right: 3px; }")
         layout = QVBoxLayout(self)
         layout.setSpacing(16)
         form = QFormLayout()
@@ -49,6 +56,28 @@ class SettingsDialog(QDialog):
         self.speech_rate.setValue(settings.speech_rate)
         form.addRow("Speech &rate", self.speech_rate)
 
+        self.warning_feedback = QComboBox()
+        self.warning_feedback.setAccessibleName("How unwanted movements are signalled")
+        for value in FEEDBACK_CHOICES:
+            self.warning_feedback.addItem(FEEDBACK_WORDS[value], value)
+        self.warning_feedback.setCurrentIndex(max(0, self.warning_feedback.findData(settings.warning_feedback)))
+        self.warning_feedback.setToolTip("Automatic: a soft tone during exercises done with the eyes closed; "
+                                         "the voice always")
+        form.addRow("&Warnings by", self.warning_feedback)
+
+        self.tone_volume = QSlider(Qt.Orientation.Horizontal)
+        self.tone_volume.setAccessibleName("Volume of the tone and chimes")
+        self.tone_volume.setRange(*VOLUME_RANGE)
+        self.tone_volume.setSingleStep(5)
+        self.tone_volume.setPageStep(10)
+        self.tone_volume.setValue(settings.tone_volume)
+        form.addRow("Tone &volume", self.tone_volume)
+
+        self.hide_camera = QCheckBox("Hide my picture (feel it, don't watch it)")
+        self.hide_camera.setAccessibleName("Hide the camera picture")
+        self.hide_camera.setChecked(settings.hide_camera)
+        form.addRow("&Picture", self.hide_camera)
+
         self.affected_side = QComboBox()
         self.affected_side.setAccessibleName("Affected side")
         for text, value in SIDE_CHOICES:
@@ -67,14 +96,46 @@ class SettingsDialog(QDialog):
         self.high_contrast.setAccessibleName("High-contrast theme")
         self.high_contrast.setChecked(settings.high_contrast)
         form.addRow("&High contrast", self.high_contrast)
-        layout.addLayout(form)
-        layout.addWidget(label("The affected side is the side of your face that was weakened, as you feel it.", "muted"))
+        column = QVBoxLayout()
+        column.addLayout(form)
+        column.addWidget(label("The affected side is the side of your face that was weakened, as you feel it.",
+                               "muted"))
+        # The choices scroll when a large text size makes them taller than a laptop's screen; the Save and
+        # Cancel buttons below stay in view.
+        self.choices = scrolling_column(column)
+        layout.addWidget(self.choices, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._original = settings
+        self._fitted = False
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._fitted:  # once the style sheet's fonts are known
+            self._fitted = True
+            self.fit_screen()
+
+    def fit_screen(self, room: QSize | None = None) -> None:
+        """As large as the choices need, but never larger than the screen's free area (``room``; default
+        the dialog's screen): the choices scroll (vertically only) when a large text size makes them
+        taller than a laptop's screen."""
+        inner = self.choices.widget()
+        inner.adjustSize()
+        need = inner.sizeHint()
+        scroll_bar = self.choices.verticalScrollBar().sizeHint().width()
+        self.choices.setMinimumWidth(inner.minimumSizeHint().width() + scroll_bar)
+        if room is None and self.screen() is not None:
+            room = self.screen().availableGeometry().size()
+        chrome = self.sizeHint().height() - self.choices.sizeHint().height()  # buttons and margins
+        height = need.height() + chrome + 8
+        width = max(self.minimumWidth(), need.width() + scroll_bar + 2 * self.layout().contentsMargins().left())
+        if room is not None:
+            height = min(height, room.height() - 60)
+            width = min(width, room.width() - 40)
+        self.resize(width, height)
 
     def chosen(self) -> AppSettings:
         return AppSettings(
@@ -84,4 +145,8 @@ class SettingsDialog(QDialog):
             affected_side=str(self.affected_side.currentData()),
             text_size=self.text_size.value(),
             high_contrast=self.high_contrast.isChecked(),
+            warning_feedback=str(self.warning_feedback.currentData()),
+            tone_volume=self.tone_volume.value(),
+            hide_camera=self.hide_camera.isChecked(),
+            first_run_done=self._original.first_run_done,
         ).clamped()

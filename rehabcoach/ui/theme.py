@@ -65,6 +65,10 @@ def theme_for(high_contrast: bool) -> Theme:
     return HIGH_CONTRAST if high_contrast else CALM
 
 
+CONTROLS_MAX_PT = 22
+CHROME_MAX_PT = 18
+
+
 @dataclass(frozen=True)
 class TypeScale:
     """Point sizes derived from the one user setting (instruction size)."""
@@ -82,6 +86,17 @@ class TypeScale:
     @property
     def banner(self) -> int:
         return self.instruction + 14
+
+    @property
+    def controls(self) -> int:
+        # The row of session buttons grows with the text, up to the size at which seven of them still
+        # fit across a 1280-pixel laptop screen.
+        return min(self.body, CONTROLS_MAX_PT)
+
+    @property
+    def chrome(self) -> int:
+        # The menu bar and the status bar: readable, but they must not eat a laptop's height at 40 pt.
+        return min(self.body, CHROME_MAX_PT)
 
 
 def palette_for(theme: Theme) -> QPalette:
@@ -120,8 +135,8 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
     QLabel[role="disclaimer"] {{ color: {t.muted_text}; font-size: {scale.body}pt;
         border-top: 1px solid {t.border}; padding-top: 8px; }}
     QLabel[role="warning"] {{ background: {t.warning_surface}; color: {t.warning_text};
-        border-left: 8px solid {t.warning}; padding: 12px; font-size: {scale.instruction}pt; font-weight: 600; }}
-    QLabel[role="notice"] {{ background: {t.surface}; border-left: 8px solid {t.accent}; padding: 12px;
+        border-left: 8px solid {t.warning}; padding: 6px 12px; font-size: {scale.instruction}pt; font-weight: 600; }}
+    QLabel[role="notice"] {{ background: {t.surface}; border-left: 8px solid {t.accent}; padding: 6px 12px;
         font-size: {scale.instruction}pt; }}
     QFrame[role="card"] {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 10px; }}
     QFrame[role="card"] QLabel {{ background: {t.surface}; }}
@@ -129,6 +144,9 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
         border-radius: 8px; padding: 10px 18px; min-height: 28px; }}
     QPushButton:focus {{ border: 3px solid {t.text}; }}
     QPushButton[role="primary"] {{ background: {t.accent}; color: {t.accent_text}; font-weight: 600; }}
+    QWidget#session-controls QPushButton {{ font-size: {scale.controls}pt; }}
+    QWidget#session-controls QProgressBar {{ min-height: 14px; }}
+    QMenuBar, QStatusBar, QStatusBar QLabel {{ font-size: {scale.chrome}pt; }}
     QPushButton:disabled {{ color: {t.muted_text}; border-color: {t.border}; }}
     QListWidget {{ background: {t.surface}; border: 1px solid {t.border}; padding: 4px; }}
     QListWidget::item {{ padding: 10px; }}
@@ -140,5 +158,6 @@ def stylesheet(theme: Theme, scale: TypeScale) -> str:
     QProgressBar::chunk {{ background: {t.accent}; border-radius: 6px; }}
     QScrollArea {{ border: none; }}
     QComboBox, QSpinBox {{ background: {t.surface}; padding: 6px; border: 1px solid {t.border}; }}
-    QCheckBox {{ spacing: 10px; }}
+    QCheckBox, QRadioButton {{ spacing: 10px; padding: 4px 0; }}
+    QCheckBox::indicator, QRadioButton::indicator {{ width: 22px; height: 22px; }}
     """

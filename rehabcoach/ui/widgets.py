@@ -6,12 +6,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtSvgWidgets import QSvgWidget
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from rehabcoach.coaching.cues import NOT_A_DIAGNOSIS
 
 SPACING = 16
 MARGIN = 28
+SESSION_MARGIN = 12  # session screens keep every pixel for the picture and the words (small laptops)
 
 
 def label(text: str = "", role: str | None = None, *, wrap: bool = True, name: str | None = None) -> QLabel:
@@ -81,3 +91,43 @@ def format_duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds} s"
     return f"about {round(seconds / 60)} min"
+
+
+class CurrentPageStack(QStackedWidget):
+    """A stack whose size needs are the shown page's only.
+
+    QStackedWidget asks for the largest minimum size of ALL its pages, so one tall page (a long
+    "camera missing" message) made every screen taller than a 1280x720 laptop's window and cut off the
+    session buttons below it.
+    """
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802
+        for index in range(self.count()):
+            page = self.widget(index)
+            policy = QSizePolicy.Policy.Preferred if page is widget else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        super().setCurrentWidget(widget)
+        self.updateGeometry()
+
+
+def scrolling_column(column: QVBoxLayout) -> QScrollArea:
+    """``column`` in a frameless area that scrolls only when its words do not fit (very large text on a
+    small screen): words are never cut off, and at the usual sizes no scroll bar shows."""
+    inner = QWidget()
+    inner.setLayout(column)
+    area = QScrollArea()
+    area.setWidget(inner)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+    area.setMinimumHeight(80)
+    return area
