@@ -154,4 +154,7 @@ def baseline_from(frames: list[FaceFrame]) -> Baseline:
         pitch=float(np.median([p.pitch for p in poses])) if poses else 0.0,
         roll=float(np.median([p.roll for p in poses])) if poses else 0.0,
     )
-    return Baseline(measures=measures, noise=noise, pose=pose, frames=len(frames))
+    names = set().union(*(f.blendshapes for f in frames)) if frames else set()
+    blendshapes = {name: float(np.median([f.blendshapes[name] for f in frames if name in f.blendshapes]))
+                   for name in sorted(names)}
+    return Baseline(measures=measures, noise=noise, pose=pose, frames=len(frames), blendshapes=blendshapes)

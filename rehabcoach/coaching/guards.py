@@ -88,6 +88,28 @@ def amount_in_direction(deviation: float, direction: str) -> float:
     return abs(deviation)
 
 
+# The eye's opening as the guards see it: the lid measure averaged with the eyeSquint blendshape.  The face
+# mesh spreads one eye's narrowing into both eyes' lid landmarks; the squint blendshape of the narrowing eye
+# responds more on its own side.  On the evaluation's induced one-sided narrowings against the same frames
+# untouched (docs/evaluation.md, "Which eye signal"), the mean of the two separated best: AUC 0.89 against
+# 0.86 for the lid measure alone, 66 % of the narrowings found at 5 % false positives against 55 %.
+EYE_SQUINT_SHARE = 0.5
+_SQUINT = {"left": "eyeSquintLeft", "right": "eyeSquintRight"}
+
+
+def guarded_deviation(baseline: Baseline, frame: FaceFrame, measure: str, side: Side, value: float) -> float:
+    deviation = baseline.deviation(measure, side, value)
+    if measure != "eye_aperture" or deviation <= -BLINK_LEVEL:
+        # An eye closing (a blink, a wink) is the lids' business: the squint says nothing of a shut eye.
+        return deviation
+    name = _SQUINT[side]
+    squint, rest = frame.blendshapes.get(name), baseline.blendshapes.get(name)
+    if squint is None or rest is None:
+        return deviation
+    # A squint rising by s narrows the eye as much as the lids closing by a share s of their rest opening.
+    return (1 - EYE_SQUINT_SHARE) * deviation - EYE_SQUINT_SHARE * (squint - rest)
+
+
 def warning_message(region: str, side: Side, measure: str, deviation: float) -> str:
     info = MEASURES[measure]
     words = info.increase_words if deviation >= 0 else info.decrease_words
@@ -226,7 +248,7 @@ class GuardMonitor:
                 value = frame.value(measure, side)
                 if value is not None:
                     history = self._history.setdefault((measure, side), _History())
-                    deviations[(measure, side)] = history.push(self.baseline.deviation(measure, side, value))
+                    deviations[(measure, side)] = history.push(guarded_deviation(self.baseline, frame, measure, side, value))
         return {
             (index, side): (amount_in_direction(deviations[(guard.measure, side)], guard.direction),
                             deviations[(guard.measure, side)])

@@ -21,6 +21,8 @@ class Baseline:
     noise: dict[str, dict[Side, float]]  # robust spread (MAD-based sigma) of each measure at rest
     pose: HeadPose
     frames: int
+    # Median of each blendshape at rest (MediaPipe names); empty for baselines made before they were kept.
+    blendshapes: dict[str, float] = field(default_factory=dict)
 
     def deviation(self, measure: str, side: Side, value: float) -> float:
         """Deviation of ``value`` from rest on the measure's own scale (see catalogue)."""

@@ -311,7 +311,7 @@ def _start_from(data: dict) -> sessions.SessionStart:
 
 def _baseline_from(data: dict) -> Baseline:
     return Baseline(measures=data["measures"], noise=data["noise"], pose=HeadPose(**data["pose"]),
-                    frames=data["frames"])
+                    frames=data["frames"], blendshapes=data.get("blendshapes", {}))
 
 
 def _summary_from(data: dict) -> RepSummary:
