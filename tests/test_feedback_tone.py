@@ -14,7 +14,7 @@ import pytest
 
 from rehabcoach.coaching.types import Baseline, ResolvedGuard
 from rehabcoach.feedback import AUDIBLE, AudioUnavailable, FeedbackService, RecordingOutput, tone_level, tone_pitch
-from rehabcoach.feedback.readings import FrameLevels
+from rehabcoach.coaching.guards import GuardMonitor
 from rehabcoach.vision.types import FaceFrame, HeadPose
 
 
@@ -217,29 +217,40 @@ def _frame(t, left_eye=0.30, right_eye=0.30, left_lift=0.0, right_lift=0.0):
     })
 
 
+class Levels:
+    """The engine's guard levels for a frame, as the window reads them (SessionState.guard_levels)."""
+
+    def __init__(self, guards, baseline, affected_side=None):
+        self.monitor = GuardMonitor(guards, baseline, affected_side)
+
+    def levels(self, frame):
+        self.monitor.update(frame, armed=True)
+        return dict(self.monitor.levels)
+
+
 def test_levels_follow_each_sides_deviation_against_its_threshold():
-    levels = FrameLevels([EYE_GUARD, MOUTH_GUARD], _baseline())
-    for t in range(3):
+    levels = Levels([EYE_GUARD, MOUTH_GUARD], _baseline())
+    for t in range(5):
         rest = levels.levels(_frame(t / 30))
     assert rest == {"left": 0.0, "right": 0.0}
-    for t in range(3, 6):  # the left eye narrows to 80 % of rest (threshold 25 %): 0.8 of the threshold
+    for t in range(5, 10):  # the left eye narrows to 80 % of rest (threshold 25 %): 0.8 of the threshold
         narrowing = levels.levels(_frame(t / 30, left_eye=0.24))
     assert narrowing["left"] == pytest.approx(0.8) and narrowing["right"] == 0.0
-    for t in range(6, 9):  # the right mouth corner lifts 0.045 IOD (threshold 0.03): 1.5
+    for t in range(10, 15):  # the right mouth corner lifts 0.045 IOD (threshold 0.03): 1.5
         pulled = levels.levels(_frame(t / 30, right_lift=0.045))
     assert pulled["right"] == pytest.approx(1.5) and pulled["left"] == 0.0
     assert levels.levels(FaceFrame(index=99, timestamp=4.0, face=False)) == {}
 
 
 def test_blinks_are_silent_and_the_other_side_is_the_reference_once_the_affected_side_is_known():
-    levels = FrameLevels([EYE_GUARD], _baseline())
-    for t in range(3):
+    levels = Levels([EYE_GUARD], _baseline())
+    for t in range(5):
         blink = levels.levels(_frame(t / 30, left_eye=0.05, right_eye=0.05))
-    assert blink == {}
-    both = FrameLevels([EYE_GUARD], _baseline(), affected_side="left")
-    for t in range(3):  # both eyes narrow alike with a smile: no difference between the sides, no tone
+    assert blink == {"left": 0.0, "right": 0.0}
+    both = Levels([EYE_GUARD], _baseline(), affected_side="left")
+    for t in range(5):  # both eyes narrow alike with a smile: no difference between the sides, no tone
         same = both.levels(_frame(t / 30, left_eye=0.22, right_eye=0.22))
     assert same["left"] <= 0.0 and same["right"] <= 0.0
-    for t in range(3, 6):
+    for t in range(5, 10):
         one = both.levels(_frame(t / 30, left_eye=0.20, right_eye=0.29))
     assert one["left"] > 1.0 > one["right"]

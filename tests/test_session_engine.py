@@ -366,6 +366,8 @@ class ScriptedGuard:
         self.updates = 0
         ScriptedGuard.instances.append(self)
 
+    levels: dict = {}
+
     def reset(self):
         self.active = []
 

@@ -60,6 +60,8 @@ class SteadyTarget:
 
 
 class QuietGuard:
+    levels: dict = {}
+
     def __init__(self, guards, baseline, affected_side=None):
         pass
 

@@ -65,6 +65,8 @@ class ScriptedLeftEyeGuard:
         self.guards = guards
         self.reset()
 
+    levels: dict = {}
+
     def reset(self):
         self._first = None
         self._since = None

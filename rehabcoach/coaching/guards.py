@@ -128,6 +128,7 @@ class _RegionTrack:
     last_over: float = 0.0
     last_t: float | None = None  # previous reliable frame's time, for the persistence charge
     charge: float = 0.0  # strength-weighted seconds over the threshold while pending
+    level: float = 0.0  # this frame: how far the strongest guard is towards warning (1 = at the threshold)
     below_since: float | None = None
     peak_ratio: float = 0.0
     peak_deviation: float = 0.0
@@ -168,11 +169,13 @@ class GuardMonitor:
         self._blink_since: float | None = None
         # (guard index, side) -> [largest unwanted amount, largest excess over the other side], armed frames only.
         self._peaks: dict[tuple[int, Side], list[float | None]] = {}
+        self.levels: dict[Side, float] = {}
 
     # -- public API -------------------------------------------------------------------------------
     def update(self, frame: FaceFrame, *, armed: bool = True) -> list[ActiveWarning]:
         """Evaluate one frame; ``armed`` says whether an unwanted movement may start a warning now."""
         t = frame.timestamp
+        self.levels = {}
         if not self._reliable(frame):
             self._hold_unreliable(t)
             return self.active
@@ -183,6 +186,8 @@ class GuardMonitor:
             self._note_peaks(amounts, skip_eyes=blink_like)
         for track in self._tracks.values():
             self._step(track, amounts, t, skip_eyes=blink_like, armed=armed)
+            if armed:
+                self.levels[track.side] = max(self.levels.get(track.side, 0.0), track.level)
         return self.active
 
     def retune(self, guards: Sequence[ResolvedGuard]) -> None:
@@ -299,6 +304,7 @@ class GuardMonitor:
     def _step(self, track: _RegionTrack, amounts, t: float, *, skip_eyes: bool, armed: bool) -> None:
         best_ratio, best = 0.0, None  # strongest guard of this region on this side
         holding = False  # at least one guard is still above its release level
+        track.level = 0.0
         for index, guard in enumerate(self.guards):
             if guard.region != track.region or track.side not in guard.sides:
                 continue
@@ -320,11 +326,13 @@ class GuardMonitor:
             holding = holding or hold
             # How clearly it passes: the weaker of its two conditions (own movement, excess over the other side).
             ratio = amount / own_needed if needed <= 0 else min(amount / own_needed, excess / needed)
+            track.level = max(track.level, ratio)
             if over and ratio > best_ratio:
                 best_ratio, best = ratio, (guard, deviation, threshold)
         previous_t, track.last_t = track.last_t, t
         if skip_eyes and track.region == "eye":
             # A blink: neither start nor extend nor end a warning on its account.
+            track.level = 0.0
             return
         if not armed and track.state != "active":
             # Outside the practised movement nothing new starts; a warning already raised runs its course.

@@ -79,6 +79,8 @@ class Guards(Protocol):
     def update(self, frame: FaceFrame, *, armed: bool = True) -> list[ActiveWarning]: ...
     def pop_finished(self) -> list[MovementEvent]: ...
     def finish(self, timestamp: float) -> list[MovementEvent]: ...
+    levels: dict[Side, float]  # this frame, per side: 0 at rest, 1 at the warning threshold ({} unarmed)
+
     def reset(self) -> None: ...
     def retune(self, guards: Sequence[ResolvedGuard]) -> None: ...
     def region_peaks(self) -> tuple[RegionPeak, ...]: ...
@@ -125,11 +127,14 @@ class FaceLoss:
 
 @dataclass(frozen=True)
 class MonitorReading:
-    """What one frame changed: the target level per side, the warnings now active, and whether armed."""
+    """What one frame changed: the target level per side, the warnings now active, whether armed, and per
+    side how close the unwanted movement is to a warning (1 = at the threshold; for the sound feedback,
+    which must fade in before a warning starts)."""
 
     target_levels: dict[str, float]
     warnings: list[ActiveWarning]
     armed: bool
+    guard_levels: dict[str, float] = field(default_factory=dict)
 
 
 class MovementMonitor:
@@ -163,7 +168,8 @@ class MovementMonitor:
         if armed is None:
             armed = self.movement_under_way(frame)
         warnings = self.guards.update(frame, armed=armed)
-        return MonitorReading(target_levels=levels, warnings=warnings, armed=armed)
+        return MonitorReading(target_levels=levels, warnings=warnings, armed=armed,
+                              guard_levels=dict(self.guards.levels))
 
     def movement_under_way(self, frame: FaceFrame) -> bool:
         """Headless arming: is there small, one-sided evidence of the practised movement (or was there just now)?"""

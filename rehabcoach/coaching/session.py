@@ -108,6 +108,7 @@ class SessionState:
     baseline_ready: bool
     target_levels: dict[str, float]  # side -> fraction of the target reached now (0..1)
     target_best: dict[str, float]  # side -> best fraction this rep
+    guard_levels: dict[str, float]  # side -> how close to a warning this frame (1 = threshold; {} when unarmed)
     warnings: tuple[ActiveWarning, ...]
     progress: float  # 0..1 through the whole routine
     elapsed_s: float  # since start()
@@ -194,6 +195,7 @@ class SessionEngine:
         self._monitor: MovementMonitor | None = None
         self._warnings: dict[tuple[str, str], ActiveWarning] = {}
         self._target_levels: dict[str, float] = {}
+        self._guard_levels: dict[str, float] = {}
         self._rep_tracking = _RepTracking()
         self._face_loss = FaceLoss(grace=self.settings.face_lost_grace)
         self._face_lost_announced = False
@@ -470,6 +472,8 @@ class SessionEngine:
             calibration=self._calibration,
             baseline_ready=self.baseline is not None,
             target_levels=dict(self._target_levels),
+            guard_levels=dict(self._guard_levels) if self._screen == "movement" and self._phase in WATCHED_PHASES
+            and not self._paused else {},
             target_best=self._monitor.target_best if self._monitor is not None else {},
             warnings=tuple(self._warnings.values()),
             progress=self._progress(),
@@ -678,6 +682,7 @@ class SessionEngine:
         self._step = None
         self._elapsed = 0.0
         self._countdown_next = None
+        self._guard_levels = {}
         if phase == "get_ready":
             self._duration, cue = settings.get_ready_seconds, cues.GET_READY
         elif phase == "move":
@@ -795,6 +800,7 @@ class SessionEngine:
         armed = self._phase == "hold" or self._elapsed >= ARM_SETTLE_SECONDS
         reading = self._monitor.update(frame, armed=armed)
         self._target_levels = reading.target_levels
+        self._guard_levels = reading.guard_levels
         active = reading.warnings
         self._record_ended(self._monitor.pop_finished())
         current = {(w.region, w.side): w for w in active}

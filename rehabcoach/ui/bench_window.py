@@ -34,19 +34,6 @@ GOAL_CPU_RATIO = 1.3  # the app's CPU at most this many times the bare landmarke
 BARE_SECONDS_MAX = 30.0  # the bare landmarker's run: as long as the window's, up to this
 
 
-class ScriptedLevels:
-    """Tone levels that script an unwanted movement in step with ScriptedGuard (1 s in every 3 s,
-    alternating sides, at 1.5 times the threshold): measures capture-to-tone on a recording without
-    one.  Same interface as feedback.readings.FrameLevels."""
-
-    def __init__(self, guards=None, baseline=None, affected_side=None):
-        pass
-
-    def levels(self, frame) -> dict[str, float]:
-        side = ("left", "right")[int(frame.timestamp // 3.0) % 2]
-        return {side: 1.5} if frame.timestamp % 3.0 < 1.0 else {}
-
-
 class ScriptedGuard:
     """A guard monitor that reports an unwanted movement for 1 s in every 3 s of watched frames,
     alternating sides: measures the path from capture to a painted warning when the recording itself
@@ -55,6 +42,7 @@ class ScriptedGuard:
     def __init__(self, guards, baseline, affected_side=None):
         self._since: dict[str, float] = {}
         self._finished: list = []
+        self.levels: dict[str, float] = {}  # the tone follows: 1.5 times the threshold while scripted
 
     def reset(self) -> None:
         self._since.clear()
@@ -72,7 +60,9 @@ class ScriptedGuard:
         side = ("left", "right")[int(frame.timestamp // 3.0) % 2]
         if frame.timestamp % 3.0 >= 1.0:
             self._close(frame.timestamp)
+            self.levels = {}
             return []
+        self.levels = {side: 1.5}
         if side not in self._since:
             self._close(frame.timestamp)
             self._since[side] = frame.timestamp
@@ -216,7 +206,6 @@ def run_window_benchmark(
 
     from rehabcoach.ui.main_window import MainWindow
     from rehabcoach.feedback import AudioUnavailable, FeedbackService, RecordingOutput, SounddeviceOutput
-    from rehabcoach.feedback.readings import FrameLevels
     from rehabcoach.ui.settings import AppSettings, open_store, save_settings
     from rehabcoach.ui.speech_bridge import SilentSpeech
 
@@ -247,7 +236,6 @@ def run_window_benchmark(
         pace_source=True,  # the worker delivers the recording at its own frame rate, like a camera
         speech=SilentSpeech("benchmark"),
         feedback=feedback,
-        level_source_factory=ScriptedLevels if scripted_warnings else FrameLevels,
         engine_factory=engine_factory,
     )
     window.resize(1280, 860)

@@ -40,7 +40,6 @@ from rehabcoach.ui.session_screens import CalibrationScreen, CameraMissingScreen
 from rehabcoach.ui.settings import AppSettings, load_settings, save_settings
 from rehabcoach.ui.settings_dialog import SettingsDialog
 from rehabcoach.feedback.modes import FeedbackPlan, plan_for
-from rehabcoach.feedback.readings import FrameLevels
 from rehabcoach.ui.sound_bridge import open_feedback
 from rehabcoach.ui.speech_bridge import open_speech
 from rehabcoach.ui.summary_screen import SummaryScreen
@@ -70,7 +69,6 @@ class MainWindow(QMainWindow):
         follow_frame_time: bool = False,
         speech=None,
         feedback=None,
-        level_source_factory: Callable[..., object] = FrameLevels,
         session_settings: SessionSettings | None = None,
         capture_factory: Callable[..., CaptureThread] | None = None,
         engine_factory: Callable[..., SessionEngine] = SessionEngine,
@@ -97,13 +95,10 @@ class MainWindow(QMainWindow):
         self.speech = speech if speech is not None else open_speech()
         self._speech_notice_shown = False
         self.feedback = feedback if feedback is not None else open_feedback()
-        self._level_source_factory = level_source_factory  # (guards, baseline, affected side) -> LevelSource
         # Ducks the tone while a cue is spoken, so it never hides a word.
         self.feedback.set_speaking(lambda: bool(getattr(self.speech, "busy", False)))
         self._feedback_notice_shown = False
         self.profile_name: str | None = None  # set by the records bridge; feedback settings are per profile
-        self._levels = None  # a feedback.readings.LevelSource for the current exercise
-        self._levels_key = None
         self._spoken_warnings: set[str] = set()  # this frame's warning sentences (spoken only with voice warnings)
         self.muted = False
         self.engine: SessionEngine | None = None
@@ -371,7 +366,6 @@ class MainWindow(QMainWindow):
         exercises = [e.for_side(side) if hasattr(e, "for_side") else e for e in exercises]
         self.engine = self._engine_factory(list(exercises), self.clock, settings)
         self.engine.subscribe(self._on_engine_event)
-        self._levels, self._levels_key = None, None
         for factory in self.session_listener_factories:
             self.engine.subscribe(factory(self.engine))
         self._summary_shown = None
@@ -537,7 +531,7 @@ class MainWindow(QMainWindow):
         for listener in self.face_frame_listeners:
             listener(item.face)
         state = self.engine.state
-        self._feed_tone(state, item.face, item.captured_at)
+        self._feed_tone(state, item.captured_at)
         view = self._visible_camera(state.screen)
         if view is not None:
             view.set_frame(item.image, item.paths, item.captured_at)
@@ -626,18 +620,13 @@ class MainWindow(QMainWindow):
             return state.phase_seconds - state.phase_seconds_remaining >= ARM_SETTLE_SECONDS
         return True
 
-    def _feed_tone(self, state: SessionState, face, captured_at: float) -> None:
+    def _feed_tone(self, state: SessionState, captured_at: float) -> None:
         if not self._tone_armed(state):
             self.feedback.silence()
             return
         self._show_feedback_status_once()
-        exercise = state.exercise
-        key = (exercise.id, id(exercise.guards), id(self.engine.baseline))
-        if self._levels_key != key:  # a new exercise, a therapist's threshold, a new calibration
-            self._levels = self._level_source_factory(exercise.guards, self.engine.baseline,
-                                                      self.engine.settings.affected_side)
-            self._levels_key = key
-        levels = self._levels.levels(face)
+        # The engine's own guard levels: how close each side is to a warning, before any warning starts.
+        levels = dict(state.guard_levels)
         self.feedback.update(levels, stamp=captured_at)
         for listener in self.tone_listeners:
             listener(captured_at, levels)
