@@ -92,7 +92,7 @@ HELD_PER_CLIP = 2  # held carriers per clip and exercise (the replays are the sl
 HELD_CLOSURE_RAMP = 0.4
 # Pixel narrowing of the eye (held cases), cycling: the tracker registers about 40 % of a pixel warp and
 # leaks part of it into the other eye, so these spread the registered excess over both grades (~8 %, ~15 %).
-HELD_EYE_REDUCTIONS = (0.3, 0.45, 0.6, 0.38, 0.52)
+HELD_EYE_REDUCTIONS = (0.25, 0.5, 0.32, 0.6, 0.4)  # registered excess about 0.3x: ~7.5, 15, 10, 18, 12 %
 HELD_MOUTH_PULLS_IOD = (0.06, 0.09, 0.12)
 # Puckers: mouthPucker this high for this long, with the eyes open and no smile.
 PUCKER_LEVEL = 0.5
@@ -629,10 +629,10 @@ def _peak(trace: ClipTrace, carrier: Interval, level: np.ndarray) -> float:
 
 
 def held_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", "lip-pucker", "gentle-eye-closure"),
-               per_clip: int = HELD_PER_CLIP, first_side: int = 0) -> list[Case]:
-    """Held cases of one clip: up to ``per_clip`` carriers per exercise, each stretched to a hold with an
-    induced movement on one side (sides alternate, starting with SIDES[first_side]), and its control twin
-    (the same frames, nothing induced), scored for each side.
+               per_clip: int = HELD_PER_CLIP, sides: Sequence[Side] = SIDES, first_side: int = 0) -> list[Case]:
+    """Held cases of one clip: up to ``per_clip`` carriers per exercise, each stretched to a hold, with an
+    induced movement on each of ``sides`` (one case per side; the amounts cycle, offset by
+    ``first_side``), and their control twin (the same frames, nothing induced), scored for each side.
 
     Carriers: smiles with open eyes (gentle-smile), puckers (lip-pucker), the subject's deliberate closures
     with a resting mouth, else a closure warped onto a quiet stretch (gentle-eye-closure)."""
@@ -661,7 +661,6 @@ def held_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", 
         carriers = sorted(carriers, key=lambda iv: iv[0] - iv[1])[:per_clip]
         for i, carrier in enumerate(sorted(carriers)):
             hold_seconds = HOLD_SECONDS[count % len(HOLD_SECONDS)]
-            side = SIDES[(first_side + count) % 2]
             count += 1
             background: list[Movement] = []
             if synthetic:
@@ -678,17 +677,20 @@ def held_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", 
                 timeline = held_timeline(rest, trace.fps, n, carrier, _peak(trace, carrier, level), hold_seconds)
             start = round(timeline.hold_start + HELD_INDUCE_DELAY, 4)
             end = round(timeline.hold_end, 4)
-            if exercise == "gentle-eye-closure":
-                induced = Movement("pull_mouth", side, start, end, HELD_MOUTH_PULLS_IOD[count % len(HELD_MOUTH_PULLS_IOD)],
-                                   HELD_RAMP_SECONDS)
-            else:
-                induced = Movement("narrow_eye", side, start, end, HELD_EYE_REDUCTIONS[count % len(HELD_EYE_REDUCTIONS)],
-                                   HELD_RAMP_SECONDS)
             name = f"{stem}-held-{short}{i + 1}"
             common = dict(calibration=rest, lead_in=0.0, closures="synthetic" if synthetic else "",
                           kind="held", timeline=timeline.frames, fps=trace.fps)
-            cases.append(Case(f"{name}-{side}", trace.name, exercise, side, False,
-                              movements=tuple(background + [induced]), twin=f"{name}-control-{side}", **common))
+            for k, side in enumerate(sides):
+                # The two sides get different amounts, so both grades are populated on both sides.
+                step = count + k + first_side
+                if exercise == "gentle-eye-closure":
+                    induced = Movement("pull_mouth", side, start, end,
+                                       HELD_MOUTH_PULLS_IOD[step % len(HELD_MOUTH_PULLS_IOD)], HELD_RAMP_SECONDS)
+                else:
+                    induced = Movement("narrow_eye", side, start, end,
+                                       HELD_EYE_REDUCTIONS[step % len(HELD_EYE_REDUCTIONS)], HELD_RAMP_SECONDS)
+                cases.append(Case(f"{name}-{side}", trace.name, exercise, side, False,
+                                  movements=tuple(background + [induced]), twin=f"{name}-control-{side}", **common))
             for control_side in SIDES:
                 cases.append(Case(f"{name}-control-{control_side}", trace.name, exercise, control_side, True,
                                   movements=tuple(background), **common))
