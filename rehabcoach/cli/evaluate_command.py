@@ -36,6 +36,11 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
                           help="clips to use: 'tune' (those the engine is tuned on), 'check' (held out of tuning) "
                           "or 'all' (default; the report shows the two sets separately)")
     evaluate.add_argument("--list", action="store_true", help="list the cases and exit")
+    evaluate.add_argument("--eye-signals", action="store_true",
+                          help="compare candidate per-side eye-opening signals (lid/eye width, lid/iris, contour "
+                          "area, eyeBlink/eyeSquint, combinations) by how well they separate an induced one-sided "
+                          "narrowing from natural two-sided narrowing, on the face frames cached by an earlier "
+                          "run (the tracker is not run); prints AUC and d' per signal and grade")
     evaluate.add_argument("--threshold", action="append", default=[], metavar="MEASURE=VALUE",
                           help="try a guard threshold other than the exercise's (as a patient setting would), "
                           "e.g. --threshold eye_aperture=0.2; repeat for several measures")
@@ -80,6 +85,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     chosen = select_cases(cases, args.cases)
     if not chosen:
         raise UserError(f"no case matches {' '.join(args.cases)}; `rehabcoach evaluate --list` shows them")
+    if args.eye_signals:
+        return run_eye_signals(args, media, clips, note)
     if args.list:
         for case in chosen:
             induced = ", ".join(f"{m.start:.2f}-{m.end:.2f} (onset {m.onset:.2f}, {m.amount:g})"
@@ -124,6 +131,29 @@ def run_evaluate(args: argparse.Namespace) -> int:
             print(line)
     if args.json is not None:
         write_json(args.json, report_json(results, media))
+        note(f"wrote {args.json}")
+    return 0
+
+
+def run_eye_signals(args: argparse.Namespace, media: Path, clips: list[str], note) -> int:
+    from rehabcoach.analysis.evaluate import write_json
+    from rehabcoach.analysis.eye_signals import format_table, run
+
+    rows, samples, skipped = run(media, clips)
+    positives = len(samples.grades)
+    if not positives:
+        raise UserError("no induced eye case has its face frames cached yet: run `rehabcoach evaluate` first")
+    print("Eye signals: separation of an induced one-sided narrowing (positives: induced movements) from the same "
+          "frames untouched (negatives: the control twin, both sides); A = other side's deviation minus the "
+          "affected side's, from each replay's own rest")
+    print(f"positives: {positives} induced movements; cases skipped (replay not cached): {skipped}")
+    for line in format_table(rows):
+        print(line)
+    for row in rows:
+        print(f"  {row['signal']}: {row['formula']}")
+    if args.json is not None:
+        write_json(args.json, {"signals": rows, "positives": positives, "skipped": skipped,
+                               "grades": samples.grades, "kinds": samples.kinds, "cases": samples.labels})
         note(f"wrote {args.json}")
     return 0
 
