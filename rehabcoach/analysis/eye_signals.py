@@ -79,6 +79,12 @@ def iris_diameter(points: np.ndarray, side: str) -> np.ndarray:
             + np.linalg.norm(_pt(points, b) - _pt(points, d), axis=-1)) / 2
 
 
+def iris_width(points: np.ndarray, side: str) -> np.ndarray:
+    """The iris ring's horizontal diameter only (the vertical one may follow a narrowing lid)."""
+    a, _, c, _ = IRIS_RING[side]
+    return np.linalg.norm(_pt(points, a) - _pt(points, c), axis=-1)
+
+
 def contour_area(points: np.ndarray, side: str) -> np.ndarray:
     """Area inside the eye contour (shoelace formula), pixels squared."""
     ring = CONTOURS[("eye", side)][:-1]  # the polyline repeats its first point
@@ -114,6 +120,8 @@ SIGNALS: tuple[Signal, ...] = (
            lambda r, p, s: lid_distance(p, s) / eye_width(p, s)),
     Signal("lid_over_iris", "mean of 3 lid distances / iris diameter (same eye)", "geometric",
            lambda r, p, s: lid_distance(p, s) / iris_diameter(p, s)),
+    Signal("lid_over_iris_width", "mean of 3 lid distances / horizontal iris diameter (same eye)", "geometric",
+           lambda r, p, s: lid_distance(p, s) / iris_width(p, s)),
     Signal("lid_over_mean_iris", "mean of 3 lid distances / mean iris diameter of both eyes", "geometric",
            lambda r, p, s: lid_distance(p, s) / ((iris_diameter(p, "right") + iris_diameter(p, "left")) / 2)),
     Signal("area_over_width2", "eye contour area / eye width^2", "geometric",
