@@ -91,3 +91,24 @@ def test_a_case_runs_through_analyze_and_is_scored(trace, tmp_path, monkeypatch)
     assert again.calibration_end == result.calibration_end and again.duration == result.duration
     assert again.induced_seen == result.induced_seen
     assert [p.suffix for p in tmp_path.iterdir()] == [".pickle"]
+
+
+def test_a_held_smile_is_replayed_and_graded_against_its_twin(trace, tmp_path, monkeypatch):
+    """The held case of d0's smile (ping-pong around the peak) and its twin run through analyze; the
+    narrowing warped into the left eye registers as an excess over the right eye, graded."""
+    from rehabcoach.analysis.evaluate import assign_grades
+    from rehabcoach.analysis.eval_cases import held_cases
+
+    monkeypatch.setattr(eval_cases, "cache_folder", lambda: tmp_path)
+    exercise = resolve_exercise(load_library().exercise("gentle-smile"))
+    cases = {c.name: c for c in held_cases(trace, exercises=["gentle-smile"])}
+    case = cases["driving_d0-held-smile1-left"]
+    twin = cases[case.twin]
+    results = [run_case(c, trace, MEDIA, exercise, reuse=False) for c in (case, twin)]
+    assert results[0].calibration_end == pytest.approx(1.5, abs=0.1)
+    assert results[0].duration == pytest.approx(len(case.timeline) / trace.fps, abs=0.05)
+    assign_grades(results)
+    (excess,) = results[0].excess
+    assert excess is not None and excess > 0.05  # 32-50 % of pixels: well over the 5 % grade edge
+    assert results[0].grades[0] in ("mild", "moderate")
+    assert results[1].engine.induced == 0 and results[1].grades == []
