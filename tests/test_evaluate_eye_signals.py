@@ -99,3 +99,15 @@ def test_a_one_sided_narrowing_is_a_positive_and_its_twin_a_negative(monkeypatch
     assert samples.negatives["eye_aperture"] == [pytest.approx(0.0), pytest.approx(0.0)]  # both sides
     rows = {r["signal"]: r for r in compare(samples)}
     assert rows["lid_over_iris"]["auc"] == 1.0 and rows["lid_over_iris"]["n_moderate"] == 1
+
+
+def test_the_auc_gain_over_eye_aperture_comes_with_a_bootstrap_interval():
+    from rehabcoach.analysis.eye_signals import Samples, auc_difference
+
+    rng = np.random.default_rng(1)
+    samples = Samples(positives={"eye_aperture": list(rng.normal(1.0, 1.0, 40)), "better": list(rng.normal(3.0, 1.0, 40))},
+                      negatives={"eye_aperture": list(rng.normal(0.0, 1.0, 80)), "better": list(rng.normal(0.0, 1.0, 80))})
+    gain, low, high = auc_difference(samples, "better", rounds=200)
+    assert gain > 0.1 and 0 < low < gain < high
+    same, low, high = auc_difference(samples, "eye_aperture", rounds=50)
+    assert same == 0.0 and low == high == 0.0
