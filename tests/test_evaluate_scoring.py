@@ -521,6 +521,20 @@ def test_onset_latency_runs_from_half_the_warp_to_the_first_matching_event():
     assert latencies[2] == pytest.approx(11.5 - 12.1)  # already on at the onset: negative
 
 
+def test_warning_latency_is_when_the_warning_is_on_not_when_the_event_was_backdated_to():
+    from rehabcoach.analysis.analyze import FrameRow
+    from rehabcoach.analysis.evaluate import warning_latencies
+
+    movement = Movement("narrow_eye", "left", 2.0, 5.0, 0.4, ramp=0.2)
+    case = Case("c", "clip.mp4", "gentle-smile", "left", False, None, 0.0, (movement,))
+    on = {("eye", "left")}
+    rows = [FrameRow(i / FPS, True, "movement", {}, on if 2.7 <= i / FPS < 4.0 else set()) for i in range(60)]
+    rows[10] = FrameRow(1.0, True, "movement", {}, {("eye", "left")})  # an earlier warning, before the event
+    latencies = warning_latencies(rows, [event("eye", "left", 2.2, 4.0)], case)
+    assert latencies == [pytest.approx(2.7 - 2.1)]
+    assert warning_latencies(rows, [event("eye", "right", 2.2, 4.0)], case) == [None]
+
+
 def test_clips_are_split_into_a_tuning_set_and_a_check_set():
     from rehabcoach.analysis.eval_cases import CHECK_CLIPS, CLIPS, clip_set, clips_in_set
 
@@ -568,6 +582,7 @@ def test_breakdown_and_bars_per_set_kind_and_grade():
         "natural-speed movements (graded)": "PASS",  # 2/2
         "controls": "PASS",  # 1 in 4 minutes
         "held movements (graded)": "PASS",  # median of 0.2, 0.3, 0.5, 0.1, 0.6 = 0.3 s
+        "  ... to the warning being raised, s": "n/a",  # no warning times in these results
     }
     check_bars = {b["bar"].split(":")[0]: b["verdict"] for b in bars(groups, "check")}
     assert check_bars["held movements, excess >= 15 %"] == "FAIL" and check_bars["controls"] == "FAIL"

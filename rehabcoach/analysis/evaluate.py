@@ -156,6 +156,9 @@ class CaseResult:
     induced_seen_other: list[float | None]  # ... and on the other side
     other_side_events: int
     latencies: list[float | None] = field(default_factory=list)  # per induced movement, None when missed
+    # ... to the moment the warning is raised (the event's start_s is backdated to when the deviation
+    # began: the warning itself comes after the guard's persistence)
+    warning_latencies: list[float | None] = field(default_factory=list)
     times: list[float] = field(default_factory=list, repr=False)
     measures: list[dict | None] = field(default_factory=list, repr=False)  # movement-phase face frames
     baseline: Baseline | None = field(default=None, repr=False)
@@ -178,6 +181,7 @@ class CaseResult:
 
         movements = case.induced_movements
         latencies = self.latencies or [None] * len(movements)
+        warned = self.warning_latencies or [None] * len(movements)
         excess = self.excess or [None] * len(movements)
         grades = self.grades or ["ungraded"] * len(movements)
         return {
@@ -189,9 +193,11 @@ class CaseResult:
             "induced": [{"start_s": round(m.start, 3), "end_s": round(m.end, 3), "onset_s": round(m.onset, 3),
                          "kind": m.kind, "amount": m.amount, "ramp_s": m.ramp,
                          "tracker_saw": _maybe_round(seen), "tracker_saw_other_side": _maybe_round(other),
-                         "registered_excess": _maybe_round(ex), "grade": grade, "latency_s": _maybe_round(lat, 3)}
-                        for m, seen, other, ex, grade, lat in zip(movements, self.induced_seen, self.induced_seen_other,
-                                                                  excess, grades, latencies)],
+                         "registered_excess": _maybe_round(ex), "grade": grade, "latency_s": _maybe_round(lat, 3),
+                         "warning_latency_s": _maybe_round(warn, 3)}
+                        for m, seen, other, ex, grade, lat, warn in zip(movements, self.induced_seen,
+                                                                        self.induced_seen_other, excess, grades,
+                                                                        latencies, warned)],
             "engine": score_json(self.engine),
             "plain_threshold": score_json(self.baseline_detector),
             "events": events_json(self.events),
@@ -252,6 +258,21 @@ def onset_latencies(events: Iterable[MovementEvent], case: Case) -> list[float |
     return latencies
 
 
+def warning_latencies(rows: Sequence, events: Iterable[MovementEvent], case: Case) -> list[float | None]:
+    """Per induced movement: the first frame, from the detecting event's start, at which the warning of
+    the guarded region on the affected side is on (as the patient hears it), minus the onset."""
+    events = sorted(events, key=lambda e: e.start_s)
+    key = (case.region, case.affected_side)
+    out: list[float | None] = []
+    for movement in case.induced_movements:
+        interval = (movement.start, movement.end)
+        hit = next((e for e in events if (e.region, e.side) == key and overlaps(e, interval)), None)
+        when = None if hit is None else next(
+            (row.time_s for row in rows if hit.start_s <= row.time_s <= hit.end_s + 1e-6 and key in row.warnings), None)
+        out.append(None if when is None else when - movement.onset)
+    return out
+
+
 def run_case(case: Case, trace: ClipTrace, media: Path, exercise, *, pipeline_factory=None,
              reuse: bool = True) -> CaseResult:
     """Replay one case through ``analyze`` (with the judge's calibration time) and score it.
@@ -295,6 +316,7 @@ def run_case(case: Case, trace: ClipTrace, media: Path, exercise, *, pipeline_fa
                                             "left" if case.affected_side == "right" else "right"),
         other_side_events=sum(1 for e in result.events if e.side != case.affected_side),
         latencies=onset_latencies(result.events, case),
+        warning_latencies=warning_latencies(result.rows, result.events, case),
         times=times, measures=measures, baseline=result.baseline,
     )
 
@@ -453,6 +475,7 @@ class Tally:
     induced: int = 0
     detected: int = 0
     latencies: list[float] = field(default_factory=list)
+    warning_latencies: list[float] = field(default_factory=list)
     false_alarms: int = 0  # on control cases
     minutes: float = 0.0  # of control cases
 
@@ -468,10 +491,15 @@ class Tally:
     def median_latency(self) -> float | None:
         return float(np.median(self.latencies)) if self.latencies else None
 
+    @property
+    def median_warning_latency(self) -> float | None:
+        return float(np.median(self.warning_latencies)) if self.warning_latencies else None
+
     def to_json(self) -> dict:
         return {"induced": self.induced, "detected": self.detected, "sensitivity": self.sensitivity,
                 "median_onset_latency_s": _maybe_round(self.median_latency, 3),
                 "latencies_s": [round(x, 3) for x in self.latencies],
+                "median_warning_latency_s": _maybe_round(self.median_warning_latency, 3),
                 "control_false_alarms": self.false_alarms, "control_minutes": round(self.minutes, 4),
                 "control_false_alarms_per_minute": self.false_alarms_per_minute}
 
@@ -497,12 +525,15 @@ def breakdown(results: Sequence[CaseResult]) -> dict[tuple[str, str, str, str], 
             continue
         grades = result.grades or ["ungraded"] * len(case.induced_movements)
         latencies = result.latencies or [None] * len(case.induced_movements)
-        for grade, latency in zip(grades, latencies):
+        warned = result.warning_latencies or [None] * len(case.induced_movements)
+        for grade, latency, warning in zip(grades, latencies, warned):
             for tally in tallies(case, grade):
                 tally.induced += 1
                 if latency is not None:
                     tally.detected += 1
                     tally.latencies.append(latency)
+                if warning is not None:
+                    tally.warning_latencies.append(warning)
     return groups
 
 
@@ -514,6 +545,7 @@ def _merge(*parts: Tally | None) -> Tally:
         total.induced += part.induced
         total.detected += part.detected
         total.latencies += part.latencies
+        total.warning_latencies += part.warning_latencies
         total.false_alarms += part.false_alarms
         total.minutes += part.minutes
     return total
@@ -536,6 +568,9 @@ def bars(groups: dict[tuple[str, str, str, str], Tally], which: str) -> list[dic
         ("controls: false alarms per minute", controls.false_alarms_per_minute, "<=", BAR_CONTROL_FA_PER_MINUTE, controls),
         ("held movements (graded): median onset latency, s", held_graded.median_latency, "<=", BAR_MEDIAN_LATENCY,
          held_graded),
+        # The events' start is backdated to when the deviation began; the patient hears the warning later.
+        ("  ... to the warning being raised, s", held_graded.median_warning_latency, "<=", BAR_MEDIAN_LATENCY,
+         held_graded),
     ]
     out = []
     for label, value, op, bar, tally in checks:
@@ -547,6 +582,8 @@ def bars(groups: dict[tuple[str, str, str, str], Tally], which: str) -> list[dic
             detail = f"{tally.detected}/{tally.induced}" if tally else "0/0"
         elif "false alarms" in label:
             detail = f"{tally.false_alarms} in {tally.minutes:.2f} min"
+        elif "warning" in label:
+            detail = f"{len(tally.warning_latencies)} warned"
         else:
             detail = f"{len(tally.latencies)} detected"
         out.append({"bar": label, "value": value, "op": op, "threshold": bar, "verdict": verdict, "detail": detail})
@@ -554,6 +591,7 @@ def bars(groups: dict[tuple[str, str, str, str], Tally], which: str) -> list[dic
 
 
 BREAKDOWN_HEADER = (f"{'exercise':<19} {'kind':<8} {'grade':<12} {'induced':>7} {'det':>4} {'sens':>5} {'latency':>8}"
+                    f" {'warned':>7}"
                     f" | {'ctrl min':>8} {'FA':>3} {'FA/min':>6}")
 
 
@@ -577,6 +615,7 @@ def format_breakdown(results: Sequence[CaseResult]) -> list[str]:
                     lines.append(
                         f"{exercise:<19} {kind:<8} {GRADE_LABEL.get(grade, grade):<12} {tally.induced:>7} {tally.detected:>4}"
                         f" {_rate(tally.sensitivity):>5} {_rate(tally.median_latency):>7}s"
+                        f" {_rate(tally.median_warning_latency):>6}s"
                         + (f" | {tally.minutes:>8.2f} {tally.false_alarms:>3} {_rate(tally.false_alarms_per_minute):>6}"
                            if controls else ""))
         lines.append(f"bars (issue 8, item 7), set {which}:")
