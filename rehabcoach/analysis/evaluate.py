@@ -209,6 +209,12 @@ def _maybe_round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def fully_engaged_level(movement) -> float:
+    """The level above which a movement counts as fully engaged: 99 % of its peak (a movement shorter
+    than its two ramps peaks below its amount, in the middle)."""
+    return 0.99 * movement.level((movement.start + movement.end) / 2)
+
+
 def induced_strength(case: Case, trace: ClipTrace, times: Sequence[float], measures: Sequence[dict | None],
                      side: str | None = None) -> list[float | None]:
     """For each induced movement, how much of it the face tracker actually registered on ``side``
@@ -224,8 +230,9 @@ def induced_strength(case: Case, trace: ClipTrace, times: Sequence[float], measu
     values = []
     for movement in case.induced_movements:
         diffs = []
+        full = fully_engaged_level(movement)
         for t, frame_measures in zip(times, measures):
-            if not frame_measures or movement.level(t) < movement.amount * 0.99:
+            if not frame_measures or movement.level(t) < full:
                 continue
             clip_index = case.clip_index(t, trace.fps)
             if not 0 <= clip_index < len(trace.times):
@@ -357,8 +364,9 @@ def registered_excess(result: CaseResult, twin: CaseResult) -> list[float | None
     for movement in case.induced_movements:
         measure = "eye_aperture" if movement.kind == "narrow_eye" else "mouth_corner_lift"
         diffs = []
+        full = fully_engaged_level(movement)
         for t, warped, plain in zip(result.times, result.measures, twin.measures):
-            if not warped or not plain or movement.level(t) < movement.amount * 0.99:
+            if not warped or not plain or movement.level(t) < full:
                 continue
             try:
                 wa, wo = warped[measure][affected], warped[measure][other]

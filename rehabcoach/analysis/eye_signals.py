@@ -199,7 +199,7 @@ class Samples:
 def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float]) -> tuple[Samples, int]:
     """Samples from every induced eye case whose replay and twin's replay are both cached; returns the
     samples and how many such cases were skipped for want of a cached replay."""
-    from rehabcoach.analysis.evaluate import grade_of
+    from rehabcoach.analysis.evaluate import fully_engaged_level, grade_of
 
     by_name = {c.name: c for c in cases}
     samples = Samples()
@@ -226,7 +226,8 @@ def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float]) -> tup
         fps = fps_of[case.clip]
         times = np.arange(len(warped[0].frames)) / fps
         for movement in case.induced_movements:
-            engaged = np.array([movement.level(t) >= movement.amount * 0.99 for t in times])
+            full = fully_engaged_level(movement)
+            engaged = np.array([movement.level(t) >= full for t in times])
             if engaged.sum() < 3:
                 continue
             # The grade, as evaluate computes it: the current eye_aperture's excess over the twin.
