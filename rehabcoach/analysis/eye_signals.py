@@ -57,6 +57,41 @@ def _pixels(replay: Replay) -> np.ndarray:
     return points
 
 
+def rotation_from_pose(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """The rotation matrix measures.head_pose reads these angles from: R = Rx(pitch) Ry(yaw) Rz(roll)."""
+    a, b, c = (math.radians(v) for v in (pitch, yaw, roll))
+    rx = np.array([[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]])
+    ry = np.array([[math.cos(b), 0, math.sin(b)], [0, 1, 0], [-math.sin(b), 0, math.cos(b)]])
+    rz = np.array([[math.cos(c), -math.sin(c), 0], [math.sin(c), math.cos(c), 0], [0, 0, 1]])
+    return rx @ ry @ rz
+
+
+def head_frame(replay: Replay) -> np.ndarray:
+    """The kept landmarks in the head's own frame, as measures.face_coordinates computes them (origin at
+    the nose bridge, head rotation removed, unit = IOD), x and y only; NaN where no face or pose."""
+    from rehabcoach.vision.measures import DEPTH_SCALE
+
+    width, height = replay.image_size if replay.image_size != (0, 0) else (1, 1)
+    raw = np.asarray(replay.landmarks, dtype=np.float64)
+    out = np.full(raw.shape[:2] + (2,), np.nan)
+    bridge = _POSITION[168]
+    right, left = SIDE_LANDMARKS["right"], SIDE_LANDMARKS["left"]
+    for i, frame in enumerate(replay.frames):
+        if not frame.face or frame.pose is None or not np.isfinite(raw[i]).all():
+            continue
+        points = np.empty((raw.shape[1], 3))
+        points[:, 0] = raw[i, :, 0] * width
+        points[:, 1] = -raw[i, :, 1] * height
+        points[:, 2] = -raw[i, :, 2] * width * DEPTH_SCALE
+        points -= points[bridge]
+        points = points @ rotation_from_pose(frame.pose.yaw, frame.pose.pitch, frame.pose.roll)
+        centres = [(points[_POSITION[lm.eye_outer]] + points[_POSITION[lm.eye_inner]]) / 2 for lm in (right, left)]
+        iod = float(np.linalg.norm(centres[1] - centres[0]))
+        if iod > 1e-6:
+            out[i] = points[:, :2] / iod
+    return out
+
+
 def _pt(points: np.ndarray, index: int) -> np.ndarray:
     return points[:, _POSITION[index]]
 
@@ -111,6 +146,7 @@ class Signal:
     formula: str
     kind: str  # "geometric" (relative deviation) or "blendshape" (absolute, rising with closure)
     compute: Callable[[Replay, np.ndarray, str], np.ndarray]
+    plane: str = "image"  # "image": pixels of the image; "head": head frame, rotation removed (IODs)
 
 
 SIGNALS: tuple[Signal, ...] = (
@@ -128,6 +164,17 @@ SIGNALS: tuple[Signal, ...] = (
            lambda r, p, s: contour_area(p, s) / eye_width(p, s) ** 2),
     Signal("area_over_iris2", "eye contour area / iris diameter^2 (same eye)", "geometric",
            lambda r, p, s: contour_area(p, s) / iris_diameter(p, s) ** 2),
+    Signal("aperture_head", "mean of 3 lid distances / eye width, head frame (should equal eye_aperture)",
+           "geometric", lambda r, p, s: lid_distance(p, s) / eye_width(p, s), "head"),
+    Signal("lid_over_iod_head", "mean of 3 lid distances / inter-ocular distance, head frame", "geometric",
+           lambda r, p, s: lid_distance(p, s), "head"),
+    Signal("lid_over_iris_head", "mean of 3 lid distances / iris diameter (same eye), head frame", "geometric",
+           lambda r, p, s: lid_distance(p, s) / iris_diameter(p, s), "head"),
+    Signal("lid_over_mean_iris_head", "mean of 3 lid distances / mean iris diameter of both eyes, head frame",
+           "geometric",
+           lambda r, p, s: lid_distance(p, s) / ((iris_diameter(p, "right") + iris_diameter(p, "left")) / 2), "head"),
+    Signal("area_over_iris2_head", "eye contour area / iris diameter^2 (same eye), head frame", "geometric",
+           lambda r, p, s: contour_area(p, s) / iris_diameter(p, s) ** 2, "head"),
     Signal("eyeBlink", "blendshape eyeBlink{Side}", "blendshape",
            lambda r, p, s: _blendshape(r, f"eyeBlink{BLEND_SIDE[s]}")),
     Signal("eyeSquint", "blendshape eyeSquint{Side}", "blendshape",
@@ -140,19 +187,21 @@ COMBINATIONS: tuple[tuple[str, str, str], ...] = (
     ("aperture+lid_over_iris", "eye_aperture", "lid_over_iris"),
     ("aperture+blink", "eye_aperture", "eyeBlink"),
     ("lid_over_iris+blink", "lid_over_iris", "eyeBlink"),
+    ("aperture+lid_over_mean_iris_head", "eye_aperture", "lid_over_mean_iris_head"),
+    ("aperture+squint", "eye_aperture", "eyeSquint"),
 )
 
 
 def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
     """Per signal and side, each frame's deviation from the replay's rest (negative = narrower)."""
-    points = _pixels(replay)
+    planes = {"image": _pixels(replay), "head": head_frame(replay)}
     rest = np.arange(len(replay.frames)) / fps < CALIBRATION_SECONDS
     out: dict[str, dict[str, np.ndarray]] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         for signal in SIGNALS:
             out[signal.name] = {}
             for side in ("right", "left"):
-                values = signal.compute(replay, points, side)
+                values = signal.compute(replay, planes[signal.plane], side)
                 reference = float(np.nanmedian(values[rest])) if np.isfinite(values[rest]).any() else np.nan
                 if signal.kind == "geometric":
                     out[signal.name][side] = (values - reference) / reference
