@@ -202,7 +202,7 @@ def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
             out[signal.name] = {}
             for side in ("right", "left"):
                 values = signal.compute(replay, planes[signal.plane], side)
-                reference = float(np.nanmedian(values[rest])) if np.isfinite(values[rest]).any() else np.nan
+                reference = _median(values[rest])
                 if signal.kind == "geometric":
                     out[signal.name][side] = (values - reference) / reference
                 else:
@@ -210,6 +210,12 @@ def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
         for name, a, b in COMBINATIONS:
             out[name] = {side: (out[a][side] + out[b][side]) / 2 for side in ("right", "left")}
     return out
+
+
+def _median(values: np.ndarray) -> float:
+    """Median of the finite values; NaN (quietly) when there are none (no face, or no pose)."""
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if len(values) else float("nan")
 
 
 def asymmetry(dev: dict[str, np.ndarray], affected: str) -> np.ndarray:
@@ -282,20 +288,20 @@ def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float]) -> tup
             # The grade, as evaluate computes it: the current eye_aperture's excess over the twin.
             other = "left" if case.affected_side == "right" else "right"
             ap = {side: (warped[1]["eye_aperture"][side], plain[1]["eye_aperture"][side]) for side in ("right", "left")}
-            excess = np.nanmedian((ap[other][0] - ap[other][1])[engaged] - (ap[case.affected_side][0] - ap[case.affected_side][1])[engaged])
+            excess = _median((ap[other][0] - ap[other][1])[engaged] - (ap[case.affected_side][0] - ap[case.affected_side][1])[engaged])
             samples.grades.append(grade_of(float(excess) if np.isfinite(excess) else None, "narrow_eye"))
             samples.kinds.append(case.kind)
             samples.amounts.append(movement.amount)
             samples.labels.append(case.name)
             for name, dev in warped[1].items():
-                samples.positives.setdefault(name, []).append(float(np.nanmedian(asymmetry(dev, case.affected_side)[engaged])))
+                samples.positives.setdefault(name, []).append(_median(asymmetry(dev, case.affected_side)[engaged]))
             window = (twin_key, round(movement.start, 3), round(movement.end, 3))
             if window in seen_negative:
                 continue
             seen_negative.add(window)
             for name, dev in plain[1].items():
                 for side in ("right", "left"):
-                    samples.negatives.setdefault(name, []).append(float(np.nanmedian(asymmetry(dev, side)[engaged])))
+                    samples.negatives.setdefault(name, []).append(_median(asymmetry(dev, side)[engaged]))
     return samples, skipped
 
 
