@@ -598,3 +598,16 @@ def test_chosen_cases_bring_their_twins():
     cases = held_cases(held_trace())
     chosen = with_twins(select_cases(cases, ["held-smile1-left"]), cases)
     assert [c.name for c in chosen] == ["clip-held-smile1-left", "clip-held-smile1-control-left"]
+
+
+def test_a_clips_cases_do_not_depend_on_the_set_chosen(monkeypatch, tmp_path):
+    from rehabcoach.analysis import evaluate
+    from rehabcoach.analysis.eval_cases import CLIPS
+
+    monkeypatch.setattr(evaluate, "first_pass", lambda path, **kw: make_trace(20, smiles=[(4.0, 6.0)], name=path.name))
+    clips = list(CLIPS)
+    for clip in clips:
+        (tmp_path / clip).write_bytes(b"")
+    _, everything = evaluate.gather_cases(tmp_path, clips)
+    _, alone = evaluate.gather_cases(tmp_path, clips[3:4])
+    assert [c for c in everything if c.clip == clips[3]] == alone

@@ -446,9 +446,15 @@ def clip_cases(trace: ClipTrace, order: int) -> list[Case]:
 def gather_cases(media: Path, clips: Iterable[str], *, progress: Callable[[str], None] | None = None,
                  pipeline_factory=None) -> tuple[dict[str, ClipTrace], list[Case]]:
     """First pass over every available clip, then every case it offers."""
+    from rehabcoach.analysis.eval_cases import CLIPS
+
     traces: dict[str, ClipTrace] = {}
     cases: list[Case] = []
-    for order, clip in enumerate(clips):
+    known = list(CLIPS)
+    for position, clip in enumerate(clips):
+        # A clip's cases must not depend on which other clips were chosen (--set): the sides alternate
+        # by the clip's place in the full list.
+        order = known.index(clip) if clip in known else position
         path = media / clip
         if not path.is_file():
             if progress:
