@@ -611,3 +611,18 @@ def test_a_clips_cases_do_not_depend_on_the_set_chosen(monkeypatch, tmp_path):
     _, everything = evaluate.gather_cases(tmp_path, clips)
     _, alone = evaluate.gather_cases(tmp_path, clips[3:4])
     assert [c for c in everything if c.clip == clips[3]] == alone
+
+
+def test_controls_are_also_reported_without_the_clip_of_posed_one_sided_movements():
+    from rehabcoach.analysis.evaluate import bars, breakdown
+
+    def control(clip, alarms):
+        case = Case("c", clip, "gentle-eye-closure", "left", True, None, 0.0)
+        return CaseResult(case, Score(false_alarms=alarms, minutes=2.0), Score(), [], 1.5, 30.0, 0.0, [], [], 0)
+
+    results = [control("liveportrait__driving_d6.mp4", 6), control("liveportrait__driving_d9.mp4", 0)]
+    lines = {b["bar"]: b for b in bars(breakdown(results), "tune", results)}
+    assert lines["controls: false alarms per minute"]["value"] == pytest.approx(1.5)
+    assert lines["controls: false alarms per minute"]["verdict"] == "FAIL"
+    posed = lines["  ... without posed one-sided clips (d6)"]
+    assert posed["value"] == 0.0 and posed["verdict"] == "PASS"

@@ -565,8 +565,26 @@ def _merge(*parts: Tally | None) -> Tally:
     return total
 
 
-def bars(groups: dict[tuple[str, str, str, str], Tally], which: str) -> list[dict]:
-    """The issue's bars for one set ("tune", "check" or "all"): each with its figure and PASS/FAIL."""
+# Clips whose subject makes posed ONE-sided movements (winks, one-sided smiles): real asymmetric movements
+# the engine may rightly flag, so their controls are also reported apart.
+POSED_ONE_SIDED_CLIPS = frozenset({"liveportrait__driving_d6.mp4"})
+
+
+def control_tally(results: Sequence[CaseResult], which: str, *, without: frozenset[str] = POSED_ONE_SIDED_CLIPS) -> Tally:
+    """False alarms per minute on the controls of a set, leaving out the clips in ``without``."""
+    tally = Tally()
+    for result in results:
+        case = result.case
+        if case.control and case.clip not in without and which in (case.set, "all"):
+            tally.false_alarms += result.engine.false_alarms
+            tally.minutes += result.engine.minutes
+    return tally
+
+
+def bars(groups: dict[tuple[str, str, str, str], Tally], which: str,
+         results: Sequence[CaseResult] | None = None) -> list[dict]:
+    """The issue's bars for one set ("tune", "check" or "all"): each with its figure and PASS/FAIL.
+    With ``results``, the controls are also given without the clips of posed one-sided movements."""
     def get(kind: str, grade: str) -> Tally | None:
         return groups.get((which, "all", kind, grade))
 
@@ -580,6 +598,12 @@ def bars(groups: dict[tuple[str, str, str, str], Tally], which: str) -> list[dic
         ("held movements, excess ~8 %: sensitivity", mild.sensitivity if mild else None, ">=", BAR_HELD_MILD, mild),
         ("natural-speed movements (graded): sensitivity", natural.sensitivity, ">=", BAR_NATURAL, natural),
         ("controls: false alarms per minute", controls.false_alarms_per_minute, "<=", BAR_CONTROL_FA_PER_MINUTE, controls),
+    ]
+    if results is not None:
+        plain = control_tally(results, which)
+        checks.append(("  ... without posed one-sided clips (d6)", plain.false_alarms_per_minute, "<=",
+                       BAR_CONTROL_FA_PER_MINUTE, plain))
+    checks += [
         ("held movements (graded): median onset latency, s", held_graded.median_latency, "<=", BAR_MEDIAN_LATENCY,
          held_graded),
         # The events' start is backdated to when the deviation began; the patient hears the warning later.
@@ -594,7 +618,7 @@ def bars(groups: dict[tuple[str, str, str, str], Tally], which: str) -> list[dic
             verdict = "PASS" if (value >= bar if op == ">=" else value <= bar) else "FAIL"
         if "sensitivity" in label:
             detail = f"{tally.detected}/{tally.induced}" if tally else "0/0"
-        elif "false alarms" in label:
+        elif "false alarms" in label or "without posed" in label:
             detail = f"{tally.false_alarms} in {tally.minutes:.2f} min"
         elif "warning" in label:
             detail = f"{len(tally.warning_latencies)} warned"
@@ -633,7 +657,7 @@ def format_breakdown(results: Sequence[CaseResult]) -> list[str]:
                         + (f" | {tally.minutes:>8.2f} {tally.false_alarms:>3} {_rate(tally.false_alarms_per_minute):>6}"
                            if controls else ""))
         lines.append(f"bars (issue 8, item 7), set {which}:")
-        for bar in bars(groups, which):
+        for bar in bars(groups, which, results):
             value = "-" if bar["value"] is None else f"{bar['value']:.2f}"
             lines.append(f"  {bar['bar']:<50} {value:>6} ({bar['detail']}) {bar['op']} {bar['threshold']:g}  {bar['verdict']}")
         lines.append("")
@@ -728,7 +752,7 @@ def report_json(results: Sequence[CaseResult], media: Path) -> dict:
         "media": str(media),
         "calibration_seconds": CALIBRATION_SECONDS,
         "grades": {"eye_edges": EYE_GRADE_EDGES, "mouth_edges_iod": MOUTH_GRADE_EDGES, "labels": GRADE_LABEL},
-        "bars": {which: bars(groups, which) for which in sets},
+        "bars": {which: bars(groups, which, results) for which in sets},
         "breakdown": [{"set": k[0], "exercise": k[1], "kind": k[2], "grade": k[3], **t.to_json()}
                       for k, t in groups.items()],
         "summary": summary,
