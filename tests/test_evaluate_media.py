@@ -38,10 +38,10 @@ def test_the_clip_smile_is_found_and_calibration_moves_in_front(trace):
     assert 0.6 <= start <= 1.0 and 2.3 <= end <= 2.8
     cases = {c.name: c for c in build_cases(trace, exercises=["gentle-smile"])}
     case = cases["driving_d0-smile-left"]
-    # The clip smiles within its first 2 s, so a resting stretch from before the smile is looped in front.
+    # The clip smiles within its first 1.5 s, so a resting stretch from before the smile is looped in front.
     assert case.calibration is not None and case.calibration[1] <= start
-    assert case.lead_in == pytest.approx(2.0)
-    assert case.induced == [(pytest.approx(start + 2.0), pytest.approx(end + 2.0))]
+    assert case.lead_in == pytest.approx(1.52)  # 1.5 s in whole frames at 25 fps
+    assert case.induced == [(pytest.approx(start + 1.52), pytest.approx(end + 1.52))]
 
 
 def test_the_tracker_sees_the_affected_eye_narrow_and_the_other_not(trace):
@@ -69,8 +69,8 @@ def test_a_case_runs_through_analyze_and_is_scored(trace, tmp_path, monkeypatch)
     exercise = resolve_exercise(load_library().exercise("gentle-smile"))
     case = next(c for c in build_cases(trace, exercises=["gentle-smile"]) if c.name == "driving_d0-smile-right")
     result = run_case(case, trace, MEDIA, exercise, reuse=False)
-    assert result.calibration_end == pytest.approx(2.0, abs=0.05)  # the looped lead-in, exactly
-    assert result.duration == pytest.approx(2.0 + 78 / 25, abs=0.05)
+    assert result.calibration_end == pytest.approx(1.52, abs=0.05)  # the looped lead-in, exactly
+    assert result.duration == pytest.approx(1.52 + 78 / 25, abs=0.05)
     assert result.engine.minutes == pytest.approx((result.duration - result.calibration_end) / 60)
     assert result.engine.induced == 1 == result.baseline_detector.induced
     assert result.engine.detected + len(result.engine.missed) == 1
@@ -91,3 +91,24 @@ def test_a_case_runs_through_analyze_and_is_scored(trace, tmp_path, monkeypatch)
     assert again.calibration_end == result.calibration_end and again.duration == result.duration
     assert again.induced_seen == result.induced_seen
     assert [p.suffix for p in tmp_path.iterdir()] == [".pickle"]
+
+
+def test_a_held_smile_is_replayed_and_graded_against_its_twin(trace, tmp_path, monkeypatch):
+    """The held case of d0's smile (ping-pong around the peak) and its twin run through analyze; the
+    narrowing warped into the left eye registers as an excess over the right eye, graded."""
+    from rehabcoach.analysis.evaluate import assign_grades
+    from rehabcoach.analysis.eval_cases import held_cases
+
+    monkeypatch.setattr(eval_cases, "cache_folder", lambda: tmp_path)
+    exercise = resolve_exercise(load_library().exercise("gentle-smile"))
+    cases = {c.name: c for c in held_cases(trace, exercises=["gentle-smile"])}
+    case = cases["driving_d0-held-smile1-left"]
+    twin = cases[case.twin]
+    results = [run_case(c, trace, MEDIA, exercise, reuse=False) for c in (case, twin)]
+    assert results[0].calibration_end == pytest.approx(1.5, abs=0.1)
+    assert results[0].duration == pytest.approx(len(case.timeline) / trace.fps, abs=0.05)
+    assign_grades(results)
+    (excess,) = results[0].excess
+    assert excess is not None and excess > 0.05  # 32-50 % of pixels: well over the 5 % grade edge
+    assert results[0].grades[0] in ("mild", "moderate")
+    assert results[1].engine.induced == 0 and results[1].grades == []

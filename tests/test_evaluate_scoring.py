@@ -35,7 +35,6 @@ from rehabcoach.analysis.evaluate import (
     select_cases,
     threshold_events,
     totals,
-    verdict,
     write_json,
 )
 from rehabcoach.cli.main import main
@@ -107,7 +106,7 @@ def test_calibration_window_is_the_clip_start_when_it_rests_else_a_resting_stret
     assert window is not None
     start, end = window
     assert 2.5 <= start < end <= 6.5
-    assert end - start == pytest.approx(2.0)
+    assert end - start == pytest.approx(eval_cases.CALIBRATION_SECONDS)
 
 
 def test_closures_are_placed_inside_stretches_and_apart():
@@ -133,10 +132,10 @@ def test_cases_shift_by_the_calibration_lead_in_when_the_clip_starts_smiling():
     trace = make_trace(12, smiles=[(0.3, 2.0), (7.0, 9.0)])
     case = next(c for c in build_cases(trace, exercises=["gentle-smile"]) if c.name == "clip-smile-left")
     assert case.calibration is not None
-    assert case.lead_in == pytest.approx(2.0)
+    assert case.lead_in == pytest.approx(1.5)  # the judge's calibration time
     # Both smiles count: the clip's own start is scored, the looped window in front is the calibration.
-    assert case.induced == [(pytest.approx(2.3), pytest.approx(4.0)), (pytest.approx(9.0), pytest.approx(11.0))]
-    assert case.clip_time(9.0) == pytest.approx(7.0)
+    assert case.induced == [(pytest.approx(1.8), pytest.approx(3.5)), (pytest.approx(8.5), pytest.approx(10.5))]
+    assert case.clip_time(8.5) == pytest.approx(7.0)
 
 
 def test_closure_cases_use_real_closures_and_add_synthetic_ones_in_quiet_stretches():
@@ -270,17 +269,13 @@ def test_controls_count_every_affected_side_event():
     assert score.false_alarms_per_minute == pytest.approx(4.0)
 
 
-def test_totals_and_verdict():
+def test_scores_add_up():
     a, b = Score(induced=10, detected=9, false_alarms=1, minutes=1.0), Score(induced=10, detected=10, minutes=1.0)
     total = Score()
     total.add(a)
     total.add(b)
     assert (total.induced, total.detected, total.false_alarms, total.minutes) == (20, 19, 1, 2.0)
-    assert verdict(total.detection_rate, total.false_alarms_per_minute) == "PASS (aim met)"
-    assert verdict(0.9, 1.0) == "PASS"
-    assert verdict(0.89, 0.1) == "FAIL"
-    assert verdict(1.0, 1.2) == "FAIL"
-    assert verdict(None, 0.0) == "n/a"
+    assert total.detection_rate == pytest.approx(0.95) and total.false_alarms_per_minute == pytest.approx(0.5)
 
 
 def test_totals_group_by_exercise_and_side_with_everything_last():
@@ -381,3 +376,253 @@ def test_threshold_overrides_are_parsed_and_mistakes_named():
     for bad in ("eye_aperture", "eye_aperture=abc", "=0.2x"):
         with pytest.raises(UserError, match="MEASURE=VALUE"):
             parse_thresholds([bad])
+
+
+# -- held cases ----------------------------------------------------------------------------------------------
+def test_ping_pong_turns_at_the_ends_without_repeating_them():
+    from rehabcoach.analysis.eval_cases import ping_pong
+
+    assert ping_pong(3, 5, 9) == [3, 4, 5, 4, 3, 4, 5, 4, 3]
+    assert ping_pong(7, 7, 3) == [7, 7, 7]
+
+
+def test_held_timeline_rests_then_onsets_then_holds_around_the_peak_then_releases():
+    from rehabcoach.analysis.eval_cases import held_timeline
+
+    # A smile from 4.0 to 6.0 s peaking at 5.0 s, rest from 0.5 to 2.0 s, 10 fps, 100 frames.
+    held = held_timeline((0.5, 2.0), FPS, 100, (4.0, 6.0), 5.0, 3.0)
+    frames = list(held.frames)
+    lead = int(np.ceil((eval_cases.CALIBRATION_SECONDS + eval_cases.REST_AFTER_CALIBRATION) * FPS))
+    assert all(5 <= i < 20 for i in frames[:lead])  # the resting stretch, looped
+    hold_from, hold_to = int(round(held.hold_start * FPS)), int(round(held.hold_end * FPS))
+    assert hold_to - hold_from == 30  # 3 s at 10 fps
+    onset = frames[lead:hold_from]
+    assert onset == list(range(34, 48))  # 0.6 s before the smile starts, forwards, up to the hold window
+    hold = frames[hold_from:hold_to]
+    assert min(hold) == 48 and max(hold) == 52  # within HOLD_WINDOW (0.25 s) of the peak, frame 50
+    assert sum(1 for a, b, c in zip(hold, hold[1:], hold[2:]) if (b - a) * (c - b) < 0) >= 5  # back and forth
+    release = frames[hold_to:]
+    assert release == list(range(hold[-1] + 1, 67))  # forwards from where the hold stopped, 0.6 s past the end
+    assert held.hold_start == pytest.approx((lead + len(onset)) / FPS)
+
+
+def held_trace() -> ClipTrace:
+    trace = make_trace(20, smiles=[(4.0, 6.0)])
+    trace.pucker = np.full(len(trace.times), 0.05)
+    trace.pucker[(trace.times >= 9.0) & (trace.times < 10.5)] = 0.8  # a pucker
+    trace.pucker[(trace.times >= 13.0) & (trace.times < 13.2)] = 0.9  # speech: a flicker, no pucker
+    return trace
+
+
+def test_puckers_are_found_but_not_speech_flickers():
+    from rehabcoach.analysis.eval_cases import pucker_intervals
+
+    assert pucker_intervals(held_trace()) == [(9.0, 10.5)]
+    assert pucker_intervals(make_trace(5)) == []  # a trace without mouthPucker has no puckers
+
+
+def test_held_cases_induce_during_the_hold_on_each_side_and_have_untouched_twins():
+    from rehabcoach.analysis.eval_cases import held_cases
+
+    cases = {c.name: c for c in held_cases(held_trace())}
+    assert {"clip-held-smile1-left", "clip-held-smile1-right", "clip-held-smile1-control-left",
+            "clip-held-smile1-control-right", "clip-held-pucker1-left", "clip-held-closure1-left"} <= set(cases)
+    for short, exercise in (("smile", "gentle-smile"), ("pucker", "lip-pucker")):
+        case = cases[f"clip-held-{short}1-left"]
+        twin = cases[case.twin]
+        assert case.exercise == exercise and case.kind == "held" and case.region == "eye" and not case.control
+        assert twin.control and twin.timeline == case.timeline and twin.induced == []
+        (movement,) = case.induced_movements
+        assert movement.kind == "narrow_eye" and movement.side == "left"
+        # The hold: the clip frames around the peak, shown again and again while the warp is on.
+        shown = [case.timeline[int(round(t * FPS))] for t in np.arange(movement.start, movement.end, 1 / FPS)]
+        assert len(set(shown)) <= 2 * round(eval_cases.HOLD_WINDOW * FPS) + 1
+        assert eval_cases.HOLD_SECONDS[0] - 0.5 <= movement.end - movement.start <= eval_cases.HOLD_SECONDS[-1]
+        assert movement.onset == pytest.approx(movement.start + eval_cases.HELD_RAMP_SECONDS / 2)
+        # Both sides are induced, with different amounts.
+        assert cases[f"clip-held-{short}1-right"].induced_movements[0].amount != movement.amount
+    # No real closure in the clip: both eyes are warped shut on a quiet stretch, the pull inside the closure.
+    closure = cases["clip-held-closure1-left"]
+    (shut,) = [m for m in closure.movements if m.kind == "close_eyes"]
+    (pull,) = closure.induced_movements
+    assert pull.kind == "pull_mouth" and shut.start < pull.start and pull.end <= shut.end
+    assert [m.kind for m in cases[closure.twin].movements] == ["close_eyes"]
+
+
+def test_warped_source_plays_a_held_timeline_back_and_forth(tmp_path):
+    video = tmp_path / "clip.avi"
+    write_video(video, 30)
+    trace = make_trace(3.0)
+    timeline = (2, 3, 4, 10, 11, 12, 11, 10, 11, 12, 13, 29, 5)
+    case = Case("clip-held-smile1-left", "clip.avi", "gentle-smile", "left", False, (0.2, 0.5), 0.0,
+                kind="held", timeline=timeline, fps=FPS)
+    with WarpedSource(video, case, trace) as source:
+        frames = list(source)
+        assert source.frame_count == len(timeline)
+    reference = cv2.VideoCapture(str(video))
+    clip = [reference.read()[1] for _ in range(30)]
+    reference.release()
+    assert [f.index for f in frames] == list(range(len(timeline)))
+    for frame, expected in zip(frames, timeline):
+        assert np.array_equal(frame.image, clip[expected])
+    assert case.clip_time(0.5) == pytest.approx(1.2)  # replay frame 5 shows clip frame 12
+
+
+# -- grades, latency, sets ---------------------------------------------------------------------------------------
+def test_grades_bin_the_registered_excess():
+    from rehabcoach.analysis.evaluate import grade_of
+
+    assert [grade_of(x, "narrow_eye") for x in (0.02, 0.05, 0.08, 0.115, 0.2, None)] == [
+        "below", "mild", "mild", "moderate", "moderate", "ungraded"]
+    assert [grade_of(x, "pull_mouth") for x in (0.01, 0.02, 0.05)] == ["below", "mild", "moderate"]
+
+
+def eye_result(case: Case, left: list[float], right: list[float], events=(), engine: Score | None = None) -> CaseResult:
+    """A CaseResult whose frames (10 fps) carry the given eye apertures (rest 0.3 on both sides)."""
+    measures = [{"eye_aperture": {"left": a, "right": b}} for a, b in zip(left, right)]
+    times = [i / FPS for i in range(len(left))]
+    return CaseResult(case, engine or Score(), Score(), list(events), 1.5, len(left) / FPS, 0.0, [], [], 0,
+                      times=times, measures=measures, baseline=baseline_at_rest())
+
+
+def test_registered_excess_is_the_affected_sides_extra_narrowing_against_the_twin():
+    from rehabcoach.analysis.evaluate import assign_grades
+
+    movement = Movement("narrow_eye", "left", 1.0, 3.0, 0.4, ramp=0.2)
+    case = Case("c-left", "clip.mp4", "gentle-smile", "left", False, None, 0.0, (movement,), twin="c-control-left")
+    twin_case = Case("c-control-left", "clip.mp4", "gentle-smile", "left", True, None, 0.0)
+    # The twin smiles: both eyes at 0.24.  Warped, the left eye drops to 0.18 and the mesh leaks 0.015 into the right.
+    plain_left = plain_right = [0.3] * 8 + [0.24] * 25
+    warped_left = [0.3] * 8 + [0.18] * 25
+    warped_right = [0.3] * 8 + [0.225] * 25
+    result = eye_result(case, warped_left, warped_right)
+    twin = eye_result(twin_case, plain_left, plain_right)
+    assign_grades([result, twin])
+    # (-0.015 / 0.3) on the other side minus (-0.06 / 0.3) on the affected side = 0.15.
+    assert result.excess == [pytest.approx(0.15)]
+    assert result.grades == ["moderate"]
+    alone = eye_result(case, warped_left, warped_right)
+    assign_grades([alone])  # the twin was not run: nothing to grade against
+    assert alone.grades == ["ungraded"]
+
+
+def test_onset_latency_runs_from_half_the_warp_to_the_first_matching_event():
+    from rehabcoach.analysis.evaluate import onset_latencies
+
+    movements = (Movement("narrow_eye", "left", 2.0, 5.0, 0.4, ramp=0.3), Movement("narrow_eye", "left", 8.0, 9.0, 0.4),
+                 Movement("narrow_eye", "left", 12.0, 13.0, 0.4))
+    case = Case("c", "clip.mp4", "gentle-smile", "left", False, None, 0.0, movements)
+    assert movements[0].onset == pytest.approx(2.15)
+    events = [event("eye", "left", 2.5, 4.0), event("eye", "left", 3.0, 3.5), event("eye", "right", 8.0, 8.5),
+              event("mouth", "left", 8.0, 8.5), event("eye", "left", 11.5, 12.5)]
+    latencies = onset_latencies(events, case)
+    assert latencies[0] == pytest.approx(0.35)
+    assert latencies[1] is None  # other side or other region only: missed
+    assert latencies[2] == pytest.approx(11.5 - 12.1)  # already on at the onset: negative
+
+
+def test_warning_latency_is_when_the_warning_is_on_not_when_the_event_was_backdated_to():
+    from rehabcoach.analysis.analyze import FrameRow
+    from rehabcoach.analysis.evaluate import warning_latencies
+
+    movement = Movement("narrow_eye", "left", 2.0, 5.0, 0.4, ramp=0.2)
+    case = Case("c", "clip.mp4", "gentle-smile", "left", False, None, 0.0, (movement,))
+    on = {("eye", "left")}
+    rows = [FrameRow(i / FPS, True, "movement", {}, on if 2.7 <= i / FPS < 4.0 else set()) for i in range(60)]
+    rows[10] = FrameRow(1.0, True, "movement", {}, {("eye", "left")})  # an earlier warning, before the event
+    latencies = warning_latencies(rows, [event("eye", "left", 2.2, 4.0)], case)
+    assert latencies == [pytest.approx(2.7 - 2.1)]
+    assert warning_latencies(rows, [event("eye", "right", 2.2, 4.0)], case) == [None]
+
+
+def test_clips_are_split_into_a_tuning_set_and_a_check_set():
+    from rehabcoach.analysis.eval_cases import CHECK_CLIPS, CLIPS, clip_set, clips_in_set
+
+    assert CHECK_CLIPS < set(CLIPS)
+    assert set(clips_in_set("tune")) | set(clips_in_set("check")) == set(clips_in_set("all")) == set(CLIPS)
+    assert not set(clips_in_set("tune")) & set(clips_in_set("check"))
+    # Old and new clips on both sides of the split.
+    assert {"liveportrait__driving_d13.mp4", "liveportrait__source_s29.mp4"} <= CHECK_CLIPS
+    assert clip_set("liveportrait__driving_d9.mp4") == "tune" and clip_set("liveportrait__driving_d19.mp4") == "tune"
+    with pytest.raises(ValueError):
+        clips_in_set("everything")
+
+
+def test_breakdown_and_bars_per_set_kind_and_grade():
+    from rehabcoach.analysis.evaluate import bars, breakdown, format_breakdown
+
+    def result(clip, kind, grades, latencies, *, control=False, alarms=0, minutes=0.0):
+        movements = tuple(Movement("narrow_eye", "left", 2.0 + 3 * i, 4.0 + 3 * i, 0.4) for i in range(len(grades)))
+        case = Case("c", clip, "gentle-smile", "left", control, None, 0.0, () if control else movements, kind=kind)
+        r = CaseResult(case, Score(false_alarms=alarms, minutes=minutes), Score(), [], 1.5, 30.0, 0.0, [], [], 0,
+                       latencies=list(latencies))
+        r.grades = list(grades)
+        return r
+
+    tune, check = "liveportrait__driving_d9.mp4", "liveportrait__driving_d13.mp4"
+    results = [
+        result(tune, "held", ["moderate"] * 4, [0.2, 0.3, 0.5, 0.1]),
+        result(tune, "held", ["mild", "mild", "below"], [0.6, None, None]),
+        result(tune, "natural", ["mild", "moderate", "below"], [0.1, 0.2, None]),
+        result(tune, "held", [], [], control=True, alarms=1, minutes=4.0),
+        result(check, "held", ["moderate"], [None]),
+        result(check, "natural", [], [], control=True, alarms=3, minutes=2.0),
+    ]
+    groups = breakdown(results)
+    held = groups[("tune", "gentle-smile", "held", "moderate")]
+    assert (held.induced, held.detected, held.median_latency) == (4, 4, pytest.approx(0.25))
+    assert groups[("tune", "all", "all", "below")].induced == 2
+    assert groups[("all", "all", "held", "moderate")].induced == 5
+    assert groups[("check", "all", "all", "all")].false_alarms_per_minute == pytest.approx(1.5)
+    assert groups[("all", "all", "all", "all")].false_alarms_per_minute == pytest.approx(4 / 6)
+    verdicts = {b["bar"].split(":")[0]: b["verdict"] for b in bars(groups, "tune")}
+    assert verdicts == {
+        "held movements, excess >= 15 %": "PASS",  # 4/4
+        "held movements, excess ~8 %": "FAIL",  # 1/2 (the below-grade one does not count)
+        "natural-speed movements (graded)": "PASS",  # 2/2
+        "controls": "PASS",  # 1 in 4 minutes
+        "held movements (graded)": "PASS",  # median of 0.2, 0.3, 0.5, 0.1, 0.6 = 0.3 s
+        "  ... to the warning being raised, s": "n/a",  # no warning times in these results
+    }
+    check_bars = {b["bar"].split(":")[0]: b["verdict"] for b in bars(groups, "check")}
+    assert check_bars["held movements, excess >= 15 %"] == "FAIL" and check_bars["controls"] == "FAIL"
+    assert check_bars["held movements, excess ~8 %"] == "n/a"
+    text = "\n".join(format_breakdown(results))
+    assert "== set tune ==" in text and "== set check ==" in text and "~15 %" in text
+
+
+def test_chosen_cases_bring_their_twins():
+    from rehabcoach.analysis.eval_cases import held_cases
+    from rehabcoach.analysis.evaluate import with_twins
+
+    cases = held_cases(held_trace())
+    chosen = with_twins(select_cases(cases, ["held-smile1-left"]), cases)
+    assert [c.name for c in chosen] == ["clip-held-smile1-left", "clip-held-smile1-control-left"]
+
+
+def test_a_clips_cases_do_not_depend_on_the_set_chosen(monkeypatch, tmp_path):
+    from rehabcoach.analysis import evaluate
+    from rehabcoach.analysis.eval_cases import CLIPS
+
+    monkeypatch.setattr(evaluate, "first_pass", lambda path, **kw: make_trace(20, smiles=[(4.0, 6.0)], name=path.name))
+    clips = list(CLIPS)
+    for clip in clips:
+        (tmp_path / clip).write_bytes(b"")
+    _, everything = evaluate.gather_cases(tmp_path, clips)
+    _, alone = evaluate.gather_cases(tmp_path, clips[3:4])
+    assert [c for c in everything if c.clip == clips[3]] == alone
+
+
+def test_controls_are_also_reported_without_the_clip_of_posed_one_sided_movements():
+    from rehabcoach.analysis.evaluate import bars, breakdown
+
+    def control(clip, alarms):
+        case = Case("c", clip, "gentle-eye-closure", "left", True, None, 0.0)
+        return CaseResult(case, Score(false_alarms=alarms, minutes=2.0), Score(), [], 1.5, 30.0, 0.0, [], [], 0)
+
+    results = [control("liveportrait__driving_d6.mp4", 6), control("liveportrait__driving_d9.mp4", 0)]
+    lines = {b["bar"]: b for b in bars(breakdown(results), "tune", results)}
+    assert lines["controls: false alarms per minute"]["value"] == pytest.approx(1.5)
+    assert lines["controls: false alarms per minute"]["verdict"] == "FAIL"
+    posed = lines["  ... without posed one-sided clips (d6)"]
+    assert posed["value"] == 0.0 and posed["verdict"] == "PASS"

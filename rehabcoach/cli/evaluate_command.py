@@ -1,4 +1,4 @@
-"""``rehabcoach evaluate``: detection rate and false alarms per minute on labelled synthetic cases.
+"""``rehabcoach evaluate``: sensitivity, false alarms per minute and onset latency on labelled synthetic cases.
 
 A measurement, not a test: it exits 0 whether or not the bar is met (the PASS/FAIL line says which),
 and non-zero only for a user mistake (no media folder, a pattern that matches no case).
@@ -18,9 +18,11 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
         "evaluate",
         help="measure synkinesis detection on labelled cases built from real recordings",
         description="Build labelled cases from real face recordings (one eye warped to narrow during the "
-        "subject's smiles for gentle-smile, one mouth corner pulled during eye closures for gentle-eye-closure, "
-        "plus untouched controls), run the same analysis as `rehabcoach analyze` on each, and print the "
-        "detection rate and false alarms per minute, next to a plain per-frame threshold detector. "
+        "subject's smiles (gentle-smile) or puckers (lip-pucker), one mouth corner pulled during eye closures "
+        "(gentle-eye-closure); at natural speed and stretched to 3-5 s holds; plus untouched controls), run the "
+        "same analysis as `rehabcoach analyze --calibration-seconds 1.5` on each, and print sensitivity, false "
+        "alarms per minute and median onset latency per set, exercise, kind and grade, with PASS/FAIL against "
+        "the bars, next to a plain per-frame threshold detector. "
         "Nothing is written to disk except --json and a private cache (first passes, face frames) in the temp folder.",
     )
     evaluate.add_argument("--media", type=Path, metavar="DIR",
@@ -30,7 +32,15 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--cases", nargs="+", metavar="PATTERN",
                           help="only cases whose name (or clip) matches: a word matches anywhere in the name, or a shell "
                           "pattern the whole name, e.g. d9 smile-left '*-control'")
+    evaluate.add_argument("--set", choices=("tune", "check", "all"), default="all", dest="clip_set",
+                          help="clips to use: 'tune' (those the engine is tuned on), 'check' (held out of tuning) "
+                          "or 'all' (default; the report shows the two sets separately)")
     evaluate.add_argument("--list", action="store_true", help="list the cases and exit")
+    evaluate.add_argument("--eye-signals", action="store_true",
+                          help="compare candidate per-side eye-opening signals (lid/eye width, lid/iris, contour "
+                          "area, eyeBlink/eyeSquint, combinations) by how well they separate an induced one-sided "
+                          "narrowing from natural two-sided narrowing, on the face frames cached by an earlier "
+                          "run (the tracker is not run); prints AUC and d' per signal and grade")
     evaluate.add_argument("--threshold", action="append", default=[], metavar="MEASURE=VALUE",
                           help="try a guard threshold other than the exercise's (as a patient setting would), "
                           "e.g. --threshold eye_aperture=0.2; repeat for several measures")
@@ -43,11 +53,13 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     # Imported here: the evaluation pulls in OpenCV and the face pipeline, which other commands do not need.
-    from rehabcoach.analysis.eval_cases import CLIPS
+    from rehabcoach.analysis.eval_cases import clips_in_set
     from rehabcoach.analysis.evaluate import (
         TABLE_HEADER,
+        assign_grades,
         check_media,
         default_media_folder,
+        format_breakdown,
         format_details,
         format_totals,
         gather_cases,
@@ -55,6 +67,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         run_case,
         select_cases,
         table_row,
+        with_twins,
         write_json,
     )
 
@@ -65,19 +78,25 @@ def run_evaluate(args: argparse.Namespace) -> int:
     def note(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    traces, cases = gather_cases(media, CLIPS, progress=note)
+    clips = clips_in_set(args.clip_set)
+    traces, cases = gather_cases(media, clips, progress=note)
     if not traces:
-        raise UserError(f"none of the evaluation clips is in {media} (expected e.g. {next(iter(CLIPS))})")
+        raise UserError(f"none of the evaluation clips is in {media} (expected e.g. {clips[0]})")
     chosen = select_cases(cases, args.cases)
     if not chosen:
         raise UserError(f"no case matches {' '.join(args.cases)}; `rehabcoach evaluate --list` shows them")
+    if args.eye_signals:
+        return run_eye_signals(args, media, clips, note)
     if args.list:
         for case in chosen:
-            induced = ", ".join(f"{a:.2f}-{b:.2f}" for a, b in case.induced) or "none (control)"
+            induced = ", ".join(f"{m.start:.2f}-{m.end:.2f} (onset {m.onset:.2f}, {m.amount:g})"
+                                for m in case.induced_movements) or "none (control)"
             closures = f", {case.closures} closures" if case.closures else ""
-            print(f"{case.name:<34} {case.exercise:<19} affected {case.affected_side:<5} induced {induced}; "
-                  f"calibration: {case.describe_calibration()}{closures}")
+            print(f"{case.name:<40} {case.set:<5} {case.kind:<7} {case.exercise:<19} affected {case.affected_side:<5} "
+                  f"induced {induced}; calibration: {case.describe_calibration()}{closures}")
         return 0
+    # Grading an induced movement needs its control twin (the same frames, nothing induced).
+    chosen = with_twins(chosen, cases)
 
     from rehabcoach.routines.loader import load_library, resolve_exercise
 
@@ -86,7 +105,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     exercises = {name: resolve_exercise(library.exercise(name), patient_thresholds=thresholds)
                  for name in sorted({c.exercise for c in chosen})}
     print("Detection evaluation on synthetic cases (measurements to support tuning, not a diagnosis)")
-    print(f"media: {media}   cases: {len(chosen)}")
+    print(f"media: {media}   set: {args.clip_set}   cases: {len(chosen)}   calibration: 1.5 s")
     if thresholds:
         print("thresholds tried: " + ", ".join(f"{m}={v:g}" for m, v in thresholds.items()))
     print(TABLE_HEADER)
@@ -96,6 +115,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         results.append(result)
         print(table_row(result), flush=True)
     print()
+    assign_grades(results)
+    print()
+    for line in format_breakdown(results):
+        print(line)
+    print("Engine against the plain per-frame threshold detector (every case; false alarms include those in "
+          "induced cases away from the induced movements):")
     for line in format_totals(results):
         print(line)
     details = format_details(results)
@@ -106,6 +131,29 @@ def run_evaluate(args: argparse.Namespace) -> int:
             print(line)
     if args.json is not None:
         write_json(args.json, report_json(results, media))
+        note(f"wrote {args.json}")
+    return 0
+
+
+def run_eye_signals(args: argparse.Namespace, media: Path, clips: list[str], note) -> int:
+    from rehabcoach.analysis.evaluate import write_json
+    from rehabcoach.analysis.eye_signals import format_table, run
+
+    rows, samples, skipped = run(media, clips)
+    positives = len(samples.grades)
+    if not positives:
+        raise UserError("no induced eye case has its face frames cached yet: run `rehabcoach evaluate` first")
+    print("Eye signals: separation of an induced one-sided narrowing (positives: induced movements) from the same "
+          "frames untouched (negatives: the control twin, both sides); A = other side's deviation minus the "
+          "affected side's, from each replay's own rest")
+    print(f"positives: {positives} induced movements; cases skipped (replay not cached): {skipped}")
+    for line in format_table(rows):
+        print(line)
+    for row in rows:
+        print(f"  {row['signal']}: {row['formula']}")
+    if args.json is not None:
+        write_json(args.json, {"signals": rows, "positives": positives, "skipped": skipped,
+                               "grades": samples.grades, "kinds": samples.kinds, "cases": samples.labels})
         note(f"wrote {args.json}")
     return 0
 
