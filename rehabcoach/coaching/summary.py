@@ -137,3 +137,24 @@ def describe_peaks(peaks: tuple[RegionPeak, ...]) -> str:
             text += f" ({peak.excess_over_other:.0%} more than the {other})"
         parts.append(text)
     return "; ".join(parts)
+
+
+_REGION_WORDS = {"eye": "Eye", "brow": "Eyebrow", "mouth": "Mouth corner", "cheek": "Cheek", "nose": "Nose"}
+
+
+def size_lines(peaks: tuple[RegionPeak, ...]) -> list[str]:
+    """Plain words for the summary screen, one line per region: how far each side moved at most in a
+    repetition (on average over the reps), e.g. "Eye: left 18 %, right 9 % of its resting opening"."""
+    largest: dict[str, dict[str, RegionPeak]] = {}
+    for peak in peaks:
+        sides = largest.setdefault(peak.region, {})
+        if peak.side not in sides or peak.peak_deviation > sides[peak.side].peak_deviation:
+            sides[peak.side] = peak
+    lines = []
+    for region, sides in largest.items():
+        relative = any(MEASURES[p.measure].scale == "relative" for p in sides.values())
+        unit = "of its resting opening" if region == "eye" else (
+            "of its resting size" if relative else "of the distance between your eyes")
+        values = ", ".join(f"{side} {sides[side].peak_deviation:.0%}" for side in SIDES if side in sides)
+        lines.append(f"{_REGION_WORDS.get(region, region.capitalize())}: {values} {unit}")
+    return lines

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from rehabcoach.coaching.guards import REGION_NOUNS
-from rehabcoach.coaching.summary import ExerciseSummary, SessionSummary
+from rehabcoach.coaching.summary import ExerciseSummary, SessionSummary, size_lines
 from rehabcoach.ui.meters import FaceMap, TargetMeter
 from rehabcoach.ui.theme import Theme
 from rehabcoach.ui.widgets import MARGIN, SPACING, button, card, disclaimer, format_duration, label
@@ -111,6 +111,11 @@ class SummaryScreen(QWidget):
             text.addWidget(
                 label("\n".join(lines) if lines else "No unwanted movement noticed.", name="Unwanted movements")
             )
+            sizes = size_lines(exercise.region_peaks)
+            if sizes:
+                # How much, not only how often: what the therapist reads between visits.
+                text.addWidget(label("How far the watched parts moved in a repetition, at most (average):", "muted"))
+                text.addWidget(label("\n".join(sizes), name="Movement sizes"))
         text.addStretch(1)
         row.addLayout(text, 1)
         if exercise.reps_planned:
