@@ -112,3 +112,22 @@ def test_a_held_smile_is_replayed_and_graded_against_its_twin(trace, tmp_path, m
     assert excess is not None and excess > 0.05  # 32-50 % of pixels: well over the 5 % grade edge
     assert results[0].grades[0] in ("mild", "moderate")
     assert results[1].engine.induced == 0 and results[1].grades == []
+
+
+def test_detection_regression_a_held_smile_with_one_eye_narrowing_warns_on_that_side(trace, tmp_path, monkeypatch):
+    """The engine itself, on real footage: d0's smile held by ping-pong with the left eye warped narrower is
+    warned on the left eye, overlapping the induced narrowing; the same frames untouched raise nothing on the
+    affected side (the regression test of issue 8, item 8)."""
+    from rehabcoach.analysis.eval_cases import held_cases
+
+    monkeypatch.setattr(eval_cases, "cache_folder", lambda: tmp_path)
+    exercise = resolve_exercise(load_library().exercise("gentle-smile"))
+    cases = {c.name: c for c in held_cases(trace, exercises=["gentle-smile"])}
+    for name in ("driving_d0-held-smile1-left", "driving_d0-held-smile1-right"):
+        case = cases[name]
+        warped, twin = (run_case(c, trace, MEDIA, exercise, reuse=False) for c in (case, cases[case.twin]))
+        assert (warped.engine.induced, warped.engine.detected, warped.engine.false_alarms) == (1, 1, 0), name
+        eye = [e for e in warped.events if e.region == "eye" and e.side == case.affected_side]
+        (start, end), = case.induced
+        assert any(e.start_s < end and e.end_s > start for e in eye), (name, warped.events)
+        assert twin.engine.false_alarms == 0, (name, twin.events)
