@@ -23,7 +23,6 @@ import pytest
 
 from rehabcoach.coaching.types import MovementEvent, RepSummary
 
-
 WATCHDOG = """
 import os, shutil, subprocess, sys, time
 owner, data, folder, pg_ctl = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]

@@ -10,6 +10,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
+from shared_media import recording
 
 from rehabcoach.analysis.analyze import analyze
 from rehabcoach.coaching.types import ResolvedGuard
@@ -18,7 +19,6 @@ from rehabcoach.routines.resolve import resolve_exercise
 from rehabcoach.vision.pipeline import FacePipeline
 from rehabcoach.vision.sources import open_source
 from rehabcoach.vision.types import Frame
-from shared_media import recording
 
 pytestmark = pytest.mark.media
 

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_routines_samples import CHEEK_STROKES, MORNING, line_of, write_library
 
 from rehabcoach.cli.main import main
 from rehabcoach.resources import LIBRARY_ENV
-from test_routines_samples import CHEEK_STROKES, MORNING, line_of, write_library
 
 REPO = Path(__file__).resolve().parents[1]
 

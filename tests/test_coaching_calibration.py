@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from synthetic_faces import GOOD_QUALITY, REST, face_frame
 
 from rehabcoach.coaching.calibration import CalibrationError, Calibrator
 from rehabcoach.vision.types import FaceQuality, HeadPose
-from synthetic_faces import GOOD_QUALITY, REST, face_frame
 
 
 def feed_all(calibrator, frames):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
+from synthetic_faces import REST, face_frame, resting_baseline, trace
 
 from rehabcoach.coaching.guards import GuardMonitor
 from rehabcoach.coaching.types import ResolvedGuard
 from rehabcoach.vision.types import HeadPose
-from synthetic_faces import REST, face_frame, resting_baseline, trace
 
 EYE = ResolvedGuard("eye", "eye_aperture", ("left", "right"), "decrease", threshold=0.25, min_duration=0.5)
 MOUTH = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from synthetic_faces import REST, resting_baseline, trace
 
 from rehabcoach.coaching.monitor import (
     EVIDENCE_HANG_SECONDS,
@@ -13,7 +14,6 @@ from rehabcoach.coaching.monitor import (
     MovementMonitor,
 )
 from rehabcoach.coaching.types import ResolvedGuard, ResolvedTarget
-from synthetic_faces import REST, resting_baseline, trace
 
 EYE_GUARD = ResolvedGuard("eye", "eye_aperture", ("left", "right"), "decrease", threshold=0.25, min_duration=0.5)
 SMILE = ResolvedTarget("mouth", "mouth_corner_lift", ("left", "right"), "increase", achieved=0.05)

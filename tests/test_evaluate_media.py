@@ -96,8 +96,8 @@ def test_a_case_runs_through_analyze_and_is_scored(trace, tmp_path, monkeypatch)
 def test_a_held_smile_is_replayed_and_graded_against_its_twin(trace, tmp_path, monkeypatch):
     """The held case of d0's smile (ping-pong around the peak) and its twin run through analyze; the
     narrowing warped into the left eye registers as an excess over the right eye, graded."""
-    from rehabcoach.analysis.evaluate import assign_grades
     from rehabcoach.analysis.eval_cases import held_cases
+    from rehabcoach.analysis.evaluate import assign_grades
 
     monkeypatch.setattr(eval_cases, "cache_folder", lambda: tmp_path)
     exercise = resolve_exercise(load_library().exercise("gentle-smile"))

@@ -12,9 +12,9 @@ import threading
 import numpy as np
 import pytest
 
+from rehabcoach.coaching.guards import GuardMonitor
 from rehabcoach.coaching.types import Baseline, ResolvedGuard
 from rehabcoach.feedback import AUDIBLE, AudioUnavailable, FeedbackService, RecordingOutput, tone_level, tone_pitch
-from rehabcoach.coaching.guards import GuardMonitor
 from rehabcoach.vision.types import FaceFrame, HeadPose
 
 

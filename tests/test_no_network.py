@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from shared_media import recording
 from test_session_runner import tiny_library  # noqa: F401  (a fixture: a one-smile routine in a temp library)
 

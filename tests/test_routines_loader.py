@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from test_routines_samples import CHEEK_STROKES, GENTLE_SMILE, MORNING, line_of, write_library
 
 from rehabcoach.errors import UserError
 from rehabcoach.routines.loader import (
@@ -16,7 +17,6 @@ from rehabcoach.routines.loader import (
     load_library,
 )
 from rehabcoach.routines.mistakes import Mistake
-from test_routines_samples import CHEEK_STROKES, GENTLE_SMILE, MORNING, line_of, write_library
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from test_routines_samples import write_library
 
 from rehabcoach.coaching.types import ResolvedGuard, ResolvedTarget
 from rehabcoach.errors import UserError
 from rehabcoach.routines.loader import load_library
 from rehabcoach.routines.models import RoutineItem
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
-from test_routines_samples import write_library
 
 
 @pytest.fixture

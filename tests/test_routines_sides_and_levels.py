@@ -4,12 +4,12 @@ checks with file/line messages, and resolution (level < routine item < prescript
 from __future__ import annotations
 
 import pytest
+from test_routines_samples import CHEEK_STROKES, GENTLE_SMILE, MORNING, line_of, write_library
 
 from rehabcoach.errors import UserError
 from rehabcoach.routines.loader import check_files, find_routine_files, load_library
 from rehabcoach.routines.models import RoutineItem, side_words
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
-from test_routines_samples import CHEEK_STROKES, GENTLE_SMILE, MORNING, line_of, write_library
 
 SIDED_STROKES = CHEEK_STROKES.replace(
     "  - instruction: Stroke from the side of the nose towards the ear.\n    cue: Stroke towards your ears.\n",

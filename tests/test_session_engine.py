@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -532,7 +533,7 @@ def test_state_is_a_snapshot():
     before = driver.engine.state
     driver.run(6)
     assert before.step_index == 0 and driver.engine.state.step_index == 1
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         before.step_index = 3  # frozen
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_session_engine import face_frame, massage, smile
 
 from rehabcoach.clock import ManualClock
 from rehabcoach.coaching.events import CalibrationDone, RepCompleted
@@ -19,7 +20,6 @@ from rehabcoach.coaching.session import SessionEngine, SessionSettings
 from rehabcoach.runner import HeadlessRunner
 from rehabcoach.vision.sources import FrameSource, SourceLost
 from rehabcoach.vision.types import Frame
-from test_session_engine import face_frame, massage, smile
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIA = REPO / ".." / "shared" / "media"

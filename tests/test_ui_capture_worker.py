@@ -112,7 +112,7 @@ def test_timestamps_keep_increasing_when_a_recording_loops(qtbot):
 
 
 def test_a_lost_camera_and_an_unopenable_source_are_reported(qtbot):
-    lost = CaptureThread("fake", source_factory=lambda s, l: FakeSource(count=50, lose_after=5),
+    lost = CaptureThread("fake", source_factory=lambda spec, loop: FakeSource(count=50, lose_after=5),
                          pipeline_factory=FakePipeline, pace_realtime=False)
     with qtbot.waitSignal(lost.source_lost, timeout=10_000) as blocker:
         lost.start()
@@ -131,7 +131,7 @@ def test_a_lost_camera_and_an_unopenable_source_are_reported(qtbot):
 
 def test_stop_ends_a_long_recording_promptly(qtbot):
     source = FakeSource(count=100_000, fps=30.0)
-    thread = CaptureThread("fake", source_factory=lambda s, l: source, pipeline_factory=FakePipeline,
+    thread = CaptureThread("fake", source_factory=lambda spec, loop: source, pipeline_factory=FakePipeline,
                            pace_realtime=True)
     thread.start()
     qtbot.waitUntil(lambda: thread.frames_captured > 2, timeout=5000)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from synthetic_faces import head_frame_face, rotation, to_landmarks
 
 from rehabcoach.vision.catalogue import MEASURE_NAMES, MEASURES
 from rehabcoach.vision.landmarks import SIDE_LANDMARKS
 from rehabcoach.vision.measures import compute_measures, face_coordinates, head_pose, rotation_from_matrix
-from synthetic_faces import head_frame_face, rotation, to_landmarks
 
 
 def measure_face(points, rot=None, **placement):

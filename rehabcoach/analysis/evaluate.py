@@ -40,10 +40,10 @@ from rehabcoach.analysis.eval_cases import (
     build_cases,
     first_pass,
     held_cases,
-    untouched_cases,
     load_replay,
     replay_key,
     save_replay,
+    untouched_cases,
 )
 from rehabcoach.coaching.guards import amount_in_direction
 from rehabcoach.coaching.types import Baseline, MovementEvent, ResolvedGuard

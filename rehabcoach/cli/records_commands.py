@@ -285,8 +285,6 @@ def run_import(args) -> int:
 
 
 def run_export(args) -> int:
-    from pathlib import Path
-
     from rehabcoach.files import check_distinct_outputs, check_output, write_all_private_atomic
     from rehabcoach.records.export import csv_files, export_data, json_text
     from rehabcoach.records.location import ensure_private_dir
@@ -347,8 +345,6 @@ def _check_csv_folder(text: str, inputs) -> Path:
 
 
 def run_report(args) -> int:
-    from pathlib import Path
-
     from rehabcoach.reports import build_report
     from rehabcoach.ui.report_pdf import write_pdf_report
 

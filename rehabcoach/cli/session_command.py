@@ -33,7 +33,6 @@ from rehabcoach.coaching.events import (
 from rehabcoach.coaching.summary import SessionSummary, describe_peaks, format_deviation
 from rehabcoach.errors import UserError
 from rehabcoach.files import check_output, write_private_atomic
-from rehabcoach.vision.catalogue import MEASURES
 
 
 def register(subparsers, _parser) -> None:

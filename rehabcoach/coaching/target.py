@@ -6,7 +6,6 @@ from rehabcoach.coaching.guards import amount_in_direction
 from rehabcoach.coaching.types import Baseline, ResolvedTarget
 from rehabcoach.vision.types import FaceFrame
 
-
 # The target meter is feedback for the patient ("how much of the goal movement"), never a gate for the
 # guards: a gentle or palsied smile that lifts the corner only a little is exactly when synkinesis must be
 # seen.  When guards may warn is decided in monitor.py.

@@ -14,7 +14,7 @@ from rehabcoach.errors import UserError
 from rehabcoach.files import write_private_atomic
 from rehabcoach.records import profiles
 from rehabcoach.records.location import data_dir, ensure_private_dir
-from rehabcoach.records.models import Profile, PrescriptionRecord, from_iso, to_iso, utc_now
+from rehabcoach.records.models import PrescriptionRecord, Profile, from_iso, to_iso, utc_now
 from rehabcoach.records.prescriptions import Prescription, check_prescription
 from rehabcoach.records.store import Store, Transaction
 from rehabcoach.routines.loader import Library, load_library

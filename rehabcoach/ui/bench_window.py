@@ -204,12 +204,11 @@ def run_window_benchmark(
     app = create_application()
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
-    from rehabcoach.ui.main_window import MainWindow
+    from rehabcoach.coaching.session import SessionEngine
     from rehabcoach.feedback import AudioUnavailable, FeedbackService, RecordingOutput, SounddeviceOutput
+    from rehabcoach.ui.main_window import MainWindow
     from rehabcoach.ui.settings import AppSettings, open_store, save_settings
     from rehabcoach.ui.speech_bridge import SilentSpeech
-
-    from rehabcoach.coaching.session import SessionEngine
 
     engine_factory = SessionEngine
     if scripted_warnings:

@@ -33,13 +33,13 @@ from rehabcoach.coaching import cues
 from rehabcoach.coaching.events import PhaseChanged, SpeakRequest, WarningStarted
 from rehabcoach.coaching.monitor import ARM_SETTLE_SECONDS
 from rehabcoach.coaching.session import SessionEngine, SessionSettings, SessionState
+from rehabcoach.feedback.modes import FeedbackPlan, plan_for
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
 from rehabcoach.ui.capture_worker import CaptureThread
 from rehabcoach.ui.home_screen import HomeScreen
 from rehabcoach.ui.session_screens import CalibrationScreen, CameraMissingScreen, MovementScreen, StepScreen
 from rehabcoach.ui.settings import AppSettings, load_settings, save_settings
 from rehabcoach.ui.settings_dialog import SettingsDialog
-from rehabcoach.feedback.modes import FeedbackPlan, plan_for
 from rehabcoach.ui.sound_bridge import open_feedback
 from rehabcoach.ui.speech_bridge import open_speech
 from rehabcoach.ui.summary_screen import SummaryScreen

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-
 from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QHBoxLayout, QMessageBox, QTextBrowser, QVBoxLayout
 
 from rehabcoach.errors import UserError

@@ -19,11 +19,11 @@ from PySide6.QtGui import (
     QPageLayout,
     QPageSize,
     QPdfWriter,
+    QPyTextObject,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
-    QPyTextObject,
 )
 from PySide6.QtSvg import QSvgRenderer
 

@@ -10,11 +10,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QSlider,
     QSpinBox,
     QVBoxLayout,
 )
-
-from PySide6.QtWidgets import QSlider
 
 from rehabcoach.feedback.modes import FEEDBACK_CHOICES, FEEDBACK_WORDS
 from rehabcoach.ui.settings import SPEECH_RATE_RANGE, TEXT_SIZE_RANGE, VOLUME_RANGE, AppSettings

@@ -1,0 +1,66 @@
+"""The layers hold and the code is lint-clean: import-linter and ruff run with the suite.
+
+The contracts live in pyproject.toml ([tool.importlinter]); docs/architecture.md explains the layers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _contracts() -> dict[str, dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {contract["type"]: contract for contract in config["tool"]["importlinter"]["contracts"]}
+
+
+def _top_level_modules() -> set[str]:
+    package = ROOT / "rehabcoach"
+    names = {path.stem for path in package.glob("*.py")} - {"__init__", "__main__"}
+    names |= {path.parent.name for path in package.glob("*/__init__.py")}
+    return {f"rehabcoach.{name}" for name in names}
+
+
+def test_the_import_contracts_hold():
+    # The package is analysed as it is on disk: a new import from a lower layer into a higher one, or of
+    # PySide6 outside rehabcoach.ui, fails here with the chain of imports that breaks the contract.
+    result = _run("-c", "from importlinter.cli import lint_imports; raise SystemExit(lint_imports(no_cache=True, no_logo=True))")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_every_module_of_the_package_has_a_layer():
+    # A new top-level module or folder that no contract names would be checked by nothing.
+    contracts = _contracts()
+    layered = {name.strip() for layer in contracts["layers"]["layers"] for name in layer.split("|")}
+    assert _top_level_modules() - layered == set(), "add it to a layer in pyproject.toml [tool.importlinter]"
+    assert layered - _top_level_modules() == set(), "a layer names a module that no longer exists"
+    without_qt = set(contracts["forbidden"]["source_modules"])
+    assert without_qt == _top_level_modules() - {"rehabcoach.ui"}
+
+
+def test_the_command_line_loads_qt_only_when_a_command_needs_it():
+    # The contract lets three commands import rehabcoach.ui, inside their run functions; registering every
+    # command (what `rehabcoach analyze ...` does before it runs) must not load Qt.
+    result = _run(
+        "-c",
+        "import sys; from rehabcoach.cli.main import build_parser; build_parser(); "
+        "print(sorted(name for name in sys.modules if name.startswith(('PySide6', 'rehabcoach.ui'))))",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_ruff_finds_nothing():
+    result = _run("-m", "ruff", "check", "--no-cache", "rehabcoach", "tests")
+    assert result.returncode == 0, result.stdout + result.stderr
