@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_records_prescriptions import GOOD, store, write_bundle  # noqa: F401  (fixture)
+from test_records_prescriptions import GOOD, library_for, store, write_bundle  # noqa: F401  (fixture)
 
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
-from rehabcoach.records.prescription_store import import_prescription, library_for, session_plan
+from rehabcoach.records.prescription_store import import_prescription, session_plan
 from rehabcoach.records.prescriptions import check_prescription
 
 LEVELLED = GOOD.replace("""    thresholds:

@@ -13,13 +13,14 @@ from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
 from rehabcoach.records.prescription_store import (
     active_prescription,
+    add_bundle,
     import_prescription,
-    library_for,
     prescription_history,
     session_plan,
 )
 from rehabcoach.records.prescriptions import check_prescription
 from rehabcoach.records.store import open_store
+from rehabcoach.routines.loader import load_library
 
 GOOD = """\
 kind: prescription
@@ -86,6 +87,15 @@ def write_bundle(folder, prescription=GOOD, exercise=CUSTOM_EXERCISE):
     (folder / "prescription.yaml").write_text(prescription)
     return folder / "prescription.yaml"
 
+
+
+def library_for(store, profile, bundles_base):
+    """The library as a session sees it (how the app and `rehabcoach session --profile` build it): the app's
+    own, plus the active prescription's bundled exercises and routines."""
+    library = load_library()
+    active = active_prescription(store, profile)
+    add_bundle(library, store, active, bundles_base)
+    return library, active
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):

@@ -59,7 +59,6 @@ class Calibrator:
         self._accepted: list[FaceFrame] = []
         self._previous: FaceFrame | None = None
         self._problem_counts: dict[str, int] = {}
-        self._last_problem: str | None = None
         self.baseline: Baseline | None = None
 
     @property
@@ -77,7 +76,6 @@ class Calibrator:
                 self.baseline = baseline_from(self._accepted)
         else:
             self._problem_counts[problem] = self._problem_counts.get(problem, 0) + 1
-        self._last_problem = problem
         return self._status(problem)
 
     def finalize(self, min_frames: int = 10) -> Baseline:

@@ -17,7 +17,7 @@ from rehabcoach.records.location import data_dir, ensure_private_dir
 from rehabcoach.records.models import PrescriptionRecord, Profile, from_iso, to_iso, utc_now
 from rehabcoach.records.prescriptions import Prescription, check_prescription
 from rehabcoach.records.store import Store, Transaction
-from rehabcoach.routines.loader import Library, load_library
+from rehabcoach.routines.loader import Library
 from rehabcoach.routines.models import RoutineItem
 from rehabcoach.routines.resolve import ResolvedExercise, resolve_exercise
 
@@ -96,15 +96,6 @@ def bundle_folder(store: Store, record: PrescriptionRecord, base: Path | None = 
         ensure_private_dir(target.parent)
         write_private_atomic(target, bytes(row["content"]))
     return folder
-
-
-def library_for(store: Store, profile: Profile, library_root: Path | None = None,
-                bundles_base: Path | None = None) -> tuple[Library, PrescriptionRecord | None]:
-    """The app's library plus the active prescription's bundled exercises and routines."""
-    library = load_library(library_root)
-    record = active_prescription(store, profile)
-    add_bundle(library, store, record, bundles_base)
-    return library, record
 
 
 def add_bundle(library: Library, store: Store, record: PrescriptionRecord | None,

@@ -30,7 +30,7 @@ from rehabcoach.routines.loader import (
     load_library,
 )
 from rehabcoach.routines.mistakes import Mistake, field_path
-from rehabcoach.routines.models import Exercise, Id, MeasureName, Routine, _Strict
+from rehabcoach.routines.models import Exercise, Id, MeasureName, _Strict
 from rehabcoach.routines.suggestions import did_you_mean
 from rehabcoach.routines.validation import _mistakes_from_errors
 from rehabcoach.routines.yaml_source import read_yaml_mapping, text_problem
@@ -246,7 +246,3 @@ def _reference_mistakes(loaded: LoadedFile, model: Prescription, library: Librar
             continue
         mistakes += _override_mistakes(loaded, ("exercises", exercise_id), override, exercise)
     return mistakes
-
-
-def routines_in(model: Prescription, library: Library) -> list[Routine]:
-    return [library.routine(p.routine) for p in model.routines]

@@ -74,7 +74,3 @@ MEASURES: dict[str, MeasureInfo] = {
 }
 
 MEASURE_NAMES: tuple[str, ...] = tuple(MEASURES)
-
-
-def region_of(measure: str) -> str:
-    return MEASURES[measure].region
