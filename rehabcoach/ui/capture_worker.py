@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
+from rehabcoach.clock import moving_forward
 from rehabcoach.errors import UserError
 from rehabcoach.ui.camera_view import contour_paths
 from rehabcoach.vision.types import FaceFrame, Frame
@@ -163,17 +164,12 @@ class CaptureThread(QThread):
     def _loop(self, source, pipeline) -> None:
         wall_start: float | None = None
         first_ts = 0.0
-        offset = 0.0  # keeps timestamps increasing when a looping source starts again
-        last_ts = -1.0
+        last_ts: float | None = None
         period = 1.0 / source.fps if getattr(source, "fps", 0) else 1.0 / 30.0
         for frame in source:
             if self._stop.is_set():
                 return
-            ts = frame.timestamp + offset
-            if ts <= last_ts:
-                offset += last_ts - ts + period
-                ts = frame.timestamp + offset
-            last_ts = ts
+            ts = last_ts = moving_forward(last_ts, frame.timestamp, period)  # whatever source it was given
             if self.pace_realtime:
                 if wall_start is None:
                     wall_start, first_ts = time.monotonic(), ts

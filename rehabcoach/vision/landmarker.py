@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rehabcoach.clock import moving_forward
 from rehabcoach.errors import ModelNotFoundError
 from rehabcoach.resources import find_model
 from rehabcoach.vision.native_output import native_stderr_silenced
@@ -43,14 +44,14 @@ class FaceLandmarker:
                 self._task = vision.FaceLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise ModelNotFoundError(f"the face model {self.model_path} could not be loaded: {exc}") from exc
-        self._last_ms = -1
+        self._last_ms: int | None = None
         self._detections = 0
 
     def detect(self, rgb: np.ndarray, timestamp_s: float) -> LandmarkerResult:
         """Detect one face in an RGB uint8 image; timestamps are forced to increase as VIDEO mode requires."""
         import mediapipe as mp
 
-        ms = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
+        ms = moving_forward(self._last_ms, int(round(timestamp_s * 1000)), 1)
         self._last_ms = ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         if self._detections < QUIET_FIRST_DETECTIONS:

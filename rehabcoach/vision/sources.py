@@ -16,7 +16,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from rehabcoach.clock import Clock, SystemClock
+from rehabcoach.clock import Clock, SystemClock, moving_forward
 from rehabcoach.errors import UserError
 from rehabcoach.vision.native_output import native_stderr_silenced
 from rehabcoach.vision.types import Frame
@@ -78,8 +78,8 @@ class VideoFileSource(FrameSource):
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
-        offset = 0.0  # accumulated duration of previous passes when looping
-        local = 0
+        local = 0  # frame number in this pass
+        timestamp: float | None = None
         while True:
             if self._pending is not None:
                 image, self._pending = self._pending, None
@@ -88,11 +88,12 @@ class VideoFileSource(FrameSource):
                 if not ok or image is None:
                     if not self.loop or local == 0:
                         return
-                    offset += local / self.fps
                     local = 0
                     self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
                     continue
-            yield Frame(index=index, timestamp=offset + local / self.fps, image=image)
+            # Looping starts the file's own time again: the next pass goes on one frame after the last one.
+            timestamp = moving_forward(timestamp, local / self.fps, 1.0 / self.fps)
+            yield Frame(index=index, timestamp=timestamp, image=image)
             index += 1
             local += 1
 
