@@ -28,12 +28,12 @@ def main() -> int:
     args = parser.parse_args()
     from report_support import build_history
 
-    from rehabcoach.records.store import open_store
+    from rehabcoach.records.store import open_records
 
     last = date(2026, 12, 2)
     with tempfile.TemporaryDirectory() as folder:
         database = str(Path(folder) / "records.db")
-        with open_store(database) as store:
+        with open_records(database) as store:
             build_history(store, args.sessions, last)
         first = last - timedelta(days=args.sessions - 1)
         seconds, cpu = [], []

@@ -19,7 +19,7 @@ from rehabcoach.coaching.session import SessionEngine, SessionSettings
 from rehabcoach.coaching.types import Baseline, ResolvedGuard, ResolvedTarget
 from rehabcoach.records import profiles
 from rehabcoach.records.recorder import SessionRecorder
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 from rehabcoach.routines.models import Step
 from rehabcoach.routines.resolve import ResolvedExercise
 from rehabcoach.vision.catalogue import MEASURES
@@ -52,7 +52,7 @@ def frame(index: int, t: float, engine: SessionEngine) -> FaceFrame:
 
 def main() -> None:
     url, profile_name = sys.argv[1], sys.argv[2]
-    store = open_store(url)
+    store = open_records(url)
     profile = profiles.get_profile(store, profile_name)
     clock = ManualClock()
     noise = {name: {"left": 0.002, "right": 0.002} for name in MEASURES}

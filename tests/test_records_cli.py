@@ -15,7 +15,7 @@ from records_support import PRESCRIPTION, populate_history, postgres_server, wri
 
 from rehabcoach.cli.main import main
 from rehabcoach.records import profiles
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 
 
 @pytest.fixture
@@ -73,17 +73,17 @@ def test_import_rejects_a_bad_file_whole_and_accepts_a_good_one(database, tmp_pa
     good = write_prescription(tmp_path / "good")
     code, out, _ = run(capsys, "import", str(good), "--profile", "Anna Berg", "--check", "--database", database)
     assert code == 0 and "nothing imported" in out
-    with open_store(database) as store:
+    with open_records(database) as store:
         assert profiles.get_profile(store, "Anna Berg").thresholds == {}
     code, out, _ = run(capsys, "import", str(good), "--profile", "Anna Berg", "--database", database)
     assert code == 0 and "daily-practice 1× per day, five-movement-check 1× per week" in out
-    with open_store(database) as store:
+    with open_records(database) as store:
         assert profiles.get_profile(store, "Anna Berg").thresholds == {"gentle-smile": {"eye_aperture": 0.18}}
 
 
 def test_export_json_and_csv_on_postgresql(tmp_path, capsys):
     url = postgres_server().new_database()
-    with open_store(url) as store:
+    with open_records(url) as store:
         profiles.add_profile(store, "Anna Berg", "left")
         populate_history(store)
     code, out, _ = run(capsys, "export", "--profile", "Anna Berg", "--from", "2026-11-02", "--to", "2026-11-08",
@@ -101,7 +101,7 @@ def test_report_pdf_headless_holds_the_numbers(tmp_path):
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is needed to read the PDF back; scripts/setup.sh test installs it")
     database = str(tmp_path / "records.db")
-    with open_store(database) as store:
+    with open_records(database) as store:
         profiles.add_profile(store, "Anna Berg", "left", notes="Bell's palsy in 2023; synkinesis since 2025.")
         from rehabcoach.records.prescription_store import import_prescription
 
@@ -168,9 +168,9 @@ def test_records_flush_saves_sessions_kept_while_the_database_was_locked(databas
     from rehabcoach.records.recorder import SessionRecorder
     from rehabcoach.records.sessions import load_sessions
 
-    with open_store(database) as store:
+    with open_records(database) as store:
         anna = profiles.add_profile(store, "Anna")
-    locked = open_store(database, busy_timeout=0.1)
+    locked = open_records(database, busy_timeout=0.1)
     blocker = sqlite3.connect(database, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     recorder = SessionRecorder(locked, anna, "daily-practice")  # unsaved files go to $REHABCOACH_DATA_DIR
@@ -183,7 +183,7 @@ def test_records_flush_saves_sessions_kept_while_the_database_was_locked(databas
     assert not status.ok and str(tmp_path / "data" / "unsaved") in status.message
     code, out, _ = run(capsys, "records", "flush", "--database", database)
     assert (code, out) == (0, "saved 1 session(s) that were kept locally\n")
-    with open_store(database) as store:
+    with open_records(database) as store:
         (record,) = load_sessions(store, anna.id)
     assert record.status == "completed" and [r.rep for r in record.reps] == [1]
     assert run(capsys, "records", "flush", "--database", database)[1] == "nothing was waiting to be saved\n"
@@ -194,7 +194,7 @@ def test_report_for_a_profile_with_nothing_recorded_says_so(tmp_path):
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is needed to read the PDF back")
     database = str(tmp_path / "records.db")
-    with open_store(database) as store:
+    with open_records(database) as store:
         profiles.add_profile(store, "Tom")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     out = tmp_path / "tom.pdf"

@@ -16,7 +16,7 @@ import pytest
 from records_support import postgres_server
 
 from rehabcoach.records import profiles, sessions
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 
 DRIVER = Path(__file__).resolve().parent / "records_session_driver.py"
 REPS_BEFORE_KILL = 5
@@ -26,7 +26,7 @@ REPS_BEFORE_KILL = 5
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_kill_9_mid_session_keeps_every_completed_rep(tmp_path, backend):
     url = str(tmp_path / "records.db") if backend == "sqlite" else postgres_server().new_database()
-    with open_store(url) as store:
+    with open_records(url) as store:
         profiles.add_profile(store, "Anna", "left")
     env = dict(os.environ, REHABCOACH_DATA_DIR=str(tmp_path / "data"))
     process = subprocess.Popen([sys.executable, str(DRIVER), url, "Anna"], stdout=subprocess.PIPE,
@@ -55,7 +55,7 @@ def test_kill_9_mid_session_keeps_every_completed_rep(tmp_path, backend):
         check = sqlite3.connect(url)
         assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         check.close()
-    with open_store(url) as store:
+    with open_records(url) as store:
         (session,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert session.status == "in_progress" and session.ended_at is None  # it never finished
     numbers = [r.rep for r in session.reps]
@@ -113,7 +113,7 @@ def test_kill_9_of_the_real_session_command_keeps_every_completed_rep(tmp_path):
     (library / "exercises" / "many-smiles.yaml").write_text(LIBRARY_EXERCISE)
     (library / "exercises" / "many-smiles-routine.yaml").write_text(LIBRARY_ROUTINE)
     database = tmp_path / "records.db"
-    with open_store(str(database)) as store:
+    with open_records(str(database)) as store:
         profiles.add_profile(store, "Anna", "left")
     env = dict(os.environ, REHABCOACH_DATA_DIR=str(tmp_path / "data"))
     process = subprocess.Popen(
@@ -139,7 +139,7 @@ def test_kill_9_of_the_real_session_command_keeps_every_completed_rep(tmp_path):
     check = sqlite3.connect(database)
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     check.close()
-    with open_store(str(database)) as store:
+    with open_records(str(database)) as store:
         (session,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert session.status == "in_progress" and session.baseline is not None
     numbers = [r.rep for r in session.reps]

@@ -19,7 +19,7 @@ from rehabcoach.records.prescription_store import (
     session_plan,
 )
 from rehabcoach.records.prescriptions import check_prescription
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 from rehabcoach.routines.loader import load_library
 
 GOOD = """\
@@ -99,7 +99,7 @@ def library_for(store, profile, bundles_base):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
-    with open_store(store_url(request.param, tmp_path)) as opened:
+    with open_records(store_url(request.param, tmp_path)) as opened:
         profiles.add_profile(opened, "Anna Berg", "left")
         yield opened
 

@@ -18,14 +18,14 @@ from rehabcoach.records.models import RepRecord, SessionRecord, day_range
 from rehabcoach.records.movement_check import LABEL, estimate_session, excess_mm, movement_check_trend
 from rehabcoach.records.prescription_store import active_prescription, import_prescription
 from rehabcoach.records.sessions import load_sessions
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 
 FIRST, LAST = date(2026, 11, 2), date(2026, 11, 15)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def history(request, tmp_path):
-    with open_store(store_url(request.param, tmp_path)) as store:
+    with open_records(store_url(request.param, tmp_path)) as store:
         profiles.add_profile(store, "Anna Berg", "left", notes="Bell's palsy, 2023")
         import_prescription(store, "Anna Berg", write_prescription(tmp_path / "rx"))
         yield store, populate_history(store)
@@ -195,7 +195,7 @@ def test_a_database_from_before_region_peaks_upgrades_and_keeps_its_reps(tmp_pat
 
     added_in = next(v for v, statements in MIGRATIONS.items() if any("rep_region_peaks" in s for s in statements))
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    with open_store(url) as store:
+    with open_records(url) as store:
         profile = profiles.add_profile(store, "Anna", "left")
         started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
         sessions.begin_session(store, sessions.SessionStart("old", profile.id, "daily-practice", started, "test"))
@@ -203,7 +203,7 @@ def test_a_database_from_before_region_peaks_upgrades_and_keeps_its_reps(tmp_pat
         with store.transaction() as tx:  # as RehabCoach left it before the region peaks
             tx.execute("DROP TABLE rep_region_peaks")
             tx.execute(f"PRAGMA user_version = {added_in - 1}")
-    with open_store(url) as store:
+    with open_records(url) as store:
         assert store.schema_version() == LATEST_VERSION >= added_in
         (session,) = load_sessions(store, profile.id)
         assert [(r.rep, len(r.events), r.region_peaks) for r in session.reps] == [(1, 1, ())]

@@ -13,7 +13,7 @@ from rehabcoach.coaching.summary import SessionSummary
 from rehabcoach.coaching.types import Baseline
 from rehabcoach.records import profiles, sessions
 from rehabcoach.records.recorder import SessionRecorder, replay_unsaved
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 from rehabcoach.vision.types import HeadPose
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
@@ -46,7 +46,7 @@ def stored_reps(store, profile_id=None):
 
 def test_each_rep_is_committed_as_it_completes(tmp_path):
     path = tmp_path / "records.db"
-    store = open_store(str(path))
+    store = open_records(str(path))
     recorder, statuses = make_recorder(store, tmp_path)
     recorder.start(BASELINE)
     recorder.rep_completed(rep(number=1, events=[event()]), target_measure="mouth_corner_lift")
@@ -65,7 +65,7 @@ def test_each_rep_is_committed_as_it_completes(tmp_path):
 
 
 def test_engine_events_are_recorded(tmp_path):
-    store = open_store(str(tmp_path / "records.db"))
+    store = open_records(str(tmp_path / "records.db"))
 
     class Exercise:  # what the recorder reads from a ResolvedExercise
         id = "gentle-smile"
@@ -91,7 +91,7 @@ def test_engine_events_are_recorded(tmp_path):
 
 
 def test_full_disk_keeps_reps_in_memory_and_saves_them_when_space_returns(tmp_path):
-    store = open_store(str(tmp_path / "records.db"))
+    store = open_records(str(tmp_path / "records.db"))
     recorder, statuses = make_recorder(store, tmp_path)
     recorder.start()
     recorder.rep_completed(rep(number=1))
@@ -114,7 +114,7 @@ def test_full_disk_keeps_reps_in_memory_and_saves_them_when_space_returns(tmp_pa
 def test_locked_database_waits_for_the_retry_interval(tmp_path):
     path = tmp_path / "records.db"
     clock = ManualClock()
-    store = open_store(str(path), busy_timeout=0.1)
+    store = open_records(str(path), busy_timeout=0.1)
     recorder, _ = make_recorder(store, tmp_path, clock=clock, retry_interval=5.0)
     recorder.start()
     blocker = sqlite3.connect(path, isolation_level=None)
@@ -131,7 +131,7 @@ def test_locked_database_waits_for_the_retry_interval(tmp_path):
 
 def test_postgres_server_going_away_mid_session(tmp_path):
     server = postgres_server()
-    store = open_store(server.new_database(), busy_timeout=1)
+    store = open_records(server.new_database(), busy_timeout=1)
     recorder, statuses = make_recorder(store, tmp_path)
     recorder.start()
     recorder.rep_completed(rep(number=1, events=[event()]))
@@ -154,7 +154,7 @@ def test_postgres_server_going_away_mid_session(tmp_path):
 def test_unsaved_session_is_spooled_privately_and_replayed_by_the_next_session(tmp_path):
     server = postgres_server()
     url = server.new_database()
-    store = open_store(url, busy_timeout=1)
+    store = open_records(url, busy_timeout=1)
     recorder, _ = make_recorder(store, tmp_path)
     server.stop()
     try:
@@ -181,7 +181,7 @@ def test_background_recorder_never_blocks_the_caller_and_writes_in_order(tmp_pat
 
     from rehabcoach.records.recorder import BackgroundRecorder
 
-    store = open_store(str(tmp_path / "records.db"))
+    store = open_records(str(tmp_path / "records.db"))
     recorder, statuses = make_recorder(store, tmp_path)
     background = BackgroundRecorder(recorder, poll_seconds=0.05)
     release = threading.Event()
@@ -208,7 +208,7 @@ def test_background_recorder_never_blocks_the_caller_and_writes_in_order(tmp_pat
 
 def test_a_database_from_a_newer_version_mid_session_keeps_reps_in_memory(tmp_path):
     path = tmp_path / "records.db"
-    store = open_store(str(path))
+    store = open_records(str(path))
     recorder, _ = make_recorder(store, tmp_path)
     recorder.start()
     store.close()  # the next write reconnects ... to a file another computer upgraded meanwhile

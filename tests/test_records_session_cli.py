@@ -12,7 +12,7 @@ from shared_media import recording
 
 from rehabcoach.records import profiles, sessions
 from rehabcoach.records.prescription_store import import_prescription
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 
 EXERCISE = """\
 kind: exercise
@@ -69,7 +69,7 @@ def test_session_with_a_profile_uses_the_prescription_and_records_every_rep(tmp_
     (bundle / "smile.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     (tmp_path / "rx" / "prescription.yaml").write_text(PRESCRIPTION)
     database = str(tmp_path / "records.db")
-    with open_store(database) as store:
+    with open_records(database) as store:
         profiles.add_profile(store, "Anna", "left")
         import_prescription(store, "Anna", tmp_path / "rx" / "prescription.yaml")
     env = dict(os.environ, REHABCOACH_DATA_DIR=str(tmp_path / "data"))
@@ -79,7 +79,7 @@ def test_session_with_a_profile_uses_the_prescription_and_records_every_rep(tmp_
     assert run.returncode == 0, run.stderr
     assert "affected side left" in run.stdout  # the profile's side, not given on the command line
     assert "records (Anna): Saved: 2 repetitions." in run.stdout
-    with open_store(database) as store:
+    with open_records(database) as store:
         (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert (record.routine_id, record.status, record.prescription_id) == ("anna-quick", "completed", 1)
     assert record.baseline is not None and "eye_aperture" in record.baseline["measures"]

@@ -15,7 +15,7 @@ from rehabcoach.errors import UserError
 from rehabcoach.records import profiles, sessions
 from rehabcoach.records.location import check_local_filesystem, database_url, filesystem_type, parse_url, redact
 from rehabcoach.records.schema import LATEST_VERSION
-from rehabcoach.records.store import CorruptDatabaseError, StorageError, open_store
+from rehabcoach.records.store import CorruptDatabaseError, StorageError, open_records
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -26,7 +26,7 @@ def store(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'records.db'}"
     else:
         url = postgres_server().new_database()
-    with open_store(url) as opened:
+    with open_records(url) as opened:
         yield opened
 
 
@@ -104,7 +104,7 @@ def test_sessions_are_selected_by_date_and_removed_with_their_profile(store):
 
 def test_sqlite_file_and_folder_are_private(tmp_path, monkeypatch):
     monkeypatch.setenv("REHABCOACH_DATA_DIR", str(tmp_path / "data"))
-    with open_store() as store:
+    with open_records() as store:
         profiles.add_profile(store, "Anna")
         path = store.path
     assert path == tmp_path / "data" / "records.db"
@@ -121,7 +121,7 @@ def test_a_file_that_is_not_a_database_is_reported_and_left_alone(tmp_path):
     garbage = b"this is not sqlite at all" * 200
     path.write_bytes(garbage)
     with pytest.raises(CorruptDatabaseError, match="is damaged or is not a RehabCoach database"):
-        open_store(str(path))
+        open_records(str(path))
     assert path.read_bytes() == garbage
 
 
@@ -131,16 +131,16 @@ def test_a_newer_schema_is_refused_without_changes(tmp_path):
     con.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
     con.close()
     with pytest.raises(UserError, match="newer RehabCoach"):
-        open_store(str(path))
+        open_records(str(path))
 
 
 def test_a_locked_database_is_a_clear_storage_error(tmp_path):
     path = tmp_path / "records.db"
-    open_store(str(path)).close()
+    open_records(str(path)).close()
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        store = open_store(str(path), connect=False, busy_timeout=0.2)
+        store = open_records(str(path), connect=False, busy_timeout=0.2)
         with pytest.raises(StorageError, match="locked by another program") as caught:
             profiles.add_profile(store, "Anna")
         assert caught.value.transient
@@ -183,7 +183,7 @@ def test_database_urls(tmp_path, monkeypatch):
 def test_postgres_server_unreachable_is_a_clear_message(tmp_path):
     url = f"postgresql://nobody@/rehab?host={tmp_path}&port=1"
     with pytest.raises(StorageError, match="cannot reach the database server"):
-        open_store(url, busy_timeout=1)
+        open_records(url, busy_timeout=1)
 
 
 def test_a_new_migration_upgrades_an_existing_database_and_keeps_its_records(store, monkeypatch):
@@ -215,7 +215,7 @@ def test_workstations_starting_together_migrate_a_new_server_database_once():
 
     def workstation():
         try:
-            with open_store(url) as opened:
+            with open_records(url) as opened:
                 versions.append(opened.schema_version())
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
@@ -226,7 +226,7 @@ def test_workstations_starting_together_migrate_a_new_server_database_once():
     for thread in threads:
         thread.join(60)
     assert errors == [] and versions == [LATEST_VERSION] * 4
-    with open_store(url) as opened, opened.transaction() as tx:
+    with open_records(url) as opened, opened.transaction() as tx:
         assert tx.scalar("SELECT COUNT(*) FROM schema_migrations") == LATEST_VERSION
 
 

@@ -16,9 +16,9 @@ from rehabcoach.clock import ManualClock  # noqa: E402
 from rehabcoach.coaching.events import RepCompleted  # noqa: E402
 from rehabcoach.records import profiles, sessions  # noqa: E402
 from rehabcoach.records.prescription_store import active_prescription, import_prescription  # noqa: E402
-from rehabcoach.records.store import open_store  # noqa: E402
+from rehabcoach.records.store import open_records  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
-from rehabcoach.ui.settings import open_store as open_settings  # noqa: E402
+from rehabcoach.ui.settings import open_app_settings  # noqa: E402
 
 UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
 
@@ -44,7 +44,7 @@ class SilentSpeech:
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     monkeypatch.setenv("REHABCOACH_DATA_DIR", str(tmp_path / "data"))
-    with open_store(str(tmp_path / "records.db"), busy_timeout=0.2) as opened:
+    with open_records(str(tmp_path / "records.db"), busy_timeout=0.2) as opened:
         yield opened
 
 
@@ -53,7 +53,7 @@ def window(qtbot, tmp_path, store):
     from rehabcoach.ui.main_window import MainWindow
     from rehabcoach.ui.records_bridge import RecordsBridge
 
-    win = MainWindow(load_library(UI_LIBRARY), open_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
+    win = MainWindow(load_library(UI_LIBRARY), open_app_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
                      clock_factory=lambda: ManualClock(0.0))
     win.records = RecordsBridge(win, store=store)
     win.resize(1100, 800)
@@ -222,7 +222,7 @@ def test_a_damaged_database_at_start_leaves_the_app_usable(qtbot, tmp_path):
 
     damaged = tmp_path / "records.db"
     damaged.write_bytes(b"not a database " * 100)
-    win = MainWindow(load_library(UI_LIBRARY), open_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
+    win = MainWindow(load_library(UI_LIBRARY), open_app_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
                      clock_factory=lambda: ManualClock(0.0))
     win.records = RecordsBridge(win, str(damaged))
     win.show()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from report_support import build_history
 
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 from rehabcoach.reports import build_report
 from rehabcoach.reports.charts import day_label
 from rehabcoach.reports.document import deviation_text
@@ -55,7 +55,7 @@ def reports(tmp_path_factory):
     for count in COUNTS:
         folder = tmp_path_factory.mktemp(f"sessions-{count}")
         url = f"sqlite:///{folder / 'records.db'}"
-        with open_store(url) as store:
+        with open_records(url) as store:
             profile, days = build_history(store, count, LAST)
             report = build_report(store, profile, period_start(count, days), LAST,
                                   now=datetime(2026, 12, 2, 20, 0).astimezone())
@@ -131,7 +131,7 @@ def test_an_exercise_done_once_says_so_instead_of_drawing_a_trend(reports):
 
 
 def test_a_year_across_new_year_names_the_years(tmp_path):
-    with open_store(f"sqlite:///{tmp_path / 'records.db'}") as store:
+    with open_records(f"sqlite:///{tmp_path / 'records.db'}") as store:
         profile, days = build_history(store, 13, date(2027, 2, 20), gap=30)
         report = build_report(store, profile, date(2026, 2, 21), date(2027, 2, 20))
     warnings = svg_texts(report.charts["warnings.svg"])

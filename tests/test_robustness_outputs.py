@@ -13,7 +13,7 @@ from rehabcoach import files
 from rehabcoach.cli.main import main
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 
 
 def run(capsys, *argv) -> tuple[int, str]:
@@ -81,7 +81,7 @@ def test_all_outputs_or_none_when_the_disk_fills_up(tmp_path, monkeypatch):
 @pytest.fixture
 def database(tmp_path) -> str:
     url = str(tmp_path / "records.db")
-    with open_store(url) as store:
+    with open_records(url) as store:
         profiles.add_profile(store, "Anna Berg", "left")
         populate_history(store)
     return url

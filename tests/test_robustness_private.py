@@ -13,7 +13,7 @@ from rehabcoach.records import profiles
 from rehabcoach.records.location import ensure_private_dir
 from rehabcoach.records.prescription_store import bundle_folder, import_prescription
 from rehabcoach.records.prescriptions import check_prescription
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 
@@ -95,7 +95,7 @@ def test_bundles_folder_is_private_like_its_parent(tmp_path, monkeypatch):
     (folder / "custom").mkdir(parents=True)
     (folder / "custom" / "anna-smile.yaml").write_text(ROUTINE)
     (folder / "prescription.yaml").write_text(PRESCRIPTION)
-    with open_store(str(tmp_path / "records.db")) as store:
+    with open_records(str(tmp_path / "records.db")) as store:
         profiles.add_profile(store, "Anna", "left")
         result = import_prescription(store, "Anna", folder / "prescription.yaml")
         written = bundle_folder(store, result.prescription)

@@ -21,14 +21,14 @@ from rehabcoach.coaching.summary import ExerciseSummary, SessionSummary
 from rehabcoach.records import profiles, running, sessions
 from rehabcoach.records.models import utc_now
 from rehabcoach.records.recorder import SessionRecorder
-from rehabcoach.records.store import StorageError, open_store
+from rehabcoach.records.store import StorageError, open_records
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def store(tmp_path):
-    with open_store(str(tmp_path / "records.db")) as opened:
+    with open_records(str(tmp_path / "records.db")) as opened:
         profiles.add_profile(opened, "Anna", "left")
         yield opened
 
@@ -83,8 +83,8 @@ KILLED_SESSION = textwrap.dedent("""
     from pathlib import Path
     from rehabcoach.records import profiles
     from rehabcoach.records.recorder import SessionRecorder
-    from rehabcoach.records.store import open_store
-    store = open_store(sys.argv[1])
+    from rehabcoach.records.store import open_records
+    store = open_records(sys.argv[1])
     recorder = SessionRecorder(store, profiles.get_profile(store, "Anna"), "daily-practice",
                                unsaved_dir=Path(sys.argv[2]))
     recorder.start()
@@ -154,7 +154,7 @@ def test_reps_saved_nowhere_are_counted_as_lost(store, tmp_path, monkeypatch):
 
 def test_a_database_with_text_that_is_not_utf8_is_reported_as_damaged(tmp_path, capsys):
     database = tmp_path / "records.db"
-    with open_store(str(database)) as opened:
+    with open_records(str(database)) as opened:
         profiles.add_profile(opened, "Anna", "left")
     connection = sqlite3.connect(database)
     connection.execute("PRAGMA writable_schema = ON")
@@ -179,7 +179,7 @@ def test_term_and_hup_stop_a_session_like_ctrl_c(tmp_path, signal_name):
     for index in range(10):  # no face: the session waits in calibration until the signal
         cv2.imwrite(str(frames / f"{index:03d}.png"), np.full((120, 160, 3), 128, np.uint8))
     database = str(tmp_path / "records.db")
-    with open_store(database) as opened:
+    with open_records(database) as opened:
         profiles.add_profile(opened, "Anna", "left")
     env = dict(os.environ, PYTHONPATH=str(REPO), REHABCOACH_DATA_DIR=str(tmp_path / "data"))
     process = subprocess.Popen(
@@ -193,6 +193,6 @@ def test_term_and_hup_stop_a_session_like_ctrl_c(tmp_path, signal_name):
     out, err = process.communicate(timeout=120)
     assert process.returncode == 128 + getattr(signal, signal_name), err
     assert "Summary (stopped early)" in out and "records (Anna): Saved: 0 repetitions." in out
-    with open_store(database) as opened:
+    with open_records(database) as opened:
         (record,) = sessions.load_sessions(opened, profiles.get_profile(opened, "Anna").id)
     assert record.status == "stopped" and record.ended_at is not None

@@ -12,7 +12,7 @@ pytest.importorskip("pytestqt")
 
 from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.ui.capture_worker import CaptureThread  # noqa: E402
-from rehabcoach.ui.settings import AppSettings, open_store, save_settings  # noqa: E402
+from rehabcoach.ui.settings import AppSettings, open_app_settings, save_settings  # noqa: E402
 from rehabcoach.ui.speech_bridge import SilentSpeech  # noqa: E402
 from rehabcoach.vision.sources import SourceLost, open_source  # noqa: E402
 
@@ -50,7 +50,7 @@ def make_window(qtbot, tmp_path):
     windows = []
 
     def make(open_camera, camera=NO_CAMERA):
-        store = open_store(tmp_path / "settings.ini")
+        store = open_app_settings(tmp_path / "settings.ini")
         save_settings(store, AppSettings(camera=camera))
         capture_factory = functools.partial(CaptureThread, source_factory=open_camera)
         win = MainWindow(

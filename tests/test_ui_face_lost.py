@@ -16,7 +16,7 @@ from rehabcoach.coaching.session import SessionEngine, SessionSettings  # noqa: 
 from rehabcoach.coaching.types import Baseline  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.ui.capture_worker import CaptureThread  # noqa: E402
-from rehabcoach.ui.settings import open_store  # noqa: E402
+from rehabcoach.ui.settings import open_app_settings  # noqa: E402
 from rehabcoach.ui.speech_bridge import SilentSpeech  # noqa: E402
 from rehabcoach.vision.types import FaceFrame, HeadPose  # noqa: E402
 from tests.ui_doubles import Frames  # noqa: E402
@@ -97,7 +97,7 @@ def make_window(qtbot, tmp_path, pipeline, *, baseline=None, frames=600):
         CaptureThread, source_factory=lambda spec, loop: Frames(frames), pipeline_factory=lambda: pipeline
     )
     win = MainWindow(
-        load_library(UI_LIBRARY), open_store(tmp_path / "settings.ini"), source=0,
+        load_library(UI_LIBRARY), open_app_settings(tmp_path / "settings.ini"), source=0,
         pace_source=False, lossless_frames=True, follow_frame_time=True, speech=SilentSpeech("test"),
         session_settings=SessionSettings(get_ready_seconds=1.0, move_seconds=1.0, done_seconds=1.0),
         engine_factory=engine_factory, capture_factory=capture_factory,

@@ -22,7 +22,7 @@ from rehabcoach.coaching.session import SessionEngine, SessionSettings  # noqa: 
 from rehabcoach.feedback import AUDIBLE, FeedbackService, RecordingOutput  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.ui.capture_worker import CaptureThread  # noqa: E402
-from rehabcoach.ui.settings import AppSettings, load_settings, open_store, save_settings  # noqa: E402
+from rehabcoach.ui.settings import AppSettings, load_settings, open_app_settings, save_settings  # noqa: E402
 from tests.synthetic_faces import REST, face_frame, resting_baseline  # noqa: E402
 from tests.ui_doubles import FPS, Frames, RecordingSpeech  # noqa: E402
 
@@ -57,7 +57,7 @@ def run(qtbot, tmp_path):
     def start(warning_feedback="auto", hide_camera=False, frames=int(11 * FPS), output_factory=None):
         from rehabcoach.ui.main_window import MainWindow
 
-        store = open_store(tmp_path / "settings.ini")
+        store = open_app_settings(tmp_path / "settings.ini")
         save_settings(store, AppSettings(warning_feedback=warning_feedback, hide_camera=hide_camera, tone_volume=100))
         output = RecordingOutput()
         feedback = FeedbackService(output_factory or (lambda: output), clock=output.now)
@@ -172,16 +172,16 @@ def _near(colour, hex_colour) -> bool:
 def test_hide_button_and_feedback_settings_are_remembered_per_profile(qtbot, tmp_path):
     from rehabcoach.ui.main_window import MainWindow
 
-    store = open_store(tmp_path / "settings.ini")
+    store = open_app_settings(tmp_path / "settings.ini")
     window = MainWindow(load_library(UI_LIBRARY), store, speech=RecordingSpeech(),
                         feedback=FeedbackService(RecordingOutput))
     qtbot.addWidget(window)
     window.set_profile_name("Anna B")
     qtbot.mouseClick(window.movement_screen.picture_button, Qt.MouseButton.LeftButton)
     assert window.movement_screen.camera.picture_hidden
-    assert load_settings(open_store(tmp_path / "settings.ini"), "anna  b").hide_camera
-    assert not load_settings(open_store(tmp_path / "settings.ini")).hide_camera, "not for everyone"
-    assert not load_settings(open_store(tmp_path / "settings.ini"), "Ben").hide_camera
+    assert load_settings(open_app_settings(tmp_path / "settings.ini"), "anna  b").hide_camera
+    assert not load_settings(open_app_settings(tmp_path / "settings.ini")).hide_camera, "not for everyone"
+    assert not load_settings(open_app_settings(tmp_path / "settings.ini"), "Ben").hide_camera
 
     window.set_profile_name("Ben")
     assert not window.movement_screen.camera.picture_hidden

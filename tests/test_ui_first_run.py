@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from rehabcoach.clock import ManualClock  # noqa: E402
 from rehabcoach.feedback import FeedbackService, RecordingOutput  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
-from rehabcoach.ui.settings import load_settings, open_store  # noqa: E402
+from rehabcoach.ui.settings import load_settings, open_app_settings  # noqa: E402
 from tests.ui_doubles import RecordingSpeech  # noqa: E402
 from tests.ui_fit import fit_problems  # noqa: E402
 
@@ -30,7 +30,7 @@ def window(qtbot, tmp_path):
 
     output = RecordingOutput(realtime=True)
     clock = ManualClock(0.0)
-    win = MainWindow(load_library(UI_LIBRARY), open_store(tmp_path / "settings.ini"), speech=RecordingSpeech(),
+    win = MainWindow(load_library(UI_LIBRARY), open_app_settings(tmp_path / "settings.ini"), speech=RecordingSpeech(),
                      feedback=FeedbackService(lambda: output, volume=100), clock_factory=lambda: clock)
     win.resize(1280, 650)
     win.show()
@@ -85,7 +85,7 @@ def test_first_run_walks_through_side_tries_safety_and_a_first_routine(window, q
 
     qtbot.waitUntil(lambda: window.engine is not None)
     assert [e.id for e in window.engine.exercises] == ["test-cheek-strokes", "test-gentle-smile"]
-    saved = load_settings(open_store(tmp_path / "settings.ini"))
+    saved = load_settings(open_app_settings(tmp_path / "settings.ini"))
     assert saved.first_run_done and saved.affected_side == "left"
     from rehabcoach.ui import before_you_start as page
 
@@ -98,7 +98,7 @@ def test_skipping_keeps_the_side_and_never_shows_it_again_unless_asked(window, t
     dialog = window.maybe_show_first_run(modal=False)
     dialog.side_buttons["right"].click()
     dialog.skip_button.click()
-    saved = load_settings(open_store(tmp_path / "settings.ini"))
+    saved = load_settings(open_app_settings(tmp_path / "settings.ini"))
     assert saved.first_run_done and saved.affected_side == "none", "skipped: nothing chosen is kept"
     assert window.engine is None
     assert window.maybe_show_first_run() is None
@@ -110,7 +110,7 @@ def test_skipping_keeps_the_side_and_never_shows_it_again_unless_asked(window, t
     for _ in range(5):
         again.next_button.click()
     assert not again.isVisible()
-    assert load_settings(open_store(tmp_path / "settings.ini")).affected_side == "none"
+    assert load_settings(open_app_settings(tmp_path / "settings.ini")).affected_side == "none"
 
 
 def test_no_voice_and_no_sound_say_why(window, qtbot):

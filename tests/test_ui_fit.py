@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from rehabcoach.clock import ManualClock  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
-from rehabcoach.ui.settings import AppSettings, open_store, save_settings  # noqa: E402
+from rehabcoach.ui.settings import AppSettings, open_app_settings, save_settings  # noqa: E402
 from rehabcoach.ui.speech_bridge import SilentSpeech  # noqa: E402
 from tests.ui_fit import fit_problems  # noqa: E402
 
@@ -77,7 +77,7 @@ def make_window(qtbot, tmp_path):
     windows = []
 
     def make(text_size: int):
-        store = open_store(tmp_path / f"settings-{text_size}.ini")
+        store = open_app_settings(tmp_path / f"settings-{text_size}.ini")
         save_settings(store, AppSettings(text_size=text_size))
         clock = ManualClock(0.0)
         window = MainWindow(load_library(UI_LIBRARY), store, speech=SilentSpeech("test"),

@@ -16,11 +16,11 @@ def test_after_calm_sessions_the_app_offers_the_next_level_and_stores_a_yes(make
     from test_records_progression import practise
 
     from rehabcoach.records import profiles
-    from rehabcoach.records.store import open_store
+    from rehabcoach.records.store import open_records
     from rehabcoach.ui import level_suggestion
 
     window = make_window()
-    with open_store(f"sqlite:///{tmp_path / 'records.db'}") as store:
+    with open_records(f"sqlite:///{tmp_path / 'records.db'}") as store:
         profile = profiles.add_profile(store, "Anna Berg", "left")
         practise(store, profile, [0, 1, 2])
         closed = []

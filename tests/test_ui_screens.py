@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from rehabcoach.clock import ManualClock  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
-from rehabcoach.ui.settings import AppSettings, load_settings, open_store, save_settings  # noqa: E402
+from rehabcoach.ui.settings import AppSettings, load_settings, open_app_settings, save_settings  # noqa: E402
 
 UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
 
@@ -66,7 +66,7 @@ def make_window(qtbot, tmp_path, clock):
     def make(library=None, speech=None, settings_file=None):
         win = MainWindow(
             library or load_library(),
-            open_store(settings_file or tmp_path / "settings.ini"),
+            open_app_settings(settings_file or tmp_path / "settings.ini"),
             speech=speech or RecordingSpeech(),
             clock_factory=lambda: clock,
         )
@@ -202,13 +202,13 @@ def test_closing_mid_session_asks_before_discarding(make_window, monkeypatch):
 
 def test_settings_persist_privately_and_change_the_look(make_window, tmp_path, screenshot):
     path = tmp_path / "settings.ini"
-    store = open_store(path)
+    store = open_app_settings(path)
     assert load_settings(store) == AppSettings()
     assert AppSettings().text_size >= 18
     chosen = AppSettings(camera=2, voice=False, speech_rate=130, affected_side="left", text_size=28, high_contrast=True)
     save_settings(store, chosen)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600, "the settings hold health information: user-only"
-    assert load_settings(open_store(path)) == chosen
+    assert load_settings(open_app_settings(path)) == chosen
 
     speech = RecordingSpeech()
     window = make_window(load_library(UI_LIBRARY), speech=speech, settings_file=path)
@@ -227,7 +227,7 @@ def test_settings_persist_privately_and_change_the_look(make_window, tmp_path, s
     store.setValue("text_size", "999")
     store.setValue("affected_side", "middle")
     store.sync()
-    loaded = load_settings(open_store(path))
+    loaded = load_settings(open_app_settings(path))
     assert loaded.text_size == 40 and loaded.affected_side == "none"
 
 

@@ -117,13 +117,13 @@ def amber_pixels_x(image, colour: str) -> np.ndarray:
 @pytest.fixture
 def window(qtbot, tmp_path):
     from rehabcoach.ui.main_window import MainWindow
-    from rehabcoach.ui.settings import open_store
+    from rehabcoach.ui.settings import open_app_settings
 
     speech = RecordingSpeech()
     engine_factory = functools.partial(SessionEngine, guard_factory=ScriptedLeftEyeGuard)
     win = MainWindow(
         load_library(UI_LIBRARY),
-        open_store(tmp_path / "settings.ini"),
+        open_app_settings(tmp_path / "settings.ini"),
         source=str(VIDEO),
         loop_source=True,
         pace_source=False,

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from rehabcoach.clock import ManualClock  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.speech import RecordingSpeaker, SpeechService  # noqa: E402
-from rehabcoach.ui.settings import AppSettings, open_store, save_settings  # noqa: E402
+from rehabcoach.ui.settings import AppSettings, open_app_settings, save_settings  # noqa: E402
 
 UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
 
@@ -30,7 +30,7 @@ def speaker():
 def window(qtbot, tmp_path, speaker):
     from rehabcoach.ui.main_window import MainWindow
 
-    store = open_store(tmp_path / "settings.ini")
+    store = open_app_settings(tmp_path / "settings.ini")
     save_settings(store, AppSettings(speech_rate=140))
     service = SpeechService(lambda: speaker)
     clock = ManualClock(0.0)

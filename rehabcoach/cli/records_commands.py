@@ -132,9 +132,9 @@ def register(subparsers, _parser: argparse.ArgumentParser) -> None:
 
 # -- helpers -------------------------------------------------------------------------------------
 def _store(args, connect: bool = True):
-    from rehabcoach.records.store import open_store
+    from rehabcoach.records.store import open_records
 
-    return open_store(getattr(args, "database", None), connect=connect)
+    return open_records(getattr(args, "database", None), connect=connect)
 
 
 def parse_day(text: str | None, option: str) -> date | None:
@@ -393,13 +393,13 @@ def run_records_bench(args) -> int:
 
     from rehabcoach.coaching.types import MovementEvent, RepSummary
     from rehabcoach.records.recorder import SessionRecorder
-    from rehabcoach.records.store import open_store
+    from rehabcoach.records.store import open_records
 
     if args.reps < 1:
         raise UserError("--reps must be at least 1")
     with tempfile.TemporaryDirectory(prefix="rehabcoach-bench-") as folder:
         url = getattr(args, "database", None) or f"{folder}/bench.db"
-        with open_store(url) as store:
+        with open_records(url) as store:
             profile = profiles.add_profile(store, f"bench {uuid.uuid4().hex[:8]}")
             try:
                 recorder = SessionRecorder(store, profile, "bench", unsaved_dir=Path(folder) / "unsaved")

@@ -1,6 +1,6 @@
 """The records store: one connection, short transactions, storage faults as clear messages.
 
-``open_store(url)`` picks the backend from the URL (see ``location``).  Domain operations live in
+``open_records(url)`` picks the backend from the URL (see ``location``).  Domain operations live in
 their own modules (``profiles``, ``sessions``, ``prescription_store``) and all go through
 ``store.transaction()``, which
 
@@ -170,8 +170,8 @@ def newer_schema_error(found: int, where: str) -> UserError:
     )
 
 
-def open_store(url: str | None = None, *, connect: bool = True, busy_timeout: float = 5.0) -> Store:
-    """The store named by ``url`` (or the configured/default one). ``connect=False`` defers connecting
+def open_records(url: str | None = None, *, connect: bool = True, busy_timeout: float = 5.0) -> Store:
+    """The patient records store named by ``url`` (or the configured/default one). ``connect=False`` defers connecting
     to the first use, so a session can start while the server is unreachable."""
     location = parse_url(database_url(url))
     if location.kind == "sqlite":

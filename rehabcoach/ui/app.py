@@ -88,11 +88,11 @@ def run_app(args) -> int:
 
     app = create_application()
     from rehabcoach.ui.main_window import MainWindow
-    from rehabcoach.ui.settings import open_store
+    from rehabcoach.ui.settings import open_app_settings
 
     window = MainWindow(
         library,
-        open_store(getattr(args, "settings", None)),
+        open_app_settings(getattr(args, "settings", None)),
         source=source,
         loop_source=not getattr(args, "no_loop", False),
     )

@@ -207,14 +207,14 @@ def run_window_benchmark(
     from rehabcoach.coaching.session import SessionEngine
     from rehabcoach.feedback import AudioUnavailable, FeedbackService, RecordingOutput, SounddeviceOutput
     from rehabcoach.ui.main_window import MainWindow
-    from rehabcoach.ui.settings import AppSettings, open_store, save_settings
+    from rehabcoach.ui.settings import AppSettings, open_app_settings, save_settings
     from rehabcoach.ui.speech_bridge import SilentSpeech
 
     engine_factory = SessionEngine
     if scripted_warnings:
         engine_factory = functools.partial(SessionEngine, guard_factory=ScriptedGuard)
     settings_dir = tempfile.TemporaryDirectory(prefix="rehabcoach-bench-")
-    store = open_store(Path(settings_dir.name) / "settings.ini")
+    store = open_app_settings(Path(settings_dir.name) / "settings.ini")
     save_settings(store, AppSettings(warning_feedback="both"))  # the tone for every exercise
     # The real sound card when there is one; else a recording output that asks for 10 ms blocks in real
     # time on its own thread, as a sound card's callback does (the device's own latency then comes on top).

@@ -26,7 +26,7 @@ from rehabcoach.records.prescription_store import (
     session_plan,
 )
 from rehabcoach.records.recorder import BackgroundRecorder, SessionRecorder
-from rehabcoach.records.store import open_store
+from rehabcoach.records.store import open_records
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
 
 
@@ -41,7 +41,7 @@ class RecordsBridge(QObject):
         self.problem: str | None = None
         if self.store is None:
             try:
-                self.store = open_store(database)
+                self.store = open_records(database)
             except UserError as exc:
                 self.problem = str(exc)
         self.profile = None

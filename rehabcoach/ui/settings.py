@@ -52,8 +52,8 @@ class AppSettings:
         return None if self.affected_side == "none" else self.affected_side
 
 
-def open_store(path: str | os.PathLike | None = None) -> QSettings:
-    """The settings store: the platform's usual place, or an INI file (tests, portable use)."""
+def open_app_settings(path: str | os.PathLike | None = None) -> QSettings:
+    """The app's settings (QSettings): in the platform's usual place, or in an INI file (tests, portable use)."""
     if path is not None:
         return QSettings(str(path), QSettings.Format.IniFormat)
     return QSettings(ORGANIZATION, APPLICATION)
