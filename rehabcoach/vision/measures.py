@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from rehabcoach.vision.catalogue import SIDES
+from rehabcoach.vision.catalogue import SIDES, Side
 from rehabcoach.vision.landmarks import LOWER_LIP_CENTRE, NOSE_BRIDGE, NOSE_TIP, SIDE_LANDMARKS, UPPER_LIP_CENTRE
 from rehabcoach.vision.types import HeadPose
 
@@ -63,14 +63,14 @@ def face_coordinates(landmarks: np.ndarray, width: int, height: int, rotation: n
     return points / iod
 
 
-def compute_measures(face: np.ndarray) -> dict[str, dict[str, float]]:
+def compute_measures(face: np.ndarray) -> dict[str, dict[Side, float]]:
     """Per-side measures (see catalogue.MEASURES) from head-frame landmarks (``face_coordinates``)."""
     xy = face[:, :2]
     lip_mid_x = (xy[UPPER_LIP_CENTRE, 0] + xy[LOWER_LIP_CENTRE, 0]) / 2
     bridge = xy[NOSE_BRIDGE]
     half_mouth_width = float(np.linalg.norm(
         xy[SIDE_LANDMARKS["left"].mouth_corner] - xy[SIDE_LANDMARKS["right"].mouth_corner])) / 2
-    out: dict[str, dict[str, float]] = {name: {} for name in (
+    out: dict[str, dict[Side, float]] = {name: {} for name in (
         "eye_aperture", "brow_height", "mouth_corner_lift", "mouth_corner_excursion",
         "lip_width", "cheek_raise", "nose_wrinkle")}
     for side in SIDES:
