@@ -28,7 +28,7 @@ def main() -> int:
     args = parser.parse_args()
     from report_support import build_history
 
-    from rehabcoach.records.store import open_records
+    from rehabcoach.records.backends import open_records
 
     last = date(2026, 12, 2)
     with tempfile.TemporaryDirectory() as folder:

@@ -18,8 +18,8 @@ from rehabcoach.coaching.events import RepCompleted
 from rehabcoach.coaching.session import SessionEngine, SessionSettings
 from rehabcoach.coaching.types import Baseline, ResolvedGuard, ResolvedTarget
 from rehabcoach.records import profiles
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.recorder import SessionRecorder
-from rehabcoach.records.store import open_records
 from rehabcoach.routines.models import Step
 from rehabcoach.routines.resolve import ResolvedExercise
 from rehabcoach.vision.catalogue import MEASURES

@@ -15,7 +15,7 @@ from records_support import PRESCRIPTION, populate_history, postgres_server, wri
 
 from rehabcoach.cli.main import main
 from rehabcoach.records import profiles
-from rehabcoach.records.store import open_records
+from rehabcoach.records.backends import open_records
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from records_support import postgres_server
 
 from rehabcoach.records import profiles, sessions
-from rehabcoach.records.store import open_records
+from rehabcoach.records.backends import open_records
 
 DRIVER = Path(__file__).resolve().parent / "records_session_driver.py"
 REPS_BEFORE_KILL = 5

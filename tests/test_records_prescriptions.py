@@ -11,6 +11,7 @@ from records_support import store_url
 
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.prescription_store import (
     active_prescription,
     add_bundle,
@@ -19,7 +20,6 @@ from rehabcoach.records.prescription_store import (
     session_plan,
 )
 from rehabcoach.records.prescriptions import check_prescription
-from rehabcoach.records.store import open_records
 from rehabcoach.routines.loader import load_library
 
 GOOD = """\

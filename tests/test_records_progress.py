@@ -13,12 +13,12 @@ from records_support import event, populate_history, rep, store_url, write_presc
 from rehabcoach.coaching.types import RegionPeak
 from rehabcoach.records import profiles, sessions
 from rehabcoach.records.adherence import adherence
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.export import export_data, write_csv, write_json
 from rehabcoach.records.models import RepRecord, SessionRecord, day_range
 from rehabcoach.records.movement_check import LABEL, estimate_session, excess_mm, movement_check_trend
 from rehabcoach.records.prescription_store import active_prescription, import_prescription
 from rehabcoach.records.sessions import load_sessions
-from rehabcoach.records.store import open_records
 
 FIRST, LAST = date(2026, 11, 2), date(2026, 11, 15)
 

@@ -67,7 +67,7 @@ def store(request, tmp_path):
     from records_support import store_url
 
     from rehabcoach.records import profiles
-    from rehabcoach.records.store import open_records
+    from rehabcoach.records.backends import open_records
 
     with open_records(store_url(request.param, tmp_path)) as opened:
         profiles.add_profile(opened, "Anna Berg", "left")

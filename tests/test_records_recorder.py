@@ -12,8 +12,8 @@ from rehabcoach.coaching.events import CalibrationDone, RepCompleted, SessionFin
 from rehabcoach.coaching.summary import SessionSummary
 from rehabcoach.coaching.types import Baseline
 from rehabcoach.records import profiles, sessions
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.recorder import SessionRecorder, replay_unsaved
-from rehabcoach.records.store import open_records
 from rehabcoach.vision.types import HeadPose
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)

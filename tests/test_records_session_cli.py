@@ -11,8 +11,8 @@ import pytest
 from shared_media import recording
 
 from rehabcoach.records import profiles, sessions
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.prescription_store import import_prescription
-from rehabcoach.records.store import open_records
 
 EXERCISE = """\
 kind: exercise

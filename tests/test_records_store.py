@@ -13,9 +13,10 @@ from records_support import event, postgres_server, rep
 
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles, sessions
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.location import check_local_filesystem, database_url, filesystem_type, parse_url, redact
 from rehabcoach.records.schema import LATEST_VERSION
-from rehabcoach.records.store import CorruptDatabaseError, StorageError, open_records
+from rehabcoach.records.store import CorruptDatabaseError, StorageError
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 

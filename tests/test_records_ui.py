@@ -15,8 +15,8 @@ from records_support import PRESCRIPTION, populate_history, rep, write_prescript
 from rehabcoach.clock import ManualClock  # noqa: E402
 from rehabcoach.coaching.events import RepCompleted  # noqa: E402
 from rehabcoach.records import profiles, sessions  # noqa: E402
+from rehabcoach.records.backends import open_records  # noqa: E402
 from rehabcoach.records.prescription_store import active_prescription, import_prescription  # noqa: E402
-from rehabcoach.records.store import open_records  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.ui.settings import open_app_settings  # noqa: E402
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from report_support import build_history
 
-from rehabcoach.records.store import open_records
+from rehabcoach.records.backends import open_records
 from rehabcoach.reports import build_report
 from rehabcoach.reports.charts import day_label
 from rehabcoach.reports.document import deviation_text

@@ -13,7 +13,7 @@ from rehabcoach import files
 from rehabcoach.cli.main import main
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
-from rehabcoach.records.store import open_records
+from rehabcoach.records.backends import open_records
 
 
 def run(capsys, *argv) -> tuple[int, str]:

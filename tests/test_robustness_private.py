@@ -10,10 +10,10 @@ import pytest
 
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.location import ensure_private_dir
 from rehabcoach.records.prescription_store import bundle_folder, import_prescription
 from rehabcoach.records.prescriptions import check_prescription
-from rehabcoach.records.store import open_records
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
 

@@ -19,9 +19,10 @@ from rehabcoach.cli.main import main
 from rehabcoach.coaching.events import CalibrationDone, RepCompleted, SessionFinished, SessionStarted
 from rehabcoach.coaching.summary import ExerciseSummary, SessionSummary
 from rehabcoach.records import profiles, running, sessions
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.models import utc_now
 from rehabcoach.records.recorder import SessionRecorder
-from rehabcoach.records.store import StorageError, open_records
+from rehabcoach.records.store import StorageError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,7 +84,7 @@ KILLED_SESSION = textwrap.dedent("""
     from pathlib import Path
     from rehabcoach.records import profiles
     from rehabcoach.records.recorder import SessionRecorder
-    from rehabcoach.records.store import open_records
+    from rehabcoach.records.backends import open_records
     store = open_records(sys.argv[1])
     recorder = SessionRecorder(store, profiles.get_profile(store, "Anna"), "daily-practice",
                                unsaved_dir=Path(sys.argv[2]))

@@ -16,7 +16,7 @@ def test_after_calm_sessions_the_app_offers_the_next_level_and_stores_a_yes(make
     from test_records_progression import practise
 
     from rehabcoach.records import profiles
-    from rehabcoach.records.store import open_records
+    from rehabcoach.records.backends import open_records
     from rehabcoach.ui import level_suggestion
 
     window = make_window()

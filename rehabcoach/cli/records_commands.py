@@ -132,7 +132,7 @@ def register(subparsers, _parser: argparse.ArgumentParser) -> None:
 
 # -- helpers -------------------------------------------------------------------------------------
 def _store(args, connect: bool = True):
-    from rehabcoach.records.store import open_records
+    from rehabcoach.records.backends import open_records
 
     return open_records(getattr(args, "database", None), connect=connect)
 
@@ -392,8 +392,8 @@ def run_records_bench(args) -> int:
     import uuid
 
     from rehabcoach.coaching.types import MovementEvent, RepSummary
+    from rehabcoach.records.backends import open_records
     from rehabcoach.records.recorder import SessionRecorder
-    from rehabcoach.records.store import open_records
 
     if args.reps < 1:
         raise UserError("--reps must be at least 1")

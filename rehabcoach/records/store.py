@@ -1,6 +1,6 @@
 """The records store: one connection, short transactions, storage faults as clear messages.
 
-``open_records(url)`` picks the backend from the URL (see ``location``).  Domain operations live in
+``backends.open_records(url)`` picks the backend from the URL (see ``location``).  Domain operations live in
 their own modules (``profiles``, ``sessions``, ``prescription_store``) and all go through
 ``store.transaction()``, which
 
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rehabcoach.errors import UserError
-from rehabcoach.records.location import DatabaseLocation, database_url, parse_url
+from rehabcoach.records.location import DatabaseLocation
 from rehabcoach.records.schema import Dialect, latest_version
 
 
@@ -168,20 +168,3 @@ def newer_schema_error(found: int, where: str) -> UserError:
         f"the records database {where} was written by a newer RehabCoach (schema version {found}; this one "
         f"knows up to {latest_version()}). Update RehabCoach on this computer; nothing was changed."
     )
-
-
-def open_records(url: str | None = None, *, connect: bool = True, busy_timeout: float = 5.0) -> Store:
-    """The patient records store named by ``url`` (or the configured/default one). ``connect=False`` defers connecting
-    to the first use, so a session can start while the server is unreachable."""
-    location = parse_url(database_url(url))
-    if location.kind == "sqlite":
-        from rehabcoach.records.sqlite_store import SqliteStore
-
-        store: Store = SqliteStore(location, busy_timeout=busy_timeout)
-    else:
-        from rehabcoach.records.postgres_store import PostgresStore
-
-        store = PostgresStore(location, connect_timeout=max(1, int(busy_timeout)))
-    if connect:
-        store.check()
-    return store

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
+from rehabcoach.records.backends import open_records
 from rehabcoach.records.prescription_store import (
     active_prescription,
     add_bundle,
@@ -26,7 +27,6 @@ from rehabcoach.records.prescription_store import (
     session_plan,
 )
 from rehabcoach.records.recorder import BackgroundRecorder, SessionRecorder
-from rehabcoach.records.store import open_records
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
 
 
