@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rehabcoach.analysis import eye_signals
-from rehabcoach.analysis.eval_cases import KEPT_LANDMARKS, Case, Movement, Replay
-from rehabcoach.analysis.eye_signals import (
+from lab import eye_signals
+from lab.eval_cases import KEPT_LANDMARKS, Case, Movement, Replay
+from lab.eye_signals import (
     asymmetry,
     auc,
     collect,
@@ -62,7 +62,7 @@ def replay(openness: list[dict[str, float]]) -> Replay:
 
 def test_geometry_of_the_candidate_signals():
     r = replay([{"right": 1.0, "left": 0.5}])
-    from rehabcoach.analysis.eye_signals import _pixels
+    from lab.eye_signals import _pixels
 
     points = _pixels(r)
     assert lid_distance(points, "right")[0] == pytest.approx(20.0)
@@ -102,7 +102,7 @@ def test_a_one_sided_narrowing_is_a_positive_and_its_twin_a_negative(monkeypatch
 
 
 def test_the_auc_gain_over_eye_aperture_comes_with_a_bootstrap_interval():
-    from rehabcoach.analysis.eye_signals import Samples, auc_difference
+    from lab.eye_signals import Samples, auc_difference
 
     rng = np.random.default_rng(1)
     samples = Samples(positives={"eye_aperture": list(rng.normal(1.0, 1.0, 40)), "better": list(rng.normal(3.0, 1.0, 40))},

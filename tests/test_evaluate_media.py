@@ -1,6 +1,6 @@
 """End to end on one short real recording (3 s): first pass, case building, warped replay, analysis, scoring.
 
-Whether the engine *detects* the induced movement is what `rehabcoach evaluate` measures; this test
+Whether the engine *detects* the induced movement is what `python -m lab evaluate` measures; this test
 checks that the case is built and replayed correctly: the face tracker sees the warped eye narrow on the
 affected side only, and the scores add up.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rehabcoach.analysis import eval_cases
-from rehabcoach.analysis.eval_cases import WarpedSource, build_cases, first_pass, smile_intervals
-from rehabcoach.analysis.evaluate import run_case
+from lab import eval_cases
+from lab.eval_cases import WarpedSource, build_cases, first_pass, smile_intervals
+from lab.evaluate import run_case
 from rehabcoach.routines.loader import load_library, resolve_exercise
 from rehabcoach.vision.pipeline import FacePipeline
 
@@ -96,8 +96,8 @@ def test_a_case_runs_through_analyze_and_is_scored(trace, tmp_path, monkeypatch)
 def test_a_held_smile_is_replayed_and_graded_against_its_twin(trace, tmp_path, monkeypatch):
     """The held case of d0's smile (ping-pong around the peak) and its twin run through analyze; the
     narrowing warped into the left eye registers as an excess over the right eye, graded."""
-    from rehabcoach.analysis.eval_cases import held_cases
-    from rehabcoach.analysis.evaluate import assign_grades
+    from lab.eval_cases import held_cases
+    from lab.evaluate import assign_grades
 
     monkeypatch.setattr(eval_cases, "cache_folder", lambda: tmp_path)
     exercise = resolve_exercise(load_library().exercise("gentle-smile"))

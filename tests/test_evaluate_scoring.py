@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from rehabcoach.analysis import eval_cases
-from rehabcoach.analysis.eval_cases import (
+from lab import eval_cases
+from lab.__main__ import main
+from lab.eval_cases import (
     Case,
     ClipTrace,
     Movement,
@@ -27,7 +28,7 @@ from rehabcoach.analysis.eval_cases import (
     smiles_with_open_eyes,
     split_long,
 )
-from rehabcoach.analysis.evaluate import (
+from lab.evaluate import (
     CaseResult,
     Score,
     overlaps,
@@ -37,7 +38,6 @@ from rehabcoach.analysis.evaluate import (
     totals,
     write_json,
 )
-from rehabcoach.cli.main import main
 from rehabcoach.coaching.types import Baseline, MovementEvent, ResolvedGuard
 from rehabcoach.vision.types import HeadPose
 
@@ -367,7 +367,7 @@ def test_cache_fingerprints_fall_back_to_the_version_in_a_bundle_without_sources
 
 
 def test_threshold_overrides_are_parsed_and_mistakes_named():
-    from rehabcoach.cli.evaluate_command import parse_thresholds
+    from lab.evaluate_command import parse_thresholds
     from rehabcoach.errors import UserError
 
     assert parse_thresholds(["eye_aperture=0.2", "mouth_corner_lift = 0.03"]) == {
@@ -380,14 +380,14 @@ def test_threshold_overrides_are_parsed_and_mistakes_named():
 
 # -- held cases ----------------------------------------------------------------------------------------------
 def test_ping_pong_turns_at_the_ends_without_repeating_them():
-    from rehabcoach.analysis.eval_cases import ping_pong
+    from lab.eval_cases import ping_pong
 
     assert ping_pong(3, 5, 9) == [3, 4, 5, 4, 3, 4, 5, 4, 3]
     assert ping_pong(7, 7, 3) == [7, 7, 7]
 
 
 def test_held_timeline_rests_then_onsets_then_holds_around_the_peak_then_releases():
-    from rehabcoach.analysis.eval_cases import held_timeline
+    from lab.eval_cases import held_timeline
 
     # A smile from 4.0 to 6.0 s peaking at 5.0 s, rest from 0.5 to 2.0 s, 10 fps, 100 frames.
     held = held_timeline((0.5, 2.0), FPS, 100, (4.0, 6.0), 5.0, 3.0)
@@ -415,14 +415,14 @@ def held_trace() -> ClipTrace:
 
 
 def test_puckers_are_found_but_not_speech_flickers():
-    from rehabcoach.analysis.eval_cases import pucker_intervals
+    from lab.eval_cases import pucker_intervals
 
     assert pucker_intervals(held_trace()) == [(9.0, 10.5)]
     assert pucker_intervals(make_trace(5)) == []  # a trace without mouthPucker has no puckers
 
 
 def test_held_cases_induce_during_the_hold_on_each_side_and_have_untouched_twins():
-    from rehabcoach.analysis.eval_cases import held_cases
+    from lab.eval_cases import held_cases
 
     cases = {c.name: c for c in held_cases(held_trace())}
     assert {"clip-held-smile1-left", "clip-held-smile1-right", "clip-held-smile1-control-left",
@@ -470,7 +470,7 @@ def test_warped_source_plays_a_held_timeline_back_and_forth(tmp_path):
 
 # -- grades, latency, sets ---------------------------------------------------------------------------------------
 def test_grades_bin_the_registered_excess():
-    from rehabcoach.analysis.evaluate import grade_of
+    from lab.evaluate import grade_of
 
     assert [grade_of(x, "narrow_eye") for x in (0.02, 0.05, 0.08, 0.115, 0.2, None)] == [
         "below", "mild", "mild", "moderate", "moderate", "ungraded"]
@@ -486,7 +486,7 @@ def eye_result(case: Case, left: list[float], right: list[float], events=(), eng
 
 
 def test_registered_excess_is_the_affected_sides_extra_narrowing_against_the_twin():
-    from rehabcoach.analysis.evaluate import assign_grades
+    from lab.evaluate import assign_grades
 
     movement = Movement("narrow_eye", "left", 1.0, 3.0, 0.4, ramp=0.2)
     case = Case("c-left", "clip.mp4", "gentle-smile", "left", False, None, 0.0, (movement,), twin="c-control-left")
@@ -507,7 +507,7 @@ def test_registered_excess_is_the_affected_sides_extra_narrowing_against_the_twi
 
 
 def test_onset_latency_runs_from_half_the_warp_to_the_first_matching_event():
-    from rehabcoach.analysis.evaluate import onset_latencies
+    from lab.evaluate import onset_latencies
 
     movements = (Movement("narrow_eye", "left", 2.0, 5.0, 0.4, ramp=0.3), Movement("narrow_eye", "left", 8.0, 9.0, 0.4),
                  Movement("narrow_eye", "left", 12.0, 13.0, 0.4))
@@ -522,8 +522,8 @@ def test_onset_latency_runs_from_half_the_warp_to_the_first_matching_event():
 
 
 def test_warning_latency_is_when_the_warning_is_on_not_when_the_event_was_backdated_to():
+    from lab.evaluate import warning_latencies
     from rehabcoach.analysis.analyze import FrameRow
-    from rehabcoach.analysis.evaluate import warning_latencies
 
     movement = Movement("narrow_eye", "left", 2.0, 5.0, 0.4, ramp=0.2)
     case = Case("c", "clip.mp4", "gentle-smile", "left", False, None, 0.0, (movement,))
@@ -536,7 +536,7 @@ def test_warning_latency_is_when_the_warning_is_on_not_when_the_event_was_backda
 
 
 def test_clips_are_split_into_a_tuning_set_and_a_check_set():
-    from rehabcoach.analysis.eval_cases import CHECK_CLIPS, CLIPS, clip_set, clips_in_set
+    from lab.eval_cases import CHECK_CLIPS, CLIPS, clip_set, clips_in_set
 
     assert CHECK_CLIPS < set(CLIPS)
     assert set(clips_in_set("tune")) | set(clips_in_set("check")) == set(clips_in_set("all")) == set(CLIPS)
@@ -549,7 +549,7 @@ def test_clips_are_split_into_a_tuning_set_and_a_check_set():
 
 
 def test_breakdown_and_bars_per_set_kind_and_grade():
-    from rehabcoach.analysis.evaluate import bars, breakdown, format_breakdown
+    from lab.evaluate import bars, breakdown, format_breakdown
 
     def result(clip, kind, grades, latencies, *, control=False, alarms=0, minutes=0.0):
         movements = tuple(Movement("narrow_eye", "left", 2.0 + 3 * i, 4.0 + 3 * i, 0.4) for i in range(len(grades)))
@@ -592,8 +592,8 @@ def test_breakdown_and_bars_per_set_kind_and_grade():
 
 
 def test_chosen_cases_bring_their_twins():
-    from rehabcoach.analysis.eval_cases import held_cases
-    from rehabcoach.analysis.evaluate import with_twins
+    from lab.eval_cases import held_cases
+    from lab.evaluate import with_twins
 
     cases = held_cases(held_trace())
     chosen = with_twins(select_cases(cases, ["held-smile1-left"]), cases)
@@ -601,8 +601,8 @@ def test_chosen_cases_bring_their_twins():
 
 
 def test_a_clips_cases_do_not_depend_on_the_set_chosen(monkeypatch, tmp_path):
-    from rehabcoach.analysis import evaluate
-    from rehabcoach.analysis.eval_cases import CLIPS
+    from lab import evaluate
+    from lab.eval_cases import CLIPS
 
     monkeypatch.setattr(evaluate, "first_pass", lambda path, **kw: make_trace(20, smiles=[(4.0, 6.0)], name=path.name))
     clips = list(CLIPS)
@@ -614,7 +614,7 @@ def test_a_clips_cases_do_not_depend_on_the_set_chosen(monkeypatch, tmp_path):
 
 
 def test_controls_are_also_reported_without_the_clip_of_posed_one_sided_movements():
-    from rehabcoach.analysis.evaluate import bars, breakdown
+    from lab.evaluate import bars, breakdown
 
     def control(clip, alarms):
         case = Case("c", clip, "gentle-eye-closure", "left", True, None, 0.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rehabcoach.analysis.warps import (
+from lab.warps import (
     close_eyes,
     envelope,
     eye_aperture_pixels,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,8 +38,8 @@ def test_bad_options_are_one_clear_line(args, expected, tmp_path):
 def test_bench_window_needs_an_existing_recording(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     result = subprocess.run(
-        [sys.executable, "-m", "rehabcoach", "bench-window", "--source", str(tmp_path / "none.mp4"), "--seconds", "1"],
-        capture_output=True, text=True, timeout=120, env=env,
+        [sys.executable, "-m", "lab", "bench-window", "--source", str(tmp_path / "none.mp4"), "--seconds", "1"],
+        capture_output=True, text=True, timeout=120, env=env, cwd=Path(__file__).resolve().parents[1],
     )
     assert result.returncode == 1 and "no such file or folder" in result.stderr
     assert "Traceback" not in result.stderr

@@ -115,7 +115,7 @@ def test_a_left_mouth_pull_with_closed_eyes_sounds_in_the_left_ear_and_stops(run
     assert np.abs(settled).max() < AUDIBLE, "the tone stops when the movement settles"
 
     # One onset, on the left, stamped with the capture time of the frame that showed the pull (the
-    # capture-to-sound latency itself is measured by `rehabcoach bench-window`).
+    # capture-to-sound latency itself is measured by `python -m lab bench-window`).
     assert [side for side, _, _ in feedback.onsets] == ["left"]
 
     assert [phase for phase, _ in feedback.chimes_played] == ["move", "hold", "relax"]

@@ -1,1 +1,1 @@
-"""Headless runs of the engine over recordings: analyze, bench, evaluate."""
+"""Headless runs of the engine over recordings: ``analyze`` (the evaluation and benchmark harnesses that use it are in lab/)."""

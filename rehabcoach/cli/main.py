@@ -21,11 +21,8 @@ COMMAND_MODULES = [
     "rehabcoach.cli.analyze_command",  # analyze
     "rehabcoach.cli.session_command",  # session (headless routine)
     "rehabcoach.cli.records_commands",  # profile, import, export, report, records
-    "rehabcoach.cli.bench_command",  # bench
-    "rehabcoach.cli.evaluate_command",  # evaluate
     "rehabcoach.cli.selftest_command",  # self-test, --self-test
     "rehabcoach.cli.app_command",  # the window's options: --camera, --source, --routine
-    "rehabcoach.cli.bench_window_command",  # bench-window
 ]
 
 
@@ -61,6 +58,11 @@ def _main(argv: list[str] | None) -> int:
     run = getattr(args, "run", None)
     if run is None:
         run = _run_app_default(parser)
+    return run_command(run, args)
+
+
+def run_command(run, args) -> int:
+    """Run one parsed command (also for ``python -m lab``): a user's mistake is one line and an exit code."""
     try:
         return int(run(args) or 0)
     except UserError as exc:

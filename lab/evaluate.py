@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from rehabcoach.analysis.eval_cases import (
+from lab.eval_cases import (
     CALIBRATION_SECONDS,
     Case,
     ClipTrace,
@@ -425,7 +425,7 @@ def default_media_folder() -> Path | None:
     env = os.environ.get("REHABCOACH_MEDIA")
     if env:
         return Path(env).expanduser()
-    beside = Path(__file__).resolve().parents[2] / ".." / "shared" / "media"
+    beside = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
     return beside.resolve() if beside.is_dir() else None
 
 
@@ -446,7 +446,7 @@ def clip_cases(trace: ClipTrace, order: int) -> list[Case]:
 def gather_cases(media: Path, clips: Iterable[str], *, progress: Callable[[str], None] | None = None,
                  pipeline_factory=None) -> tuple[dict[str, ClipTrace], list[Case]]:
     """First pass over every available clip, then every case it offers."""
-    from rehabcoach.analysis.eval_cases import CLIPS
+    from lab.eval_cases import CLIPS
 
     traces: dict[str, ClipTrace] = {}
     cases: list[Case] = []

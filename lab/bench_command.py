@@ -1,4 +1,4 @@
-"""``rehabcoach bench VIDEO``: pipeline throughput against bare MediaPipe, latency and memory."""
+"""``python -m lab bench VIDEO``: pipeline throughput against bare MediaPipe, latency and memory."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def register(subparsers, _parser) -> None:
 
 
 def run(args) -> int:
-    from rehabcoach.analysis.bench import run_bench, time_analysis
+    from lab.bench import run_bench, time_analysis
     from rehabcoach.routines.loader import load_library
     from rehabcoach.routines.resolve import resolve_exercise
 

@@ -33,7 +33,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from rehabcoach.analysis.eval_cases import (
+from lab.eval_cases import (
     CALIBRATION_SECONDS,
     KEPT_LANDMARKS,
     Case,
@@ -254,7 +254,7 @@ class Samples:
 def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float]) -> tuple[Samples, int]:
     """Samples from every induced eye case whose replay and twin's replay are both cached; returns the
     samples and how many such cases were skipped for want of a cached replay."""
-    from rehabcoach.analysis.evaluate import fully_engaged_level, grade_of
+    from lab.evaluate import fully_engaged_level, grade_of
 
     by_name = {c.name: c for c in cases}
     samples = Samples()
@@ -385,7 +385,7 @@ def format_table(rows: Sequence[dict]) -> list[str]:
 
 
 def run(media: Path, clips: Sequence[str]) -> tuple[list[dict], Samples, int]:
-    from rehabcoach.analysis.evaluate import gather_cases
+    from lab.evaluate import gather_cases
 
     traces, cases = gather_cases(media, clips)
     fps_of = {clip: trace.fps for clip, trace in traces.items()}

@@ -1,4 +1,4 @@
-"""``rehabcoach evaluate``: sensitivity, false alarms per minute and onset latency on labelled synthetic cases.
+"""``python -m lab evaluate``: sensitivity, false alarms per minute and onset latency on labelled synthetic cases.
 
 A measurement, not a test: it exits 0 whether or not the bar is met (the PASS/FAIL line says which),
 and non-zero only for a user mistake (no media folder, a pattern that matches no case).
@@ -53,8 +53,8 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     # Imported here: the evaluation pulls in OpenCV and the face pipeline, which other commands do not need.
-    from rehabcoach.analysis.eval_cases import clips_in_set
-    from rehabcoach.analysis.evaluate import (
+    from lab.eval_cases import clips_in_set
+    from lab.evaluate import (
         TABLE_HEADER,
         assign_grades,
         check_media,
@@ -84,7 +84,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise UserError(f"none of the evaluation clips is in {media} (expected e.g. {clips[0]})")
     chosen = select_cases(cases, args.cases)
     if not chosen:
-        raise UserError(f"no case matches {' '.join(args.cases)}; `rehabcoach evaluate --list` shows them")
+        raise UserError(f"no case matches {' '.join(args.cases)}; `python -m lab evaluate --list` shows them")
     if args.eye_signals:
         return run_eye_signals(args, media, clips, note)
     if args.list:
@@ -136,13 +136,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_eye_signals(args: argparse.Namespace, media: Path, clips: list[str], note) -> int:
-    from rehabcoach.analysis.evaluate import write_json
-    from rehabcoach.analysis.eye_signals import format_table, run
+    from lab.evaluate import write_json
+    from lab.eye_signals import format_table, run
 
     rows, samples, skipped = run(media, clips)
     positives = len(samples.grades)
     if not positives:
-        raise UserError("no induced eye case has its face frames cached yet: run `rehabcoach evaluate` first")
+        raise UserError("no induced eye case has its face frames cached yet: run `python -m lab evaluate` first")
     print("Eye signals: separation of an induced one-sided narrowing (positives: induced movements) from the same "
           "frames untouched (negatives: the control twin, both sides); A = other side's deviation minus the "
           "affected side's, from each replay's own rest")

@@ -1,4 +1,4 @@
-"""`rehabcoach bench-window`: the real window on a recording paced in real time; prints figures."""
+"""`python -m lab bench-window`: the real window on a recording paced in real time; prints figures."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ def register(subparsers, parser) -> None:
 
 
 def run(args) -> int:
+    from lab.bench_window import report_lines, run_window_benchmark, write_json
     from rehabcoach.errors import UserError
-    from rehabcoach.ui.bench_window import report_lines, run_window_benchmark, write_json
 
     if args.rss_every <= 0:
         raise UserError("--rss-every must be more than 0")

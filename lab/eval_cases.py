@@ -41,8 +41,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from rehabcoach.analysis import warps as _warps_module
-from rehabcoach.analysis.warps import close_eyes, envelope, narrow_eye, pull_mouth_corner
+from lab import warps as _warps_module
+from lab.warps import close_eyes, envelope, narrow_eye, pull_mouth_corner
 from rehabcoach.files import write_private_atomic
 from rehabcoach.vision.catalogue import SIDES, Side
 from rehabcoach.vision.landmarks import CONTOURS
