@@ -118,7 +118,7 @@ def test_detection_regression_a_held_smile_with_one_eye_narrowing_warns_on_that_
     """The engine itself, on real footage: d0's smile held by ping-pong with the left eye warped narrower is
     warned on the left eye, overlapping the induced narrowing; the same frames untouched raise nothing on the
     affected side (the regression test of issue 8, item 8)."""
-    from rehabcoach.analysis.eval_cases import held_cases
+    from lab.eval_cases import held_cases
 
     monkeypatch.setattr(eval_cases, "cache_folder", lambda: tmp_path)
     exercise = resolve_exercise(load_library().exercise("gentle-smile"))
