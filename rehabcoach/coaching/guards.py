@@ -57,8 +57,8 @@ class ReferenceRule:
     proportional: float
 
 
-# Chosen with `rehabcoach evaluate` (docs/evaluation.md): the settings that caught the most induced
-# movements while keeping false alarms on the untouched controls under one a minute.
+# Chosen with `python -m lab evaluate` (docs/evaluation.md, "Each engine change and its effect"): stricter
+# settings cut false alarms on the controls only by missing the ~8 % narrowings the coach exists to catch.
 REFERENCE_RULES = {
     "eye": ReferenceRule(own_share=0.45, margin_share=0.2, proportional=0.0),
 }
