@@ -1,7 +1,9 @@
-"""Build the Linux bundle with packaging/build-linux.sh and use it as a user would (slow: 2-4 minutes).
+"""Build every Linux release file with packaging/release-linux.sh (the Linux job of
+.github/workflows/release.yml) once, and use the bundle and the .deb as a user would (slow: 4-8 minutes).
 
 The bundle runs with an empty environment from an empty folder, so it can only find its model, library
-and assets inside itself.  Runs in CI: scripts/setup.sh test installs the `packaging` extra.
+and assets inside itself.  The .deb is installed with dpkg, self-tested and removed when the test runs as
+root (CI does, on a throw-away machine).  Runs in CI: scripts/setup.sh test installs the `packaging` extra.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from pathlib import Path
 import cv2
 import pytest
 
+from rehabcoach import __version__
 from rehabcoach.drawn_face import REST, draw_face
 
 REPO = Path(__file__).resolve().parents[1]
 MEDIA = REPO / ".." / "shared" / "media"
-# The bundle measured 665 MB when this was written; a jump past this means something heavy slipped in.
-MAX_BUNDLE_MB = 760
+# The lean bundle measured 433 MB (packaging/README.md); a jump past this means something heavy slipped in.
+MAX_BUNDLE_MB = 470
+APP_ID = "org.rehabcoach.RehabCoach"
 
 pytestmark = pytest.mark.slow
 
@@ -36,21 +40,31 @@ def _load_check_bundle():
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> tuple[Path, str]:
-    if importlib.util.find_spec("PyInstaller") is None:
-        message = "PyInstaller is not installed: pip install -e '.[packaging]' (scripts/setup.sh test does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+def release(tmp_path_factory) -> tuple[Path, Path, str]:
+    """(bundle folder, .deb, build output): one build for every test of this module."""
+    for module in ("PyInstaller", "build", "twine"):
+        if importlib.util.find_spec(module) is None:
+            message = f"{module} is not installed: pip install -e '.[packaging]' (scripts/setup.sh test does)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
     build_dir = tmp_path_factory.mktemp("build")
+    # gzip: several times faster than xz to pack 400 MB on two cores; the content is the same.
     result = subprocess.run(
-        [str(REPO / "packaging" / "build-linux.sh")],
-        env={**os.environ, "BUILD_DIR": str(build_dir)},
-        capture_output=True, text=True, timeout=1800,
+        [str(REPO / "packaging" / "release-linux.sh")],
+        env={**os.environ, "BUILD_DIR": str(build_dir), "DEB_COMPRESSION": "gzip"},
+        capture_output=True, text=True, timeout=2400,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    return build_dir / "dist" / "rehabcoach", output
+    dist = build_dir / "dist"
+    return dist / "rehabcoach", dist / f"rehabcoach_{__version__}_amd64.deb", output
+
+
+@pytest.fixture(scope="module")
+def build(release) -> tuple[Path, str]:
+    bundle, _, output = release
+    return bundle, output
 
 
 def _run_bundled(bundle: Path, *args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -108,12 +122,16 @@ def test_bundle_carries_no_leftovers_or_test_media(build):
     check = _load_check_bundle()
     assert check.problems(bundle, MEDIA if MEDIA.is_dir() else None) == []
     internal = bundle / "_internal"
-    # OpenCV's Qt 5 platform plugin and fonts stay out; Qt 6's platforms are in.
-    assert not (internal / "cv2" / "qt").exists()
-    # ... and so do the X11 libraries only that plugin loads (FFmpeg's screen capture needs a few others).
-    for plugin_only in ("libQt5XcbQpa-*", "libxkbcommon-x11-*", "libxcb-icccm-*", "libxcb-xinerama-*"):
-        assert not list((internal / "opencv_contrib_python.libs").glob(plugin_only)), plugin_only
+    # The one OpenCV is the headless build: no Qt 5, no plugin folder of its own; Qt 6's platforms are in.
+    assert [p.name for p in internal.glob("opencv_*.libs")] == ["opencv_python_headless.libs"]
+    assert not (internal / "cv2" / "qt").exists() and not list(internal.rglob("libQt5*"))
     assert (internal / "PySide6" / "Qt" / "plugins" / "platforms" / "libqxcb.so").is_file()
+    # Left out on purpose: Qt's translations, networking plugins, matplotlib's sample data.
+    assert not (internal / "PySide6" / "Qt" / "translations").exists()
+    assert not (internal / "PySide6" / "Qt" / "plugins" / "tls").exists()
+    assert not (internal / "matplotlib" / "mpl-data" / "sample_data").exists()
+    # The model travels with its licence text (Apache-2.0 requires it).
+    assert "Apache License" in (internal / "rehabcoach" / "models" / "face_landmarker.LICENSE.txt").read_text()
     # Desktop integration files travel with the bundle for ./install.sh.
     assert (bundle / "share" / "applications" / "org.rehabcoach.RehabCoach.desktop").is_file()
     assert (bundle / "share" / "icons" / "hicolor" / "256x256" / "apps" / "org.rehabcoach.RehabCoach.png").is_file()
@@ -164,3 +182,100 @@ def test_bundled_app_window_keeps_running_on_a_drawn_camera(build, tmp_path):
                 app.kill()
                 app.wait()
     assert "Traceback" not in app.stderr.read()
+
+
+# -- the .deb -------------------------------------------------------------------------------------------
+def _deb_field(deb: Path, field: str) -> str:
+    return subprocess.run(["dpkg-deb", "--field", str(deb), field], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_deb_puts_the_bundle_under_opt_and_the_desktop_files_in_their_standard_places(release):
+    _, deb, output = release
+    assert re.search(rf"^build-deb: {re.escape(str(deb))} ", output, re.MULTILINE), output[-2000:]
+    assert _deb_field(deb, "Package") == "rehabcoach" and _deb_field(deb, "Version") == __version__
+    assert _deb_field(deb, "Architecture") == "amd64"
+    listing = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=True).stdout
+    entries = {line.split()[5].removeprefix("."): line for line in listing.splitlines()}
+    for path in ("/opt/rehabcoach/rehabcoach", "/opt/rehabcoach/_internal/rehabcoach/models/face_landmarker.task",
+                 f"/usr/share/applications/{APP_ID}.desktop", f"/usr/share/metainfo/{APP_ID}.metainfo.xml",
+                 f"/usr/share/icons/hicolor/256x256/apps/{APP_ID}.png",
+                 f"/usr/share/icons/hicolor/scalable/apps/{APP_ID}.svg",
+                 "/usr/share/doc/rehabcoach/copyright", "/usr/share/doc/rehabcoach/changelog.gz"):
+        assert path in entries, f"the .deb lacks {path}"
+    assert "/usr/bin/rehabcoach -> /opt/rehabcoach/rehabcoach" in entries["/usr/bin/rehabcoach"]
+    assert all(" root/root " in line for line in entries.values())
+    # The per-user menu installer of the unpacked bundle has no place in a system package.
+    assert "/opt/rehabcoach/install.sh" not in entries and "/opt/rehabcoach/share/" not in entries
+
+
+# lintian's checks that do not fit a self-contained bundle, each for a reason:
+LINTIAN_ACCEPTED = {
+    # The bundle carries its own Python, Qt, OpenCV, ... (the point of a bundle): Debian-built programs
+    # would link Debian's libraries instead.
+    "embedded-library", "embedded-javascript-library", "shared-library-lacks-prerequisites",
+    "library-not-linked-against-libc", "shared-library-lacks-version", "binary-or-shlib-defines-rpath",
+    "custom-library-search-path", "unstripped-binary-or-object", "hardening-no-fortify-functions",
+    "hardening-no-bindnow", "hardening-no-pie", "binary-without-manpage", "no-manual-page",
+    "spelling-error-in-binary", "executable-not-elf-or-script", "non-standard-file-perm",
+    "package-contains-documentation-outside-usr-share-doc", "extra-license-file", "script-not-executable",
+    "package-installs-python-pycache-dir", "package-installs-python-bytecode", "unusual-interpreter",
+    "package-contains-vcs-control-file", "executable-in-usr-lib", "missing-dep-for-interpreter",
+    "python-script-but-no-python-dep", "file-in-unusual-dir", "dir-or-file-in-opt",
+    "non-standard-dir-in-opt", "unknown-file-in-python-module-directory", "exit-in-shared-library",
+    "package-has-long-file-name", "privacy-breach-generic", "privacy-breach-uses-embedded-file",
+    "repeated-path-segment", "package-contains-empty-directory", "breakout-link",
+    "incorrect-libdir-in-la-file", "elevated-privileges", "static-library-has-unneeded-sections",
+    "shared-library-is-multi-arch-foreign", "odd-permissions", "font-in-non-font-package",
+    "duplicate-font-file", "image-file-in-usr-lib", "codeless-jar", "arch-dependent-file-not-in-arch-specific-directory",
+    "portable-executable-missing-security-features", "executable-stack-in-shared-library",
+    "shlib-calls-exit", "groff-message", "national-encoding", "package-contains-hardlink",
+    "jar-not-in-usr-share", "shared-library-not-shipped", "no-symbols-control-file",
+    # Built from a bundle, not from a Debian source package.
+    "debian-changelog-file-missing-or-wrong-name", "no-copyright-file",
+    "initial-upload-closes-no-bugs", "changelog-distribution-does-not-match-changes-file",
+    "wrong-bug-number-in-closes", "unreleased-changelog", "maintainer-address-is-on-localhost",
+}
+
+
+def test_deb_passes_lintian_apart_from_what_a_bundle_is(release):
+    if shutil.which("lintian") is None:
+        message = "lintian is not installed (scripts/setup.sh test installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    _, deb, _ = release
+    result = subprocess.run(["lintian", "--no-tag-display-limit", "--suppress-tags", ",".join(sorted(LINTIAN_ACCEPTED)),
+                             str(deb)], capture_output=True, text=True, timeout=900)
+    findings = [line for line in result.stdout.splitlines() if re.match(r"^[EW]: ", line)]
+    assert not findings, "\n".join(findings[:40])
+
+
+def test_deb_installs_self_tests_and_removes_cleanly_leaving_user_data(release, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("installing a .deb needs root (CI runs as root on a throw-away machine)")
+    if subprocess.run(["dpkg", "-s", "rehabcoach"], capture_output=True).returncode == 0:
+        pytest.skip("a rehabcoach package is already installed on this machine; not touching it")
+    _, deb, _ = release
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "QT_QPA_PLATFORM": "offscreen"}
+    try:
+        installed = subprocess.run(["dpkg", "-i", str(deb)], capture_output=True, text=True, timeout=600)
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+        # `rehabcoach` is on PATH, and the installed program proves it has everything it needs.
+        assert shutil.which("rehabcoach", path=env["PATH"]) == "/usr/bin/rehabcoach"
+        result = subprocess.run(["rehabcoach", "--self-test"], cwd=home, env=env, capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.stdout.startswith("self-test OK:") and result.stdout.strip().endswith("from bundle")
+        added = subprocess.run(["rehabcoach", "profile", "add", "Ann", "--affected-side", "left"], cwd=home,
+                               env=env, capture_output=True, text=True, timeout=120)
+        assert added.returncode == 0, added.stderr
+    finally:
+        removed = subprocess.run(["dpkg", "-r", "rehabcoach"], capture_output=True, text=True, timeout=600)
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert not Path("/opt/rehabcoach").exists() and not Path("/usr/bin/rehabcoach").exists()
+    assert not Path(f"/usr/share/applications/{APP_ID}.desktop").exists()
+    # The patient's records are theirs: removing the program leaves them.
+    assert (home / ".local" / "share" / "rehabcoach" / "records.db").is_file()
