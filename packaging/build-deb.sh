@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wrap a built Linux bundle into a Debian package, offline, with Debian's own dpkg-deb:
-#   /opt/rehabcoach/             the bundle (program, Python, libraries, library, face model)
-#   /usr/bin/rehabcoach          -> /opt/rehabcoach/rehabcoach
+#   /usr/lib/rehabcoach/         the bundle (program, Python, libraries, library, face model)
+#   /usr/bin/rehabcoach          -> /usr/lib/rehabcoach/rehabcoach
 #   /usr/share/applications/, /usr/share/icons/hicolor/, /usr/share/metainfo/   menu entry, icons, AppStream
 #   /usr/share/doc/rehabcoach/   copyright (GPL-3+, and Apache-2.0 for the face model), changelog
 # Users install it with `sudo apt install ./rehabcoach_VERSION_amd64.deb` (or a double-click in their
@@ -27,11 +27,15 @@ root="$(mktemp -d "$out/deb-root.XXXXXX")"
 trap 'rm -rf "$root"' EXIT
 
 # The bundle, without what only a per-user unpacked copy needs (its own menu installer and share/).
-mkdir -p "$root/opt/rehabcoach"
-cp -a "$bundle/." "$root/opt/rehabcoach/"
-rm -rf "$root/opt/rehabcoach/share" "$root/opt/rehabcoach/install.sh"
+mkdir -p "$root/usr/lib/rehabcoach"
+cp -a "$bundle/." "$root/usr/lib/rehabcoach/"
+rm -rf "$root/usr/lib/rehabcoach/share" "$root/usr/lib/rehabcoach/install.sh"
+# Shared libraries need no execute bit (lintian: shared-library-is-executable); programs keep theirs.
+find "$root/usr/lib/rehabcoach" -type f -name "*.so*" -exec chmod 644 {} +
 mkdir -p "$root/usr/bin"
-ln -s /opt/rehabcoach/rehabcoach "$root/usr/bin/rehabcoach"
+ln -s /usr/lib/rehabcoach/rehabcoach "$root/usr/bin/rehabcoach"
+install -d "$root/usr/share/man/man1"
+gzip -9n < packaging/linux/rehabcoach.1 > "$root/usr/share/man/man1/rehabcoach.1.gz"
 
 # Desktop integration in the standard places; dpkg's triggers refresh the menu and icon caches.
 install -Dm644 "packaging/linux/$app_id.desktop" "$root/usr/share/applications/$app_id.desktop"
@@ -48,18 +52,18 @@ install -d "$doc"
   echo "Upstream-Name: RehabCoach"
   echo
   echo "Files: *"
-  echo "Copyright: The RehabCoach developers"
+  echo "Copyright: 2026 The RehabCoach developers"
   echo "License: GPL-3+"
   echo " On Debian systems the full text is in /usr/share/common-licenses/GPL-3."
   echo
-  echo "Files: opt/rehabcoach/_internal/rehabcoach/models/face_landmarker.task"
-  echo "Copyright: Google LLC (MediaPipe Face Landmarker)"
+  echo "Files: usr/lib/rehabcoach/_internal/rehabcoach/models/face_landmarker.task"
+  echo "Copyright: 2023 Google LLC (MediaPipe Face Landmarker)"
   echo "License: Apache-2.0"
   echo " On Debian systems the full text is in /usr/share/common-licenses/Apache-2.0;"
-  echo " /opt/rehabcoach/_internal/rehabcoach/models/face_landmarker.LICENSE.txt says where the file comes from."
+  echo " /usr/lib/rehabcoach/_internal/rehabcoach/models/face_landmarker.LICENSE.txt says where the file comes from."
   echo
-  echo "Files: opt/rehabcoach/_internal/*"
-  echo "Copyright: the authors of each bundled Python package (Python, Qt/PySide6, OpenCV, MediaPipe, NumPy, ...)"
+  echo "Files: usr/lib/rehabcoach/_internal/*"
+  echo "Copyright: the authors of each bundled package (Python, Qt/PySide6, OpenCV, MediaPipe, NumPy, ...)"
   echo "License: various free licences"
   echo " Each package's licence files are inside its folder or its *.dist-info folder."
 } > "$doc/copyright"

@@ -190,51 +190,39 @@ def _deb_field(deb: Path, field: str) -> str:
                           check=True).stdout.strip()
 
 
-def test_deb_puts_the_bundle_under_opt_and_the_desktop_files_in_their_standard_places(release):
+def test_deb_puts_the_bundle_under_usr_lib_and_the_desktop_files_in_their_standard_places(release):
     _, deb, output = release
     assert re.search(rf"^build-deb: {re.escape(str(deb))} ", output, re.MULTILINE), output[-2000:]
     assert _deb_field(deb, "Package") == "rehabcoach" and _deb_field(deb, "Version") == __version__
     assert _deb_field(deb, "Architecture") == "amd64"
     listing = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True, text=True, check=True).stdout
     entries = {line.split()[5].removeprefix("."): line for line in listing.splitlines()}
-    for path in ("/opt/rehabcoach/rehabcoach", "/opt/rehabcoach/_internal/rehabcoach/models/face_landmarker.task",
+    for path in ("/usr/lib/rehabcoach/rehabcoach", "/usr/lib/rehabcoach/_internal/rehabcoach/models/face_landmarker.task",
                  f"/usr/share/applications/{APP_ID}.desktop", f"/usr/share/metainfo/{APP_ID}.metainfo.xml",
                  f"/usr/share/icons/hicolor/256x256/apps/{APP_ID}.png",
                  f"/usr/share/icons/hicolor/scalable/apps/{APP_ID}.svg",
-                 "/usr/share/doc/rehabcoach/copyright", "/usr/share/doc/rehabcoach/changelog.gz"):
+                 "/usr/share/doc/rehabcoach/copyright", "/usr/share/doc/rehabcoach/changelog.gz",
+                 "/usr/share/man/man1/rehabcoach.1.gz"):
         assert path in entries, f"the .deb lacks {path}"
-    assert "/usr/bin/rehabcoach -> /opt/rehabcoach/rehabcoach" in entries["/usr/bin/rehabcoach"]
+    assert "/usr/bin/rehabcoach -> /usr/lib/rehabcoach/rehabcoach" in entries["/usr/bin/rehabcoach"]
     assert all(" root/root " in line for line in entries.values())
     # The per-user menu installer of the unpacked bundle has no place in a system package.
-    assert "/opt/rehabcoach/install.sh" not in entries and "/opt/rehabcoach/share/" not in entries
+    assert "/usr/lib/rehabcoach/install.sh" not in entries and "/usr/lib/rehabcoach/share/" not in entries
 
 
-# lintian's checks that do not fit a self-contained bundle, each for a reason:
+# lintian's checks that do not fit a self-contained bundle, each for a reason (measured on the real .deb):
 LINTIAN_ACCEPTED = {
-    # The bundle carries its own Python, Qt, OpenCV, ... (the point of a bundle): Debian-built programs
-    # would link Debian's libraries instead.
-    "embedded-library", "embedded-javascript-library", "shared-library-lacks-prerequisites",
-    "library-not-linked-against-libc", "shared-library-lacks-version", "binary-or-shlib-defines-rpath",
-    "custom-library-search-path", "unstripped-binary-or-object", "hardening-no-fortify-functions",
-    "hardening-no-bindnow", "hardening-no-pie", "binary-without-manpage", "no-manual-page",
-    "spelling-error-in-binary", "executable-not-elf-or-script", "non-standard-file-perm",
-    "package-contains-documentation-outside-usr-share-doc", "extra-license-file", "script-not-executable",
-    "package-installs-python-pycache-dir", "package-installs-python-bytecode", "unusual-interpreter",
-    "package-contains-vcs-control-file", "executable-in-usr-lib", "missing-dep-for-interpreter",
-    "python-script-but-no-python-dep", "file-in-unusual-dir", "dir-or-file-in-opt",
-    "non-standard-dir-in-opt", "unknown-file-in-python-module-directory", "exit-in-shared-library",
-    "package-has-long-file-name", "privacy-breach-generic", "privacy-breach-uses-embedded-file",
-    "repeated-path-segment", "package-contains-empty-directory", "breakout-link",
-    "incorrect-libdir-in-la-file", "elevated-privileges", "static-library-has-unneeded-sections",
-    "shared-library-is-multi-arch-foreign", "odd-permissions", "font-in-non-font-package",
-    "duplicate-font-file", "image-file-in-usr-lib", "codeless-jar", "arch-dependent-file-not-in-arch-specific-directory",
-    "portable-executable-missing-security-features", "executable-stack-in-shared-library",
-    "shlib-calls-exit", "groff-message", "national-encoding", "package-contains-hardlink",
-    "jar-not-in-usr-share", "shared-library-not-shipped", "no-symbols-control-file",
-    # Built from a bundle, not from a Debian source package.
-    "debian-changelog-file-missing-or-wrong-name", "no-copyright-file",
-    "initial-upload-closes-no-bugs", "changelog-distribution-does-not-match-changes-file",
-    "wrong-bug-number-in-closes", "unreleased-changelog", "maintainer-address-is-on-localhost",
+    # The bundle carries its own Python, Qt, OpenCV, FFmpeg, ... (the point of a bundle), as the wheels on
+    # PyPI built them: Debian's own packages would link Debian's libraries instead.
+    "embedded-library", "duplicate-font-file", "custom-library-search-path",
+    "shared-library-lacks-prerequisites", "library-not-linked-against-libc",
+    # The wheels' libraries come as their makers built them; stripping libraries that auditwheel has
+    # patched can break them (only Python's own are stripped: build-linux.sh).
+    "unstripped-binary-or-object",
+    # PyInstaller's bootloader, as PyInstaller builds it.
+    "hardening-no-pie",
+    # libmount/libblkid (copied in by PyInstaller with GLib) mention sensible-pager; the app never pages.
+    "missing-depends-on-sensible-utils",
 }
 
 
@@ -245,10 +233,11 @@ def test_deb_passes_lintian_apart_from_what_a_bundle_is(release):
             pytest.fail(message)
         pytest.skip(message)
     _, deb, _ = release
-    result = subprocess.run(["lintian", "--no-tag-display-limit", "--suppress-tags", ",".join(sorted(LINTIAN_ACCEPTED)),
+    result = subprocess.run(["lintian", "--tag-display-limit", "0", "--suppress-tags", ",".join(sorted(LINTIAN_ACCEPTED)),
                              str(deb)], capture_output=True, text=True, timeout=900)
     findings = [line for line in result.stdout.splitlines() if re.match(r"^[EW]: ", line)]
     assert not findings, "\n".join(findings[:40])
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 
 def test_deb_installs_self_tests_and_removes_cleanly_leaving_user_data(release, tmp_path):
@@ -275,7 +264,7 @@ def test_deb_installs_self_tests_and_removes_cleanly_leaving_user_data(release, 
     finally:
         removed = subprocess.run(["dpkg", "-r", "rehabcoach"], capture_output=True, text=True, timeout=600)
     assert removed.returncode == 0, removed.stdout + removed.stderr
-    assert not Path("/opt/rehabcoach").exists() and not Path("/usr/bin/rehabcoach").exists()
+    assert not Path("/usr/lib/rehabcoach").exists() and not Path("/usr/bin/rehabcoach").exists()
     assert not Path(f"/usr/share/applications/{APP_ID}.desktop").exists()
     # The patient's records are theirs: removing the program leaves them.
     assert (home / ".local" / "share" / "rehabcoach" / "records.db").is_file()
