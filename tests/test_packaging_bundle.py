@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -52,7 +53,7 @@ def release(tmp_path_factory) -> tuple[Path, Path, str]:
     # gzip: several times faster than xz to pack 400 MB on two cores; the content is the same.
     result = subprocess.run(
         [str(REPO / "packaging" / "release-linux.sh")],
-        env={**os.environ, "BUILD_DIR": str(build_dir), "DEB_COMPRESSION": "gzip"},
+        env={**os.environ, "BUILD_DIR": str(build_dir), "DEB_COMPRESSION": "gzip", "PYTHON": sys.executable},
         capture_output=True, text=True, timeout=2400,
     )
     output = result.stdout + result.stderr
