@@ -26,24 +26,21 @@ out="$(cd "$out" && pwd)"
 root="$(mktemp -d "$out/deb-root.XXXXXX")"
 trap 'rm -rf "$root"' EXIT
 
-# The bundle, without what only a per-user unpacked copy needs (its own menu installer and share/).
+# The bundle, without what only a per-user unpacked copy needs (its own menu installer; share/ goes below).
 mkdir -p "$root/usr/lib/rehabcoach"
 cp -a "$bundle/." "$root/usr/lib/rehabcoach/"
 rm -rf "$root/usr/lib/rehabcoach/share" "$root/usr/lib/rehabcoach/install.sh"
 # Shared libraries need no execute bit (lintian: shared-library-is-executable); programs keep theirs.
 find "$root/usr/lib/rehabcoach" -type f -name "*.so*" -exec chmod 644 {} +
-mkdir -p "$root/usr/bin"
+mkdir -p "$root/usr/bin" "$root/usr/share"
 ln -s /usr/lib/rehabcoach/rehabcoach "$root/usr/bin/rehabcoach"
 install -d "$root/usr/share/man/man1"
 gzip -9n < packaging/linux/rehabcoach.1 > "$root/usr/share/man/man1/rehabcoach.1.gz"
 
-# Desktop integration in the standard places; dpkg's triggers refresh the menu and icon caches.
-install -Dm644 "packaging/linux/$app_id.desktop" "$root/usr/share/applications/$app_id.desktop"
-install -Dm644 "packaging/linux/$app_id.metainfo.xml" "$root/usr/share/metainfo/$app_id.metainfo.xml"
-for size in 16 24 32 48 64 128 256 512; do
-  install -Dm644 "assets/icons/rehabcoach-$size.png" "$root/usr/share/icons/hicolor/${size}x${size}/apps/$app_id.png"
-done
-install -Dm644 assets/icons/rehabcoach.svg "$root/usr/share/icons/hicolor/scalable/apps/$app_id.svg"
+# Desktop integration in the standard places: the bundle's share/ (menu entry, AppStream metainfo, icons,
+# laid out by build-linux.sh) becomes /usr/share/. dpkg's triggers refresh the menu and icon caches.
+[ -f "$bundle/share/applications/$app_id.desktop" ] || { echo "build-deb: $bundle/share lacks the menu entry" >&2; exit 1; }
+cp -a "$bundle/share/." "$root/usr/share/"
 
 doc="$root/usr/share/doc/rehabcoach"
 install -d "$doc"
