@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wrap a built Linux bundle into a Debian package, offline, with Debian's own dpkg-deb:
 #   /usr/lib/rehabcoach/         the bundle (program, Python, libraries, library, face model)
-#   /usr/bin/rehabcoach          -> /usr/lib/rehabcoach/rehabcoach
+#   /usr/bin/rehabcoach          -> ../lib/rehabcoach/rehabcoach
 #   /usr/share/applications/, /usr/share/icons/hicolor/, /usr/share/metainfo/   menu entry, icons, AppStream
 #   /usr/share/doc/rehabcoach/   copyright (GPL-3+, and Apache-2.0 for the face model), changelog
 # Users install it with `sudo apt install ./rehabcoach_VERSION_amd64.deb` (or a double-click in their
@@ -33,7 +33,7 @@ rm -rf "$root/usr/lib/rehabcoach/share" "$root/usr/lib/rehabcoach/install.sh"
 # Shared libraries need no execute bit (lintian: shared-library-is-executable); programs keep theirs.
 find "$root/usr/lib/rehabcoach" -type f -name "*.so*" -exec chmod 644 {} +
 mkdir -p "$root/usr/bin" "$root/usr/share"
-ln -s /usr/lib/rehabcoach/rehabcoach "$root/usr/bin/rehabcoach"
+ln -s ../lib/rehabcoach/rehabcoach "$root/usr/bin/rehabcoach"  # relative, as Debian policy asks
 install -d "$root/usr/share/man/man1"
 gzip -9n < packaging/linux/rehabcoach.1 > "$root/usr/share/man/man1/rehabcoach.1.gz"
 
