@@ -76,7 +76,7 @@ Version: $version
 Architecture: $arch
 Maintainer: The RehabCoach developers <packaging@rehabcoach.org>
 Installed-Size: $installed_size
-Depends: libc6 (>= 2.36), libegl1, libgl1, libfontconfig1, libxkbcommon0, libxkbcommon-x11-0, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-shape0
+Depends: libc6 (>= 2.36), libegl1, libgl1, libfontconfig1, libxkbcommon0, libxkbcommon-x11-0, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-shape0, libportaudio2
 Recommends: espeak-ng, alsa-utils
 Section: science
 Priority: optional
