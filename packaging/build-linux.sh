@@ -13,6 +13,8 @@ repo="$(pwd)"
 build="${BUILD_DIR:-build}"
 python="${PYTHON:-.venv/bin/python}"
 make_tar=0
+# The bundle's OpenCV (see below); pip installs get opencv-contrib-python through mediapipe instead.
+OPENCV_HEADLESS="opencv-python-headless==5.0.0.93"
 for arg in "$@"; do
   case "$arg" in
     --tar) make_tar=1 ;;
@@ -28,10 +30,28 @@ build="$(cd "$build" && pwd)"
 partial="$build/dist.partial"
 rm -rf "$partial"
 
+# The bundle's one OpenCV: the headless build (same API, no Qt 5 and no X11 libraries for cv2.imshow,
+# which the app never calls). pip gives the app opencv-contrib-python, through mediapipe; here the headless
+# build is unpacked beside the build and put first on PYTHONPATH, so that PyInstaller, its hooks and the
+# spec all import it instead. Downloaded once (pip's cache serves later builds).
+headless_cv2="$build/opencv-headless/$OPENCV_HEADLESS"
+if [ ! -d "$headless_cv2/cv2" ]; then
+  wheels="$build/opencv-headless/wheels"
+  "$python" -m pip download -q --no-deps --only-binary=:all: -d "$wheels" "$OPENCV_HEADLESS"
+  rm -rf "$headless_cv2.partial"
+  "$python" -m zipfile -e "$wheels"/opencv_python_headless-*.whl "$headless_cv2.partial"
+  mv "$headless_cv2.partial" "$headless_cv2"
+fi
+
 started=$SECONDS
-"$python" -m PyInstaller --noconfirm --log-level WARN \
+PYTHONPATH="$headless_cv2${PYTHONPATH:+:$PYTHONPATH}" "$python" -m PyInstaller --noconfirm --log-level WARN \
   --workpath "$build/pyinstaller" --distpath "$partial" packaging/rehabcoach.spec
 bundle="$partial/rehabcoach"
+# Python's own library and extension modules come with their debugging symbols (22 MB of 28): drop
+# those. Only these: stripping the wheels' libraries, which auditwheel has patched, can break them.
+if command -v strip >/dev/null; then
+  strip --strip-debug "$bundle"/_internal/libpython3*.so* "$bundle"/_internal/python3*/lib-dynload/*.so
+fi
 
 # Desktop integration, so a user who unpacks the bundle can add it to their menu with ./install.sh.
 app_id=org.rehabcoach.RehabCoach

@@ -15,7 +15,8 @@ from pathlib import Path
 
 DATA_DIR = "_internal"  # PyInstaller 6 keeps everything but the executables here (sys._MEIPASS)
 REQUIRED = [
-    f"{DATA_DIR}/models/face_landmarker.task",
+    f"{DATA_DIR}/rehabcoach/models/face_landmarker.task",
+    f"{DATA_DIR}/rehabcoach/models/face_landmarker.LICENSE.txt",  # Apache-2.0 asks for the licence text
     f"{DATA_DIR}/exercises",
     f"{DATA_DIR}/assets/icons/rehabcoach.svg",
     f"{DATA_DIR}/mediapipe/tasks/c/libmediapipe.*",  # .so, .dll or .dylib: loaded through ctypes
@@ -58,6 +59,12 @@ def problems(bundle: Path, media: Path | None = None) -> list[str]:
     for rel in REQUIRED:
         if not list(bundle.glob(rel)):
             found.append(f"{bundle / rel}: missing")
+    # One OpenCV (two would fight over cv2/), and no Qt 5 beside PySide6's Qt 6 (the GUI builds of OpenCV
+    # carry it for cv2.imshow, which the app never calls).
+    opencv_libs = sorted(p.name for p in bundle.glob(f"{DATA_DIR}/opencv_*.libs"))
+    if len(opencv_libs) > 1:
+        found.append(f"more than one OpenCV: {', '.join(opencv_libs)}")
+    found += [f"{p.relative_to(bundle)}: Qt 5 (cv2's GUI) in the bundle" for p in bundle.rglob("libQt5*")]
     for path in bundle.rglob("*"):
         rel = path.relative_to(bundle)
         if path.is_symlink() and not path.exists():

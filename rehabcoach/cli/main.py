@@ -53,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # Answered before the command modules (mediapipe, numpy, ...) are imported: install scripts and
+        # package checks ask for it and should get it in a blink. argparse prints the same line otherwise.
+        print(f"rehabcoach {__version__}")
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
