@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QRadioButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QRadioButton, QVBoxLayout
 
 from rehabcoach.routines.before_you_start import before_you_start
+from rehabcoach.ui.safety_page import SafetyPage
 from rehabcoach.ui.widgets import MARGIN, SPACING, button, label
 
 READ_KEY = "before_you_start_read"  # in the app's settings store (QSettings)
@@ -30,20 +31,8 @@ class BeforeYouStartDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         outer.setSpacing(SPACING)
-        outer.addWidget(label(page.title, "heading"))
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setSpacing(SPACING // 2)
-        column.addWidget(label(page.intro))
-        for section in page.sections:
-            column.addWidget(label(section.heading, "subheading"))
-            for point in section.points:
-                column.addWidget(label(f"•  {point}", name=section.heading))
-        column.addWidget(label(page.footer, "disclaimer", name="Safety note"))
-        scroll = QScrollArea()  # small laptops: the page scrolls, the buttons stay in view
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        # The same layout as the first run's safety page: the page scrolls, the buttons stay in view.
+        outer.addWidget(SafetyPage(), 1)
         self.side_buttons: dict[str | None, QRadioButton] = {}
         if ask_side:
             outer.addWidget(label("Which side of your face was affected by the palsy? Some exercises "

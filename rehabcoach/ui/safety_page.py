@@ -1,6 +1,5 @@
-"""The "before you start" safety page inside the first run: the core's page
-(rehabcoach/routines/before_you_start.py, the same words as Help > Before you start and
-docs/before-you-start.md), laid out to scroll inside the first-run dialog."""
+"""The "before you start" safety page: the core's page (rehabcoach/routines/before_you_start.py, the same
+words as docs/before-you-start.md), laid out to scroll; used by the first run and by the Help dialog."""
 
 from __future__ import annotations
 
