@@ -155,3 +155,17 @@ def test_the_eye_guard_hears_the_squint_blendshape_too():
     for frame in frames:
         monitor.update(frame)
     assert monitor.finish(4.0) == []
+
+
+def test_region_peaks_report_the_lids_not_the_squint():
+    # The therapist's "how much" is the eye opening itself; the squint only helps the guard compare sides.
+    rest = dataclasses.replace(resting_baseline(), blendshapes={"eyeSquintLeft": 0.05, "eyeSquintRight": 0.05})
+    frames = trace(3.0, eye_aperture_left=during(OPEN * 0.8, 1.0, 2.5, OPEN))
+    frames = [dataclasses.replace(f, blendshapes={"eyeSquintLeft": 0.6 if 1.0 <= f.timestamp < 2.5 else 0.05,
+                                                  "eyeSquintRight": 0.05}) for f in frames]
+    monitor = MovementMonitor((EYE_GUARD,), SMILE, rest, "left")
+    for frame in frames:
+        monitor.update(frame, armed=True)
+    peaks = {(p.region, p.side): p for p in monitor.region_peaks()}
+    assert peaks[("eye", "left")].peak_deviation == pytest.approx(0.2, abs=0.01)
+    assert [(e.side) for e in monitor.finish(3.0)] == ["left"]

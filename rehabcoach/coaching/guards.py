@@ -183,10 +183,10 @@ class GuardMonitor:
             self._hold_unreliable(t)
             return self.active
         self._last_reliable = t
-        amounts = self._smoothed_amounts(frame)
+        amounts, measured = self._smoothed_amounts(frame)
         blink_like = self._blink_like(amounts, t)
         if armed:
-            self._note_peaks(amounts, skip_eyes=blink_like)
+            self._note_peaks(measured, skip_eyes=blink_like)
         for track in self._tracks.values():
             self._step(track, amounts, t, skip_eyes=blink_like, armed=armed)
             if armed:
@@ -248,23 +248,37 @@ class GuardMonitor:
         if last is not None and t - last > UNRELIABLE_END_SECONDS:
             self._history.clear()
 
-    def _smoothed_amounts(self, frame: FaceFrame) -> dict[tuple[int, Side], tuple[float, float]]:
-        """(unwanted amount, signed deviation) per (guard index, side), smoothed over a few frames."""
-        deviations: dict[tuple[str, Side], float] = {}
+    def _smoothed_amounts(self, frame: FaceFrame) -> tuple[dict, dict]:
+        """(unwanted amount, signed deviation) per (guard index, side), smoothed over a few frames: as the
+        guards weigh it, and as the measure itself moved (the therapist's numbers; they differ only for
+        the eyes, whose guarded signal also hears the squint)."""
+        weighed: dict[tuple[str, Side], float] = {}
+        measured: dict[tuple[str, Side], float] = {}
+        with_squint = self.affected_side is not None
         for measure in {guard.measure for guard in self.guards}:
             for side in SIDES:
                 value = frame.value(measure, side)
-                if value is not None:
-                    history = self._history.setdefault((measure, side), _History())
-                    deviations[(measure, side)] = history.push(guarded_deviation(
-                        self.baseline, frame, measure, side, value, with_squint=self.affected_side is not None))
-        return {
-            (index, side): (amount_in_direction(deviations[(guard.measure, side)], guard.direction),
-                            deviations[(guard.measure, side)])
-            for index, guard in enumerate(self.guards)
-            for side in SIDES
-            if (guard.measure, side) in deviations
-        }
+                if value is None:
+                    continue
+                history = self._history.setdefault((measure, side), _History())
+                weighed[(measure, side)] = history.push(
+                    guarded_deviation(self.baseline, frame, measure, side, value, with_squint=with_squint))
+                if measure == "eye_aperture" and with_squint:
+                    raw = self._history.setdefault((f"{measure} as measured", side), _History())
+                    measured[(measure, side)] = raw.push(self.baseline.deviation(measure, side, value))
+                else:
+                    measured[(measure, side)] = weighed[(measure, side)]
+
+        def per_guard(deviations: dict[tuple[str, Side], float]) -> dict[tuple[int, Side], tuple[float, float]]:
+            return {
+                (index, side): (amount_in_direction(deviations[(guard.measure, side)], guard.direction),
+                                deviations[(guard.measure, side)])
+                for index, guard in enumerate(self.guards)
+                for side in SIDES
+                if (guard.measure, side) in deviations
+            }
+
+        return per_guard(weighed), per_guard(measured)
 
     def _note_peaks(self, amounts: dict[tuple[int, Side], tuple[float, float]], *, skip_eyes: bool) -> None:
         for (index, side), (amount, _) in amounts.items():
