@@ -14,7 +14,7 @@ import numpy as np
 
 from rehabcoach.coaching.types import Baseline
 from rehabcoach.errors import UserError
-from rehabcoach.vision.catalogue import MEASURES, SIDES
+from rehabcoach.vision.catalogue import MEASURES, SIDES, Side
 from rehabcoach.vision.types import FaceFrame, HeadPose
 
 MIN_FACE_WIDTH = 0.15  # fraction of the image width
@@ -82,7 +82,7 @@ class Calibrator:
         """Baseline from the frames accepted so far (for recordings: calibrate on a fixed window)."""
         if self.baseline is None:
             if len(self._accepted) < min_frames:
-                why = max(self._problem_counts, key=self._problem_counts.get) if self._problem_counts else "no_face"
+                why = max(self._problem_counts, key=lambda p: self._problem_counts[p]) if self._problem_counts else "no_face"
                 raise CalibrationError(
                     f"could not calibrate: only {len(self._accepted)} stable frames with a resting face "
                     f"(need {min_frames}); most frames were rejected because: {MESSAGES[why]}"
@@ -137,8 +137,8 @@ def _is_blink(accepted: list[FaceFrame], frame: FaceFrame) -> bool:
 
 
 def baseline_from(frames: list[FaceFrame]) -> Baseline:
-    measures: dict[str, dict[str, float]] = {}
-    noise: dict[str, dict[str, float]] = {}
+    measures: dict[str, dict[Side, float]] = {}
+    noise: dict[str, dict[Side, float]] = {}
     for name in MEASURES:
         measures[name], noise[name] = {}, {}
         for side in SIDES:

@@ -142,6 +142,14 @@ class _RegionTrack:
 
 
 @dataclass
+class _Peak:
+    """The largest unwanted amount of one guard on one side, and its largest excess over the other side."""
+
+    amount: float = 0.0
+    excess: float | None = None
+
+
+@dataclass
 class _History:
     values: deque = field(default_factory=lambda: deque(maxlen=SMOOTHING_FRAMES))
 
@@ -171,7 +179,7 @@ class GuardMonitor:
         self._last_reliable: float | None = None
         self._blink_since: float | None = None
         # (guard index, side) -> [largest unwanted amount, largest excess over the other side], armed frames only.
-        self._peaks: dict[tuple[int, Side], list[float | None]] = {}
+        self._peaks: dict[tuple[int, Side], _Peak] = {}
         self.levels: dict[Side, float] = {}
 
     # -- public API -------------------------------------------------------------------------------
@@ -200,11 +208,11 @@ class GuardMonitor:
     def region_peaks(self) -> tuple[RegionPeak, ...]:
         """How far each guarded measure moved on each side while armed since the last reset."""
         peaks = []
-        for (index, side), (amount, excess) in sorted(self._peaks.items(), key=lambda item: (item[0][0], item[0][1])):
+        for (index, side), peak in sorted(self._peaks.items()):
             guard = self.guards[index]
             peaks.append(RegionPeak(region=guard.region, side=side, measure=guard.measure,
-                                    peak_deviation=round(float(amount), 4),
-                                    excess_over_other=None if excess is None else round(float(excess), 4)))
+                                    peak_deviation=round(float(peak.amount), 4),
+                                    excess_over_other=None if peak.excess is None else round(float(peak.excess), 4)))
         return tuple(peaks)
 
     @property
@@ -287,10 +295,10 @@ class GuardMonitor:
                 continue
             other = amounts.get((index, _other(side)))
             excess = None if other is None else amount - max(other[0], 0.0)
-            peak = self._peaks.setdefault((index, side), [0.0, None])
-            peak[0] = max(peak[0], amount)
+            peak = self._peaks.setdefault((index, side), _Peak())
+            peak.amount = max(peak.amount, amount)
             if excess is not None:
-                peak[1] = excess if peak[1] is None else max(peak[1], excess)
+                peak.excess = excess if peak.excess is None else max(peak.excess, excess)
 
     def _blink_like(self, amounts: dict[tuple[int, Side], tuple[float, float]], t: float) -> bool:
         both_closing = True

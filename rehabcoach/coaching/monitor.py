@@ -87,11 +87,11 @@ class Guards(Protocol):
 
 
 class Target(Protocol):
-    current: dict[str, float]
-    best: dict[str, float]
+    current: dict[Side, float]
+    best: dict[Side, float]
 
-    def update(self, frame: FaceFrame) -> dict[str, float]: ...
-    def share(self, frame: FaceFrame, side: str) -> float | None: ...
+    def update(self, frame: FaceFrame) -> dict[Side, float]: ...
+    def share(self, frame: FaceFrame, side: Side) -> float | None: ...
     def reset(self) -> None: ...
 
 
@@ -131,10 +131,10 @@ class MonitorReading:
     side how close the unwanted movement is to a warning (1 = at the threshold; for the sound feedback,
     which must fade in before a warning starts)."""
 
-    target_levels: dict[str, float]
+    target_levels: dict[Side, float]
     warnings: list[ActiveWarning]
     armed: bool
-    guard_levels: dict[str, float] = field(default_factory=dict)
+    guard_levels: dict[Side, float] = field(default_factory=dict)
 
 
 class MovementMonitor:
@@ -201,5 +201,5 @@ class MovementMonitor:
         return self.guards.region_peaks()
 
     @property
-    def target_best(self) -> dict[str, float]:
+    def target_best(self) -> dict[Side, float]:
         return dict(self.target.best) if self.target is not None else {}

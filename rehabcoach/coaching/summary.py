@@ -93,7 +93,7 @@ class ExerciseTally:
 
 def tally_warnings(events: list[MovementEvent]) -> tuple[WarningTally, ...]:
     """Count and total duration of unwanted movements per (region, side), sorted for stable output."""
-    counts: dict[tuple[str, str], list[float]] = {}
+    counts: dict[tuple[str, Side], list[float]] = {}
     for event in events:
         counts.setdefault((event.region, event.side), []).append(event.duration_s)
     return tuple(
@@ -104,7 +104,7 @@ def tally_warnings(events: list[MovementEvent]) -> tuple[WarningTally, ...]:
 
 def mean_region_peaks(reps: list[RepSummary]) -> tuple[RegionPeak, ...]:
     """Each guarded measure and side's peaks, averaged over the reps that measured them."""
-    grouped: dict[tuple[str, str, str], list[RegionPeak]] = {}
+    grouped: dict[tuple[str, Side, str], list[RegionPeak]] = {}
     for rep in reps:
         for peak in rep.region_peaks:
             grouped.setdefault((peak.region, peak.side, peak.measure), []).append(peak)

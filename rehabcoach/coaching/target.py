@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rehabcoach.coaching.guards import amount_in_direction
 from rehabcoach.coaching.types import Baseline, ResolvedTarget
+from rehabcoach.vision.catalogue import Side
 from rehabcoach.vision.types import FaceFrame
 
 # The target meter is feedback for the patient ("how much of the goal movement"), never a gate for the
@@ -18,10 +19,10 @@ class TargetMeter:
         self.reset()
 
     def reset(self) -> None:
-        self.current: dict[str, float] = {side: 0.0 for side in self.target.sides}
-        self.best: dict[str, float] = {side: 0.0 for side in self.target.sides}
+        self.current: dict[Side, float] = {side: 0.0 for side in self.target.sides}
+        self.best: dict[Side, float] = {side: 0.0 for side in self.target.sides}
 
-    def share(self, frame: FaceFrame, side: str) -> float | None:
+    def share(self, frame: FaceFrame, side: Side) -> float | None:
         """Signed share of the target reached on ``side`` in this frame (None without a measurement)."""
         value = frame.value(self.target.measure, side) if frame.face else None
         if value is None:
@@ -29,7 +30,7 @@ class TargetMeter:
         deviation = self.baseline.deviation(self.target.measure, side, value)
         return amount_in_direction(deviation, self.target.direction) / self.target.achieved
 
-    def update(self, frame: FaceFrame) -> dict[str, float]:
+    def update(self, frame: FaceFrame) -> dict[Side, float]:
         """Fraction (0..1) of the target reached on each side in this frame; kept when the face is missing."""
         if not frame.face:
             return dict(self.current)
