@@ -109,6 +109,7 @@ class SessionState:
     target_levels: dict[str, float]  # side -> fraction of the target reached now (0..1)
     target_best: dict[str, float]  # side -> best fraction this rep
     guard_levels: dict[str, float]  # side -> how close to a warning this frame (1 = threshold; {} when unarmed)
+    guards_armed: bool  # an unwanted movement may be warned about now (the tone sounds only then)
     warnings: tuple[ActiveWarning, ...]
     progress: float  # 0..1 through the whole routine
     elapsed_s: float  # since start()
@@ -472,8 +473,8 @@ class SessionEngine:
             calibration=self._calibration,
             baseline_ready=self.baseline is not None,
             target_levels=dict(self._target_levels),
-            guard_levels=dict(self._guard_levels) if self._screen == "movement" and self._phase in WATCHED_PHASES
-            and not self._paused else {},
+            guard_levels=dict(self._guard_levels) if self._guards_armed else {},
+            guards_armed=self._guards_armed,
             target_best=self._monitor.target_best if self._monitor is not None else {},
             warnings=tuple(self._warnings.values()),
             progress=self._progress(),
@@ -495,6 +496,14 @@ class SessionEngine:
     @property
     def _exercise(self):
         return self.exercises[min(self._index, len(self.exercises) - 1)]
+
+    @property
+    def _guards_armed(self) -> bool:
+        """Guards are armed while the exercise asks for the movement: from shortly after the move cue to the
+        end of the hold, however much or little the target moves (monitor.py)."""
+        if self._screen != "movement" or self._phase not in WATCHED_PHASES or self._paused or self._monitor is None:
+            return False
+        return self._phase == "hold" or self._elapsed >= ARM_SETTLE_SECONDS
 
     @property
     def _needs_face(self) -> bool:
@@ -795,10 +804,7 @@ class SessionEngine:
         self._last_frame_ts = frame.timestamp
         if self._monitor is None:
             return
-        # Guards are armed while the exercise asks for the movement: from shortly after the move cue to the
-        # end of the hold, however much or little the target moves (monitor.py).
-        armed = self._phase == "hold" or self._elapsed >= ARM_SETTLE_SECONDS
-        reading = self._monitor.update(frame, armed=armed)
+        reading = self._monitor.update(frame, armed=self._guards_armed)
         self._target_levels = reading.target_levels
         self._guard_levels = reading.guard_levels
         active = reading.warnings

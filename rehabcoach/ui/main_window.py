@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from rehabcoach.clock import Clock, ManualClock, SystemClock
 from rehabcoach.coaching import cues
 from rehabcoach.coaching.events import PhaseChanged, SpeakRequest, WarningStarted
-from rehabcoach.coaching.monitor import ARM_SETTLE_SECONDS
 from rehabcoach.coaching.session import SessionEngine, SessionSettings, SessionState
 from rehabcoach.feedback.modes import FeedbackPlan, plan_for
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
@@ -49,7 +48,6 @@ from rehabcoach.ui.widgets import CurrentPageStack, button, label
 TICK_MS = 50  # countdowns update 20 times a second; frames update the screen as they come
 
 CHIME_PHASES = ("move", "hold", "relax")  # a patient with closed eyes hears when to move, hold and rest
-ARMED_PHASES = ("move", "hold")  # the guards' phases: the tone sounds only then
 PHASE_BANNERS = {"get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.RELAX, "done": cues.EXERCISE_DONE}
 
 
@@ -610,15 +608,9 @@ class MainWindow(QMainWindow):
 
     # --- sound feedback -------------------------------------------------------------------------
     def _tone_armed(self, state: SessionState) -> bool:
-        """The tone sounds while the engine's guards are armed: from ARM_SETTLE_SECONDS into the move
-        phase to the end of the hold (see coaching/monitor.py), with the tone chosen for this exercise."""
-        if not (state.screen == "movement" and state.phase in ARMED_PHASES and not state.paused
-                and self.engine is not None and self.engine.baseline is not None
-                and state.exercise is not None and self.feedback_plan().tone):
-            return False
-        if state.phase == "move" and state.phase_seconds and state.phase_seconds_remaining is not None:
-            return state.phase_seconds - state.phase_seconds_remaining >= ARM_SETTLE_SECONDS
-        return True
+        """The tone sounds while the engine's guards are armed, when the tone is chosen for this exercise."""
+        return (state.guards_armed and self.engine is not None and self.engine.baseline is not None
+                and state.exercise is not None and self.feedback_plan().tone)
 
     def _feed_tone(self, state: SessionState, captured_at: float) -> None:
         if not self._tone_armed(state):
