@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import cv2
 import numpy as np
 import pytest
 
@@ -139,3 +140,28 @@ def test_stop_ends_a_long_recording_promptly(qtbot):
     thread.stop()
     assert thread.isFinished() and time.monotonic() - started < 1.0
     assert source.closed
+
+
+@pytest.mark.parametrize("shape, fit", [
+    ((720, 1280, 3), (760, 570)),  # a 720p webcam in a laptop-sized view: shrinks by 1.7
+    ((1080, 1920, 3), (500, 400)),  # shrinks by 3.8: a whole-number area step, then bilinear
+    ((480, 640, 3), (1000, 800)),  # enlarged
+    ((480, 640, 3), (640, 480)),  # shown as it is
+])
+def test_display_image_at_every_scale_is_the_mirrored_picture(shape, fit):
+    # A smooth picture (a ramp, with a sharp blue band at the camera image's left edge), so any
+    # resampling method gives nearly the same pixels: what must hold is the size, the mirroring and
+    # that the 4th byte path leaves no stray rows or columns.
+    height, width = shape[:2]
+    ramp = np.tile(np.linspace(0, 250, width, dtype=np.float32), (height, 1))
+    bgr = np.dstack([np.zeros_like(ramp), ramp, ramp]).astype(np.uint8)
+    bgr[:, : width // 8, 0] = 255
+    image = display_image(bgr, fit=fit)
+    scale = min(fit[0] / width, fit[1] / height)
+    assert (image.width(), image.height()) == (round(width * scale), round(height * scale))
+    shown = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    shown = shown[:, : image.width(), :3].astype(int)
+    expected = cv2.resize(cv2.flip(bgr, 1), (image.width(), image.height()), interpolation=cv2.INTER_AREA).astype(int)
+    inner = (slice(2, -2), slice(2, -2))  # edges differ by method; the picture must not
+    assert np.abs(shown[inner] - expected[inner]).mean() < 2.0
+    assert shown[image.height() // 2, -1, 0] == 255 and shown[image.height() // 2, 0, 0] == 0  # blue band on the right

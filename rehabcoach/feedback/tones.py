@@ -117,8 +117,10 @@ class ToneSynth:
                ducked: bool) -> tuple[np.ndarray, dict[str, int]]:
         """``frames`` x 2 float32 samples, and per side the index of the first sample at which that side's
         tone became audible in this block (only for sides that were silent before it)."""
-        if not self._chimes and not any(ratios.values()) and all(v.amplitude == 0.0 for v in self.voices.values()):
-            # Nothing sounds (most of the time): no synthesis, just silence.
+        if (not self._chimes and all(tone_level(r) == 0.0 for r in ratios.values())
+                and all(v.amplitude == 0.0 for v in self.voices.values())):
+            # Nothing sounds (most of the time: the guards' levels sit below the fade-in while the face is
+            # quiet): no synthesis, just silence, so an idle tone costs no CPU 100 times a second.
             self.duck = DUCK_GAIN if ducked else 1.0
             return np.zeros((frames, 2), np.float32), {}
         sr = self.samplerate

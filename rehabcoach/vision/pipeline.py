@@ -18,6 +18,11 @@ MAX_INFERENCE_WIDTH = 640
 
 class FacePipeline:
     def __init__(self, model_path: str | os.PathLike | None = None, *, max_width: int = MAX_INFERENCE_WIDTH):
+        # OpenCV's own worker threads spin while they wait for work; on a 2-core laptop that spinning took
+        # ~9 % of a core from the face model, which already keeps the other core busy.  The images OpenCV
+        # handles here (a frame to scale, recolour and mirror) are small: one thread does them in well
+        # under a millisecond.  (A process-wide setting: every OpenCV call in the app runs on the caller.)
+        cv2.setNumThreads(1)
         self.landmarker = FaceLandmarker(model_path)
         self.max_width = max_width
 
