@@ -20,12 +20,11 @@ because half a hold is not a rep.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Literal, Protocol, Sequence
 
 from rehabcoach.clock import Clock
-from rehabcoach.coaching import cues
+from rehabcoach.coaching import cues, position
 from rehabcoach.coaching.calibration import CalibrationStatus, Calibrator
 from rehabcoach.coaching.events import (
     CalibrationDone,
@@ -48,8 +47,22 @@ from rehabcoach.coaching.events import (
 )
 from rehabcoach.coaching.guards import GuardMonitor
 from rehabcoach.coaching.monitor import ARM_SETTLE_SECONDS, FACE_LOST_AFTER_SECONDS, FaceLoss, GuardFactory, MovementMonitor, TargetFactory
+from rehabcoach.coaching.position import (
+    REP_PHASES,
+    Move,
+    Position,
+    ReturnPoint,
+    StartReps,
+    ToExercise,
+    ToPhase,
+    ToStep,
+    counted_rep,
+    is_movement,
+    planned_reps,
+    progress,
+)
 from rehabcoach.coaching.reminders import ReminderCooldown
-from rehabcoach.coaching.summary import ExerciseTally, SessionSummary
+from rehabcoach.coaching.summary import ExerciseStatus, ExerciseTally, SessionSummary
 from rehabcoach.coaching.target import TargetMeter
 from rehabcoach.coaching.types import ActiveWarning, Baseline, MovementEvent, RepSummary
 from rehabcoach.vision.catalogue import Side
@@ -60,9 +73,12 @@ if TYPE_CHECKING:  # the loader imports nothing from here; keep the dependency o
 
 log = logging.getLogger(__name__)
 
-REP_PHASES: tuple[MovementPhase, ...] = ("get_ready", "move", "hold", "relax")
-WATCHED_PHASES = ("move", "hold")  # the only phases where guards run
 FACE_REMINDER_KEY = ("face", "-")
+SKIPPED_BY_THE_PATIENT = "skipped by the patient"
+NO_CAMERA = "no camera"
+PHASE_CUES: dict[MovementPhase, str] = {"get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.RELAX,
+                                        "done": cues.EXERCISE_DONE}  # and "move": what the target asks for
+SCREEN_MESSAGES: dict[Screen, str] = {"camera_missing": cues.CAMERA_MISSING, "summary": cues.NOT_A_DIAGNOSIS}
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,7 @@ class SessionState:
     screen: Screen
     started: bool
     finished: bool
-    exercise: Any  # ResolvedExercise | None (None once the session is over)
+    exercise: ResolvedExercise | None  # None once the session is over
     exercise_index: int  # 0-based
     exercise_total: int
     step_index: int | None  # 0-based; None during reps, calibration and summary
@@ -106,9 +122,9 @@ class SessionState:
     face_lost_reason: str | None
     calibration: CalibrationStatus | None
     baseline_ready: bool
-    target_levels: dict[str, float]  # side -> fraction of the target reached now (0..1)
-    target_best: dict[str, float]  # side -> best fraction this rep
-    guard_levels: dict[str, float]  # side -> how close to a warning this frame (1 = threshold; {} when unarmed)
+    target_levels: dict[Side, float]  # fraction of the target reached now (0..1)
+    target_best: dict[Side, float]  # best fraction this rep
+    guard_levels: dict[Side, float]  # per side -> how close to a warning this frame (1 = threshold; {} when unarmed)
     guards_armed: bool  # an unwanted movement may be warned about now (the tone sounds only then)
     warnings: tuple[ActiveWarning, ...]
     progress: float  # 0..1 through the whole routine
@@ -118,31 +134,33 @@ class SessionState:
 
 
 @dataclass
-class _ReturnPoint:
-    """Where to go back to after calibration or a camera change."""
-
-    index: int
-    step: int | None
-    phase: MovementPhase | None
-    rep: int
-
-
-@dataclass
 class _RepTracking:
     started_s: float = 0.0
     events: list[MovementEvent] = field(default_factory=list)
     face_missing_s: float = 0.0
 
 
+class Calibrating(Protocol):
+    """What the engine needs of a calibrator (Calibrator, or a scripted one in tests)."""
+
+    @property
+    def baseline(self) -> Baseline | None: ...
+    def feed(self, frame: FaceFrame) -> CalibrationStatus: ...
+
+
+# Paused, and how to go on: where it was, or (paused in a rep's move or hold) with that rep again.
+Pause = Literal["resume_here", "restart_rep"]
+
+
 class SessionEngine:
     def __init__(
         self,
-        exercises: Sequence["ResolvedExercise"],
+        exercises: Sequence[ResolvedExercise],
         clock: Clock,
         settings: SessionSettings | None = None,
         *,
         baseline: Baseline | None = None,
-        calibrator_factory: Callable[[], Any] = Calibrator,
+        calibrator_factory: Callable[[], Calibrating] = Calibrator,
         guard_factory: GuardFactory = GuardMonitor,
         target_factory: TargetFactory = TargetMeter,
     ):
@@ -162,9 +180,7 @@ class SessionEngine:
         self.baseline = baseline
         self._camera = self.settings.camera_available
         self._movement_without_camera_declined = False  # "continue with massage/relaxation only"
-        self._tallies = [
-            ExerciseTally(ex.id, ex.title, ex.category, ex.reps if _is_movement(ex) else 0) for ex in self.exercises
-        ]
+        self._tallies = [ExerciseTally(ex.id, ex.title, ex.category, planned_reps(ex)) for ex in self.exercises]
         self._warning_reminders = ReminderCooldown(
             self.settings.reminder_global_seconds, self.settings.reminder_per_region_seconds
         )
@@ -175,28 +191,16 @@ class SessionEngine:
         self._finished = False
         self._summary: SessionSummary | None = None
         self._last_now: float | None = None
-        self._paused = False
-        self._restart_rep_on_resume = False
-
-        # Position in the routine.
-        self._index = 0
-        self._screen: Screen = "step"
-        self._step: int | None = 0
-        self._phase: MovementPhase | None = None
-        self._rep = 0
-        self._elapsed = 0.0
-        self._duration: float | None = None
-        self._countdown_next: int | None = None
-        self._massage_rep = 0
-        self._return: _ReturnPoint | None = None
+        self._pause: Pause | None = None
+        self._position = Position()  # where in the routine: replaced, never changed (position.py)
 
         # Face and monitors.
-        self._calibrator = None
+        self._calibrator: Calibrating | None = None
         self._calibration: CalibrationStatus | None = None
         self._monitor: MovementMonitor | None = None
-        self._warnings: dict[tuple[str, str], ActiveWarning] = {}
-        self._target_levels: dict[str, float] = {}
-        self._guard_levels: dict[str, float] = {}
+        self._warnings: dict[tuple[str, Side], ActiveWarning] = {}
+        self._target_levels: dict[Side, float] = {}
+        self._guard_levels: dict[Side, float] = {}
         self._rep_tracking = _RepTracking()
         self._face_loss = FaceLoss(grace=self.settings.face_lost_grace)
         self._face_lost_announced = False
@@ -270,89 +274,57 @@ class SessionEngine:
         self._advance(now)
         if self._active:
             self._note_face(frame, now)
-            if self._screen == "calibration":
-                self._feed_calibration(frame, now)
-            elif self._screen == "movement" and self._phase in WATCHED_PHASES:
+            if self._position.screen == "calibration" and self._calibrator is not None:
+                self._feed_calibration(self._calibrator, frame, now)
+            elif self._position.watched:
                 self._feed_monitors(frame, now)
         self._flush()
 
     def pause(self) -> None:
         if not self._active:
             return
-        if self._screen == "movement" and self._phase in WATCHED_PHASES:
+        in_a_rep = self._position.watched
+        if in_a_rep:
             self._abandon_rep()
-            self._restart_rep_on_resume = True
-        self._paused = True
+        self._pause = "restart_rep" if in_a_rep else "resume_here"
         self._speak(cues.PAUSED, "info", interrupt=True)
         self._flush()
 
     def resume(self) -> None:
-        if not self._paused or self._finished:
+        if self._pause is None or self._finished:
             return
-        self._paused = False
+        pause, self._pause = self._pause, None
         self._last_now = self.clock.now()  # the paused time never counts
-        if self._restart_rep_on_resume:
-            self._restart_rep_on_resume = False
-            self._enter_phase("get_ready")
+        if pause == "restart_rep":
+            self._enter_phase("get_ready", self._position.rep)
         else:
             self._speak(cues.RESUMED, "info", interrupt=True)
         self._flush()
 
     def skip(self) -> None:
         """Next step; after the last step (or during the reps, calibration, a missing camera) the next exercise."""
-        if not self._active_or_paused:
-            return
-        self._unpause_silently()
-        exercise = self._exercise
-        if self._screen == "step" and self._step is not None and self._step + 1 < len(exercise.steps):
-            self._enter_step(self._step + 1)
-        elif self._screen == "movement" and self._phase == "instruction":
-            if self._step is not None and self._step + 1 < len(exercise.steps):
-                self._enter_step(self._step + 1)
-            else:
-                self._begin_reps()
-        else:
-            self._skip_exercise()
-        self._flush()
+        self._navigate(position.skip)
 
-    def skip_exercise(self, reason: str = "skipped by the patient") -> None:
+    def previous(self) -> None:
+        """Previous step; from the first step (or the reps) back to the start of the previous exercise."""
+        self._navigate(position.previous)
+
+    def repeat(self) -> None:
+        """Start the current exercise again from its first step."""
+        self._navigate(lambda _exercise, here: ToExercise(here.index))
+
+    def skip_exercise(self, reason: str = SKIPPED_BY_THE_PATIENT) -> None:
         """Leave the current exercise whatever its step or phase; it counts as skipped (reps done are kept).
 
         ``reason`` says why in the summary: the patient's choice, unless the coach gave up (no face).
         """
+        self._navigate(lambda _exercise, here: ToExercise(here.index + 1, leaving="skipped"), reason=reason)
+
+    def _navigate(self, where: Callable[[ResolvedExercise, Position], Move], reason: str = SKIPPED_BY_THE_PATIENT) -> None:
         if not self._active_or_paused:
             return
         self._unpause_silently()
-        self._skip_exercise(reason)
-        self._flush()
-
-    def _skip_exercise(self, reason: str = "skipped by the patient") -> None:
-        self._abandon_rep()
-        self._leave_exercise("skipped", reason)
-        self._enter_exercise(self._index + 1)
-
-    def previous(self) -> None:
-        """Previous step; from the first step (or the reps) back to the start of the previous exercise."""
-        if not self._active_or_paused:
-            return
-        self._unpause_silently()
-        if self._screen in ("step", "movement") and self._step is not None and self._step > 0:
-            self._enter_step(self._step - 1)
-        elif self._screen == "movement" and self._phase != "instruction":
-            self._abandon_rep()
-            self._enter_exercise(self._index)  # like a player's "previous": first back to this exercise's start
-        else:
-            self._abandon_rep()
-            self._enter_exercise(max(0, self._index - 1))
-        self._flush()
-
-    def repeat(self) -> None:
-        """Start the current exercise again from its first step."""
-        if not self._active_or_paused:
-            return
-        self._unpause_silently()
-        self._abandon_rep()
-        self._enter_exercise(self._index)
+        self._go(where(self._exercise, self._position), reason=reason)
         self._flush()
 
     def set_guard_threshold(self, measure: str, threshold: float) -> None:
@@ -360,7 +332,7 @@ class SessionEngine:
         guards on ``measure`` warn at ``threshold`` (and its reps record that value)."""
         exercise = self._exercise
         guards = tuple(replace(g, threshold=threshold) if g.measure == measure else g for g in exercise.guards)
-        self.exercises[min(self._index, len(self.exercises) - 1)] = replace(exercise, guards=guards)
+        self.exercises[min(self._position.index, len(self.exercises) - 1)] = replace(exercise, guards=guards)
         if self._monitor is not None:
             self._monitor.guards.retune(guards)  # from the next frame on
 
@@ -370,7 +342,7 @@ class SessionEngine:
             return
         self._unpause_silently()
         self._abandon_rep()
-        self._return = self._here()
+        self._position = replace(self._position, return_to=self._position.here())
         if self._camera:
             self._enter_calibration()
         else:
@@ -388,9 +360,12 @@ class SessionEngine:
 
     def camera_lost(self) -> None:
         self._camera = False
-        if self._active_or_paused and self._screen in ("calibration", "movement"):
+        here = self._position
+        if self._active_or_paused and here.screen in ("calibration", "movement"):
             self._abandon_rep()
-            self._return = self._return if self._screen == "calibration" else self._here()
+            # Calibration already knows where to go back to; elsewhere, back to this step or rep.
+            return_to = here.return_to if here.screen == "calibration" else here.here()
+            self._position = replace(here, return_to=return_to)
             self._set_screen("camera_missing")
             self._speak(cues.CAMERA_MISSING, "phase")
         self._flush()
@@ -399,7 +374,7 @@ class SessionEngine:
         """A camera works again (maybe another one): calibrate, then carry on."""
         self._camera = True
         self._movement_without_camera_declined = False
-        if self._active_or_paused and self._screen == "camera_missing":
+        if self._active_or_paused and self._position.screen == "camera_missing":
             self._unpause_silently()
             self.baseline = None  # a different camera or position: the old baseline no longer fits
             self._enter_calibration()
@@ -408,10 +383,10 @@ class SessionEngine:
     def continue_without_camera(self) -> None:
         """Skip every movement exercise from here on; massage and relaxation go on."""
         self._movement_without_camera_declined = True
-        if self._active_or_paused and self._screen == "camera_missing":
+        if self._active_or_paused and self._position.screen == "camera_missing":
             self._unpause_silently()
-            self._leave_exercise("skipped", "no camera")
-            self._enter_exercise(self._index + 1)
+            self._leave_exercise("skipped", NO_CAMERA)
+            self._enter_exercise(self._position.index + 1)
         self._flush()
 
     # -- state ------------------------------------------------------------------------------------
@@ -426,50 +401,40 @@ class SessionEngine:
     @property
     def state(self) -> SessionState:
         now = self.clock.now()
+        here = self._position
         exercise = None if self._finished else self._exercise
-        steps = len(exercise.steps) if exercise is not None else 0
         step_text = step_cue = ""
-        if exercise is not None and self._step is not None:
-            step = exercise.steps[self._step]
-            step_text, step_cue = step.instruction, step.cue
-        elif exercise is not None and self._phase is not None:
-            step_text = self._phase_text(exercise)
-        rep: int | None = None
-        reps: int | None = None
-        if self._screen == "movement" and self._phase in REP_PHASES:
-            rep, reps = self._rep, exercise.reps
-        elif self._screen == "step" and exercise is not None and self._step is not None:
-            step = exercise.steps[self._step]
-            if step.reps is not None:
-                rep, reps = self._massage_rep, step.reps
-        timed = self._screen in ("step", "movement") and self._duration is not None
-        lost = self._face_lost(now)
-        message = None
-        if self._screen == "camera_missing":
-            message = cues.CAMERA_MISSING
-        elif self._screen == "summary":
-            message = cues.NOT_A_DIAGNOSIS
+        rep = reps = None
+        if exercise is not None:
+            if here.step is not None:
+                step = exercise.steps[here.step]
+                step_text, step_cue = step.instruction, step.cue
+            elif here.phase is not None:
+                step_text = _phase_cue(exercise, here.phase)
+            rep, reps = counted_rep(exercise, here)
+        seconds = here.duration if here.screen in ("step", "movement") else None
+        lost = self._face_loss.lost(now) and here.needs_face
         return SessionState(
-            screen=self._screen,
+            screen=here.screen,
             started=self._started_at is not None,
             finished=self._finished,
             exercise=exercise,
-            exercise_index=min(self._index, len(self.exercises) - 1),
+            exercise_index=min(here.index, len(self.exercises) - 1),
             exercise_total=len(self.exercises),
-            step_index=self._step,
-            step_count=steps,
+            step_index=here.step,
+            step_count=len(exercise.steps) if exercise is not None else 0,
             step_text=step_text,
             step_cue=step_cue,
-            phase=self._phase if self._screen == "movement" else None,
-            phase_seconds=self._duration if timed else None,
-            phase_seconds_remaining=max(0.0, self._duration - self._elapsed) if timed else None,
+            phase=here.phase if here.screen == "movement" else None,
+            phase_seconds=seconds,
+            phase_seconds_remaining=max(0.0, seconds - here.elapsed) if seconds is not None else None,
             rep=rep,
             reps=reps,
-            paused=self._paused,
-            needs_face=self._needs_face,
+            paused=self._pause is not None,
+            needs_face=here.needs_face,
             camera_available=self._camera,
-            face_lost=lost and self._needs_face,
-            face_lost_reason=cues.FACE_LOST if lost and self._needs_face else None,
+            face_lost=lost,
+            face_lost_reason=cues.FACE_LOST if lost else None,
             calibration=self._calibration,
             baseline_ready=self.baseline is not None,
             target_levels=dict(self._target_levels),
@@ -477,265 +442,181 @@ class SessionEngine:
             guards_armed=self._guards_armed,
             target_best=self._monitor.target_best if self._monitor is not None else {},
             warnings=tuple(self._warnings.values()),
-            progress=self._progress(),
+            progress=1.0 if self._finished or exercise is None else progress(exercise, here, len(self.exercises)),
             elapsed_s=(now if self._ended_at is None else self._ended_at) - self._started_at
             if self._started_at is not None else 0.0,
-            message=message,
+            message=SCREEN_MESSAGES.get(here.screen),
             summary=self._summary,
         )
 
     # -- internals: time --------------------------------------------------------------------------
     @property
     def _active(self) -> bool:
-        return self._started_at is not None and not self._finished and not self._paused
+        return self._started_at is not None and not self._finished and self._pause is None
 
     @property
     def _active_or_paused(self) -> bool:
         return self._started_at is not None and not self._finished
 
     @property
-    def _exercise(self):
-        return self.exercises[min(self._index, len(self.exercises) - 1)]
+    def _exercise(self) -> ResolvedExercise:
+        return self.exercises[min(self._position.index, len(self.exercises) - 1)]
 
     @property
     def _guards_armed(self) -> bool:
         """Guards are armed while the exercise asks for the movement: from shortly after the move cue to the
         end of the hold, however much or little the target moves (monitor.py)."""
-        if self._screen != "movement" or self._phase not in WATCHED_PHASES or self._paused or self._monitor is None:
+        here = self._position
+        if not here.watched or self._pause is not None or self._monitor is None:
             return False
-        return self._phase == "hold" or self._elapsed >= ARM_SETTLE_SECONDS
-
-    @property
-    def _needs_face(self) -> bool:
-        return self._screen == "calibration" or (self._screen == "movement" and self._phase != "done")
-
-    def _face_lost(self, now: float) -> bool:
-        return self._face_loss.lost(now)
+        return here.phase == "hold" or here.elapsed >= ARM_SETTLE_SECONDS
 
     def _advance(self, now: float) -> None:
         if self._last_now is None or now <= self._last_now:
             return
         start, self._last_now = self._last_now, now
-        if not self._active or self._screen not in ("step", "movement"):
-            return
         # Several phases may end within one interval (a slow tick, a fast replay): walk through them.
         for _ in range(10_000):  # a bound against a zero-length phase; real phases last >= 1 s
-            if self._duration is None or self._screen not in ("step", "movement") or not self._active:
+            here = self._position
+            if here.duration is None or here.screen not in ("step", "movement") or not self._active:
                 return
-            remaining = self._duration - self._elapsed
+            remaining = here.duration - here.elapsed
             counted = self._counted_time(start, now)
             if counted < remaining:
                 self._count_face_missing(start, now)
-                self._elapsed += counted
-                self._on_time_passed()
+                self._position, number = position.time_passed(self._exercise, here, counted, self.settings)
+                if number is not None:
+                    self._speak(str(number), "countdown")
                 return
             # The phase ends inside this interval.  (If the face is lost the hold never gets here:
             # counted time stops growing, so the end is simply start + remaining.)
             end = start + remaining
             self._count_face_missing(start, end)
-            self._elapsed = self._duration
+            self._position = replace(here, elapsed=here.duration)
             start = end
-            self._next()
+            self._go(position.time_up(self._exercise, self._position))
 
     def _counted_time(self, start: float, end: float) -> float:
         """Seconds of [start, end] that count towards the current phase: the hold waits for the face."""
         span = end - start
         missing_since = self._face_loss.missing_since
-        if self._phase == "hold" and self._screen == "movement" and missing_since is not None:
+        here = self._position
+        if here.phase == "hold" and here.screen == "movement" and missing_since is not None:
             lost_from = missing_since + self._face_loss.grace
             span -= max(0.0, end - max(start, lost_from))
         return span
 
     def _count_face_missing(self, start: float, end: float) -> None:
         missing_since = self._face_loss.missing_since
-        if self._screen == "movement" and self._phase in WATCHED_PHASES and missing_since is not None:
+        if self._position.watched and missing_since is not None:
             self._rep_tracking.face_missing_s += max(0.0, end - max(start, missing_since))
 
-    def _on_time_passed(self) -> None:
-        remaining = self._duration - self._elapsed
-        if self._screen == "movement" and self._phase == "hold" and self._countdown_next is not None:
-            number = math.ceil(remaining - 1e-9)
-            if number <= self._countdown_next:
-                self._speak(str(max(number, 1)), "countdown")
-                self._countdown_next = max(number, 1) - 1 or None
-        elif self._screen == "step" and self._step is not None:
-            step = self._exercise.steps[self._step]
-            if step.reps is not None:
-                rep = min(step.reps, int(self._elapsed // self.settings.seconds_per_rep) + 1)
-                if rep != self._massage_rep:
-                    self._massage_rep = rep
-                    self._speak(str(rep), "countdown")
-
-    def _next(self) -> None:
-        """The current step or phase has run its time."""
-        exercise = self._exercise
-        if self._screen == "step":
-            if self._step + 1 < len(exercise.steps):
-                self._enter_step(self._step + 1)
-            else:
-                self._leave_exercise("completed", None)
-                self._enter_exercise(self._index + 1)
-            return
-        if self._phase == "instruction":
-            if self._step + 1 < len(exercise.steps):
-                self._enter_step(self._step + 1)
-            else:
-                self._begin_reps()
-        elif self._phase == "get_ready":
-            self._enter_phase("move")
-        elif self._phase == "move":
-            self._enter_phase("hold")
-        elif self._phase == "hold":
-            self._complete_rep()
-            self._enter_phase("relax")
-        elif self._phase == "relax":
-            if self._rep < exercise.reps:
-                self._rep += 1
-                self._enter_phase("get_ready")
-            else:
-                self._leave_exercise("completed", None)
-                self._enter_phase("done")
-        elif self._phase == "done":
-            self._enter_exercise(self._index + 1)
-
     # -- internals: moving around the routine -----------------------------------------------------
-    def _set_screen(self, screen: Screen) -> None:
-        if screen != self._screen:
-            self._screen = screen
-            self._emit(ScreenChanged(screen=screen, exercise_index=self._index))
+    def _go(self, move: Move, *, reason: str = SKIPPED_BY_THE_PATIENT) -> None:
+        """Do what comes next (position.py decides where): close the books, set up the monitors, enter."""
+        if isinstance(move, ToStep):
+            self._enter_step(move)
+        elif isinstance(move, StartReps):
+            self._prepare_monitors()
+            self._enter_phase("get_ready", move.rep)
+        elif isinstance(move, ToPhase):
+            if move.rep_completed:
+                self._complete_rep()
+            if move.exercise_completed:
+                self._leave_exercise("completed", None)
+            self._enter_phase(move.phase, move.rep)
+        else:
+            self._abandon_rep()
+            if move.leaving is not None:
+                self._leave_exercise(move.leaving, reason if move.leaving == "skipped" else None)
+            self._enter_exercise(move.index)
 
-    def _here(self) -> _ReturnPoint:
-        return _ReturnPoint(self._index, self._step, self._phase, max(self._rep, 1))
+    def _set_screen(self, screen: Screen) -> None:
+        if screen != self._position.screen:
+            self._position = replace(self._position, screen=screen)
+            self._emit(ScreenChanged(screen=screen, exercise_index=self._position.index))
 
     def _enter_exercise(self, index: int) -> None:
         self._clear_monitors()
-        self._warnings.clear()
         self._target_levels = {}
         if index >= len(self.exercises):
             self._finish(completed=True)
             return
-        self._index = index
         exercise = self.exercises[index]
         tally = self._tallies[index]
         tally.status, tally.skipped_reason = "in_progress", None  # a repeated exercise is in progress again
         self._face_loss.missing_since = None
         self._emit(ExerciseStarted(index=index, exercise_id=exercise.id, title=exercise.title,
                                    category=exercise.category, at=self.clock.now()))
-        self._rep = 0
-        if not _is_movement(exercise):
-            self._phase = None
-            self._set_screen("step")
-            self._enter_step(0)
-            return
-        start = _ReturnPoint(index, 0, "instruction", 1)
-        if self._movement_without_camera_declined:
-            self._leave_exercise("skipped", "no camera")
+        self._position = replace(self._position, index=index, rep=0)
+        start = ReturnPoint(index, 0, "instruction", 1)
+        if not is_movement(exercise):
+            self._go_to(start)
+        elif self._movement_without_camera_declined:
+            self._leave_exercise("skipped", NO_CAMERA)
             self._enter_exercise(index + 1)
         elif not self._camera:
-            self._return = start
-            self._phase = None
-            self._step = None
+            self._position = replace(self._position, return_to=start, phase=None, step=None)
             self._set_screen("camera_missing")
             self._speak(cues.CAMERA_MISSING, "phase")
         elif self.baseline is None:
-            self._return = start
+            self._position = replace(self._position, return_to=start)
             self._enter_calibration()
         else:
             self._go_to(start)
 
-    def _go_to(self, point: _ReturnPoint) -> None:
-        """Resume a movement exercise at an instruction step or at the start of a rep."""
-        self._return = None
+    def _go_to(self, point: ReturnPoint) -> None:
+        """Enter an exercise, or resume it after calibration or a camera change."""
         exercise = self.exercises[point.index]
-        if not _is_movement(exercise):
-            self._set_screen("step")
-            self._phase = None
-            self._enter_step(point.step or 0)
-            return
-        self._set_screen("movement")
-        if point.phase == "instruction" or point.phase is None:
-            self._phase = "instruction"
-            self._enter_step(point.step or 0)
-        elif point.phase == "done":
-            self._phase = "done"
-            self._enter_phase("done")
-        else:
-            self._prepare_monitors()
-            self._rep = min(point.rep, exercise.reps)
-            self._enter_phase("get_ready")
+        self._position = replace(self._position, return_to=None)
+        self._set_screen("movement" if is_movement(exercise) else "step")
+        self._go(position.resume_at(exercise, self._position, point))
 
-    def _enter_step(self, step_index: int) -> None:
+    def _enter_step(self, move: ToStep) -> None:
         exercise = self._exercise
-        step = exercise.steps[step_index]
-        self._step = step_index
-        self._elapsed = 0.0
-        self._duration = step.seconds if step.seconds is not None else step.reps * self.settings.seconds_per_rep
-        self._massage_rep = 1 if step.reps is not None else 0
-        self._countdown_next = None
-        self._emit(StepChanged(exercise_id=exercise.id, step_index=step_index, instruction=step.instruction,
-                               cue=step.cue, seconds=self._duration))
-        if self._screen == "movement":
+        step = exercise.steps[move.step]
+        seconds = position.step_seconds(step, self.settings)
+        self._position = position.at_step(exercise, self._position, move, self.settings)
+        self._emit(StepChanged(exercise_id=exercise.id, step_index=move.step, instruction=step.instruction,
+                               cue=step.cue, seconds=seconds))
+        if self._position.screen == "movement":
             self._emit(PhaseChanged(exercise_id=exercise.id, phase="instruction", rep=None,
-                                    seconds=self._duration, cue=step.cue, at=self.clock.now()))
+                                    seconds=seconds, cue=step.cue, at=self.clock.now()))
         self._speak(step.cue, "phase")
 
-    def _begin_reps(self) -> None:
-        self._prepare_monitors()
-        self._rep = 1
-        self._enter_phase("get_ready")
-
-    def _enter_phase(self, phase: MovementPhase) -> None:
+    def _enter_phase(self, phase: MovementPhase, rep: int) -> None:
         exercise = self._exercise
-        settings = self.settings
-        self._phase = phase
-        self._step = None
-        self._elapsed = 0.0
-        self._countdown_next = None
+        seconds = position.phase_seconds(exercise, phase, self.settings)
+        self._position = position.at_phase(exercise, self._position, phase, rep, self.settings)
         self._guard_levels = {}
-        if phase == "get_ready":
-            self._duration, cue = settings.get_ready_seconds, cues.GET_READY
-        elif phase == "move":
-            self._duration, cue = settings.move_seconds, cues.move_cue(exercise.target)
+        if phase == "move":
             self._rep_tracking = _RepTracking(started_s=self.clock.now())
             if self._monitor is not None:
                 self._monitor.begin_rep()
-        elif phase == "hold":
-            self._duration, cue = exercise.hold_seconds, cues.HOLD
-            if self._monitor is not None:
-                self._monitor.begin_hold()  # the rep's result is the best reached during the hold
-            # Count aloud only numbers below the hold's length, so "Hold" is never talked over.
-            first = min(settings.countdown_from, math.ceil(exercise.hold_seconds) - 1)
-            self._countdown_next = first if first >= 1 else None
-        elif phase == "relax":
-            self._duration, cue = exercise.rest_seconds, cues.RELAX
-        elif phase == "done":
-            self._duration, cue = settings.done_seconds, cues.EXERCISE_DONE
-        else:
-            raise ValueError(f"not a rep phase: {phase}")
-        rep = self._rep if phase in REP_PHASES else None
-        self._emit(PhaseChanged(exercise_id=exercise.id, phase=phase, rep=rep, seconds=self._duration,
-                                cue=cue, at=self.clock.now()))
+        elif phase == "hold" and self._monitor is not None:
+            self._monitor.begin_hold()  # the rep's result is the best reached during the hold
+        cue = _phase_cue(exercise, phase)
+        self._emit(PhaseChanged(exercise_id=exercise.id, phase=phase, rep=rep if phase in REP_PHASES else None,
+                                seconds=seconds, cue=cue, at=self.clock.now()))
         self._speak(cue, "phase")
 
     def _enter_calibration(self) -> None:
-        self._phase = None
-        self._step = None
-        self._duration = None
+        self._position = replace(self._position, phase=None, step=None, duration=None)
         self._calibrator = self._calibrator_factory()
         self._calibration = None
         self._face_loss.missing_since = None
         self._set_screen("calibration")
         self._speak(cues.CALIBRATION_START, "phase")
 
-    def _leave_exercise(self, status: str, reason: str | None) -> None:
+    def _leave_exercise(self, status: ExerciseStatus, reason: str | None) -> None:
         """Close the current exercise's books (completed, skipped part-way, or stopped)."""
-        if self._index >= len(self.exercises):
+        index = self._position.index
+        if index >= len(self.exercises):
             return
-        tally = self._tallies[self._index]
+        tally = self._tallies[index]
         if tally.status != "in_progress":
             return
-        exercise = self._exercise
-        if status == "skipped" and _is_movement(exercise) and len(tally.reps) >= exercise.reps:
+        if status == "skipped" and is_movement(self._exercise) and len(tally.reps) >= tally.reps_planned:
             status = "completed"
         tally.status = status
         tally.skipped_reason = reason
@@ -743,12 +624,13 @@ class SessionEngine:
 
     def _finish(self, *, completed: bool) -> None:
         now = self.clock.now()
+        started = self._started_at if self._started_at is not None else now  # commands need a started session
         self._clear_monitors()
         self._finished, self._ended_at = True, now
-        self._paused = False
-        self._phase, self._step, self._duration = None, None, None
+        self._pause = None
+        self._position = replace(self._position, phase=None, step=None, duration=None)
         self._summary = SessionSummary(
-            started_s=self._started_at, ended_s=now, completed=completed,
+            started_s=started, ended_s=now, completed=completed,
             affected_side=self.settings.affected_side,
             exercises=tuple(t.summary() for t in self._tallies),
             note=cues.NOT_A_DIAGNOSIS,
@@ -759,8 +641,7 @@ class SessionEngine:
 
     def _unpause_silently(self) -> None:
         # A navigation command while paused also resumes; the new step's cue says where we are.
-        self._paused = False
-        self._restart_rep_on_resume = False
+        self._pause = None
         self._last_now = self.clock.now()
 
     # -- internals: face, calibration, monitors ---------------------------------------------------
@@ -769,21 +650,22 @@ class SessionEngine:
         if frame.face:
             self._face_lost_announced = False
             return
-        if self._needs_face and self._face_lost(now) and not self._face_lost_announced:
+        if self._position.needs_face and self._face_loss.lost(now) and not self._face_lost_announced:
             self._face_lost_announced = True
             if self._other_reminders.allow(*FACE_REMINDER_KEY, now):
                 self._speak(cues.FACE_LOST, "warning")
 
-    def _feed_calibration(self, frame: FaceFrame, now: float) -> None:
+    def _feed_calibration(self, calibrator: Calibrating, frame: FaceFrame, now: float) -> None:
         previous = self._calibration
-        status = self._calibrator.feed(frame)
+        status = calibrator.feed(frame)
         self._calibration = status
-        if status.done:
-            self.baseline = self._calibrator.baseline
-            self._emit(CalibrationDone(baseline=self.baseline, at=now))
+        baseline = calibrator.baseline if status.done else None
+        if baseline is not None:
+            self.baseline = baseline
+            self._emit(CalibrationDone(baseline=baseline, at=now))
             self._speak(cues.CALIBRATION_DONE, "phase")
-            point = self._return or _ReturnPoint(self._index, 0, "instruction", 1)
-            self._go_to(point)
+            here = self._position
+            self._go_to(here.return_to or ReturnPoint(here.index, 0, "instruction", 1))
         elif status.problem is not None and status.problem != "no_face" and (
             previous is None or previous.problem != status.problem
         ):
@@ -793,6 +675,8 @@ class SessionEngine:
 
     def _prepare_monitors(self) -> None:
         exercise = self._exercise
+        if self.baseline is None:  # the reps begin only after calibration (_enter_exercise sees to it)
+            raise RuntimeError("a movement exercise's reps need a baseline")
         self._monitor = MovementMonitor(exercise.guards, exercise.target, self.baseline, self.settings.affected_side,
                                         guard_factory=self._guard_factory, target_factory=self._target_factory)
 
@@ -807,21 +691,21 @@ class SessionEngine:
         reading = self._monitor.update(frame, armed=self._guards_armed)
         self._target_levels = reading.target_levels
         self._guard_levels = reading.guard_levels
-        active = reading.warnings
         self._record_ended(self._monitor.pop_finished())
-        current = {(w.region, w.side): w for w in active}
+        current = {(w.region, w.side): w for w in reading.warnings}
+        exercise, rep = self._exercise, self._position.rep
         for key, warning in current.items():
             if key not in self._warnings:
-                self._emit(WarningStarted(exercise_id=self._exercise.id, rep=self._rep, warning=warning))
+                self._emit(WarningStarted(exercise_id=exercise.id, rep=rep, warning=warning))
                 if self._warning_reminders.allow(warning.region, warning.side, now):
-                    self._speak(cues.warning_sentence(self._exercise.target, warning), "warning")
+                    self._speak(cues.warning_sentence(exercise.target, warning), "warning")
         self._warnings = current
 
     def _record_ended(self, events: list[MovementEvent]) -> None:
         for event in events:
             self._rep_tracking.events.append(event)
-            self._tallies[self._index].events.append(event)
-            self._emit(WarningEnded(exercise_id=self._exercise.id, rep=self._rep, event=event))
+            self._tallies[self._position.index].events.append(event)
+            self._emit(WarningEnded(exercise_id=self._exercise.id, rep=self._position.rep, event=event))
 
     def _close_warnings(self) -> None:
         if self._monitor is not None:
@@ -834,7 +718,7 @@ class SessionEngine:
         exercise = self._exercise
         summary = RepSummary(
             exercise_id=exercise.id,
-            rep=self._rep,
+            rep=self._position.rep,
             started_s=self._rep_tracking.started_s,
             ended_s=self.clock.now(),
             target_reached=self._monitor.target_best if self._monitor is not None else {},
@@ -843,37 +727,18 @@ class SessionEngine:
             face_missing_s=round(self._rep_tracking.face_missing_s, 3),
             region_peaks=self._monitor.region_peaks() if self._monitor is not None else (),
         )
-        self._tallies[self._index].reps.append(summary)
+        self._tallies[self._position.index].reps.append(summary)
         self._emit(RepCompleted(summary=summary))
 
     def _abandon_rep(self) -> None:
         """Leave a rep part-way: its warnings are closed and kept, the rep does not count."""
-        if self._screen == "movement" and self._phase in WATCHED_PHASES:
+        if self._position.watched:
             self._close_warnings()
         self._warnings.clear()
 
-    # -- internals: wording and progress ----------------------------------------------------------
-    def _phase_text(self, exercise) -> str:
-        if self._phase == "move":
-            return cues.move_cue(exercise.target)
-        return {"get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.RELAX,
-                "done": cues.EXERCISE_DONE}.get(self._phase, "")
 
-    def _progress(self) -> float:
-        if self._finished:
-            return 1.0
-        total = len(self.exercises)
-        exercise = self._exercise
-        fraction = 0.0
-        part = self._elapsed / self._duration if self._duration else 0.0
-        if self._screen == "step" and self._step is not None:
-            fraction = (self._step + part) / len(exercise.steps)
-        elif self._screen == "movement" and self._phase in REP_PHASES:
-            fraction = ((self._rep - 1) + (REP_PHASES.index(self._phase) + part) / len(REP_PHASES)) / exercise.reps
-        elif self._screen == "movement" and self._phase == "done":
-            fraction = 1.0
-        return min(1.0, (self._index + fraction) / total)
-
-
-def _is_movement(exercise) -> bool:
-    return exercise.category == "movement"
+def _phase_cue(exercise: ResolvedExercise, phase: MovementPhase) -> str:
+    """What a movement phase says, aloud and large on the screen ("" for the instruction: its step says it)."""
+    if phase == "move":
+        return cues.move_cue(exercise.target)
+    return PHASE_CUES.get(phase, "")
