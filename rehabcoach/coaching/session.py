@@ -15,6 +15,10 @@ Flow per exercise:
 
 Pausing during a rep's move or hold abandons that rep: on resume it starts again with "Get ready",
 because half a hold is not a rep.
+
+Where the session is lives in one immutable :class:`~rehabcoach.coaching.position.Position`; the pure
+functions of ``position.py`` say where it goes next, and the engine does what that takes (closes the books
+of a rep or an exercise, sets up the monitors, emits the events, asks for the cues).
 """
 
 from __future__ import annotations
@@ -124,7 +128,7 @@ class SessionState:
     baseline_ready: bool
     target_levels: dict[Side, float]  # fraction of the target reached now (0..1)
     target_best: dict[Side, float]  # best fraction this rep
-    guard_levels: dict[Side, float]  # per side -> how close to a warning this frame (1 = threshold; {} when unarmed)
+    guard_levels: dict[Side, float]  # how close to a warning this frame (1 = threshold; {} when unarmed)
     guards_armed: bool  # an unwanted movement may be warned about now (the tone sounds only then)
     warnings: tuple[ActiveWarning, ...]
     progress: float  # 0..1 through the whole routine
