@@ -9,6 +9,7 @@ averaged in.  When frames keep being rejected the status says why, in words the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -27,7 +28,9 @@ MAX_FRAME_CHANGE = {"relative": 0.12, "iod": 0.03}
 # Frames whose eye opening is this much below the running median are blinks: skipped, not averaged.
 BLINK_DROP = 0.3
 
-MESSAGES = {
+# Why a frame was not accepted; MESSAGES says it in words the patient can act on.
+Problem = Literal["no_face", "face_too_small", "off_centre", "head_turned", "too_dark", "moving"]
+MESSAGES: dict[Problem | None, str] = {
     None: "Look at the camera and let your face rest.",
     "no_face": "I can't see your face. Sit in front of the camera, with your whole face in view.",
     "face_too_small": "Your face is too small in the picture. Move a little closer to the camera.",
@@ -42,7 +45,7 @@ MESSAGES = {
 class CalibrationStatus:
     progress: float  # 0..1
     done: bool
-    problem: str | None  # a key of MESSAGES, or None when all is well
+    problem: Problem | None  # None when all is well
     message: str
 
 
@@ -58,7 +61,7 @@ class Calibrator:
     def reset(self) -> None:
         self._accepted: list[FaceFrame] = []
         self._previous: FaceFrame | None = None
-        self._problem_counts: dict[str, int] = {}
+        self._problem_counts: dict[Problem, int] = {}
         self.baseline: Baseline | None = None
 
     @property
@@ -90,13 +93,13 @@ class Calibrator:
             self.baseline = baseline_from(self._accepted)
         return self.baseline
 
-    def _status(self, problem: str | None) -> CalibrationStatus:
+    def _status(self, problem: Problem | None) -> CalibrationStatus:
         done = self.baseline is not None
         progress = 1.0 if done else len(self._accepted) / self.required_frames
         return CalibrationStatus(progress=progress, done=done, problem=None if done else problem,
                                  message="Calibration done." if done else MESSAGES[problem])
 
-    def _problem(self, frame: FaceFrame) -> str | None:
+    def _problem(self, frame: FaceFrame) -> Problem | None:
         if not frame.face:
             return "no_face"
         quality = frame.quality
