@@ -17,6 +17,7 @@ from rehabcoach.coaching.position import (
     at_phase,
     at_step,
     counted_rep,
+    entry,
     progress,
     resume_at,
     time_passed,
@@ -98,6 +99,16 @@ def test_a_massage_exercise_runs_its_steps_and_is_completed_after_the_last():
 def test_the_last_exercise_leads_one_past_the_end_of_the_routine():
     last = at_phase(SMILE, Position(index=4, screen="movement"), "done", 2, TIMING)
     assert time_up(SMILE, last) == ToExercise(5)
+
+
+def test_a_movement_exercise_begins_once_there_is_a_camera_and_a_resting_face():
+    ready = dict(camera=True, calibrated=True, movement_declined=False)
+    assert entry(SMILE, **ready) == "start"
+    assert entry(SMILE, **{**ready, "calibrated": False}) == "calibrate"
+    assert entry(SMILE, **{**ready, "camera": False, "calibrated": False}) == "wait_for_camera"
+    assert entry(SMILE, **{**ready, "camera": False, "movement_declined": True}) == "skip"
+    # Massage and relaxation need neither.
+    assert entry(MASSAGE, camera=False, calibrated=False, movement_declined=True) == "start"
 
 
 def test_a_massage_step_in_reps_says_each_new_rep_once():

@@ -1,11 +1,11 @@
 """Where a session is in its routine, and where it goes next: one immutable value and pure functions.
 
-The session engine (``session.py``) holds one :class:`Position`.  When time passes, a step or phase runs
-out, or the patient asks for the next or the previous step, the engine asks a function here where to go
-(:func:`time_passed`, :func:`time_up`, :func:`skip`, :func:`previous`, :func:`resume_at`) and applies the
-answer: the books (reps, exercises), the monitors, the events and the speech.  Nothing here reads a
-clock, speaks or emits, so every rule of the routine's order can be tested on its own, without an
-engine.
+The session engine (``session.py``) holds one :class:`Position`.  When an exercise begins, time passes,
+a step or phase runs out, or the patient asks for the next or the previous step, the engine asks a
+function here where to go (:func:`entry`, :func:`time_passed`, :func:`time_up`, :func:`skip`,
+:func:`previous`, :func:`resume_at`) and applies the answer: the books (reps, exercises), the monitors,
+the events and the speech.  Nothing here reads a clock, speaks or emits, so every rule of the routine's
+order can be tested on its own, without an engine.
 
 A movement exercise runs its instruction steps, then per rep ``get_ready -> move -> hold -> relax``,
 then ``done``; massage and relaxation run their steps, each by countdown (``seconds``) or a fixed time
@@ -137,6 +137,7 @@ class ToExercise:
 
 
 Move = Union[ToStep, StartReps, ToPhase, ToExercise]
+Entry = Literal["start", "skip", "wait_for_camera", "calibrate"]
 
 
 def is_movement(exercise: PlannedExercise) -> bool:
@@ -148,6 +149,17 @@ def planned_reps(exercise: PlannedExercise) -> int:
     if not is_movement(exercise):
         return 0
     return _given(exercise.reps, "reps")
+
+
+def entry(exercise: PlannedExercise, *, camera: bool, calibrated: bool, movement_declined: bool) -> Entry:
+    """How an exercise begins: a movement exercise needs the camera, then the resting face, first."""
+    if not is_movement(exercise):
+        return "start"
+    if movement_declined:
+        return "skip"  # the patient chose to go on with massage and relaxation only
+    if not camera:
+        return "wait_for_camera"
+    return "start" if calibrated else "calibrate"
 
 
 def time_up(exercise: PlannedExercise, position: Position) -> Move:

@@ -554,16 +554,16 @@ class SessionEngine:
                                    category=exercise.category, at=self.clock.now()))
         self._position = replace(self._position, index=index, rep=0)
         start = ReturnPoint(index, 0, "instruction", 1)
-        if not is_movement(exercise):
-            self._go_to(start)
-        elif self._movement_without_camera_declined:
+        entry = position.entry(exercise, camera=self._camera, calibrated=self.baseline is not None,
+                               movement_declined=self._movement_without_camera_declined)
+        if entry == "skip":
             self._leave_exercise("skipped", NO_CAMERA)
             self._enter_exercise(index + 1)
-        elif not self._camera:
+        elif entry == "wait_for_camera":
             self._position = replace(self._position, return_to=start, phase=None, step=None)
             self._set_screen("camera_missing")
             self._speak(cues.CAMERA_MISSING, "phase")
-        elif self.baseline is None:
+        elif entry == "calibrate":
             self._position = replace(self._position, return_to=start)
             self._enter_calibration()
         else:
