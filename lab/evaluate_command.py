@@ -41,6 +41,9 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
                           "area, eyeBlink/eyeSquint, combinations) by how well they separate an induced one-sided "
                           "narrowing from natural two-sided narrowing, on the face frames cached by an earlier "
                           "run (the tracker is not run); prints AUC and d' per signal and grade")
+    evaluate.add_argument("--pixels", action="store_true",
+                          help="with --eye-signals: add the pixel-based signal (each eye's own pixels matched "
+                          "against its rest patch, lab/pixel_lid.py); decodes and warps every replay frame again")
     evaluate.add_argument("--threshold", action="append", default=[], metavar="MEASURE=VALUE",
                           help="try a guard threshold other than the exercise's (as a patient setting would), "
                           "e.g. --threshold eye_aperture=0.2; repeat for several measures")
@@ -139,7 +142,7 @@ def run_eye_signals(args: argparse.Namespace, media: Path, clips: list[str], not
     from lab.evaluate import write_json
     from lab.eye_signals import format_table, run
 
-    rows, samples, skipped = run(media, clips)
+    rows, samples, skipped = run(media, clips, pixels=args.pixels)
     positives = len(samples.grades)
     if not positives:
         raise UserError("no induced eye case has its face frames cached yet: run `python -m lab evaluate` first")

@@ -192,6 +192,12 @@ COMBINATIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+EXTRA_FORMULAS = {
+    "pixel_scale": "each eye's own pixels: vertical scale matching the rest patch (lab/pixel_lid.py), minus 1",
+    "aperture+pixel": "mean of the deviations of eye_aperture and pixel_scale",
+}
+
+
 def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
     """Per signal and side, each frame's deviation from the replay's rest (negative = narrower)."""
     planes = {"image": _pixels(replay), "head": head_frame(replay)}
@@ -251,9 +257,34 @@ class Samples:
     labels: list[str] = field(default_factory=list)  # per positive: case name
 
 
-def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float]) -> tuple[Samples, int]:
+def pixel_deviations(case: Case, key: str, replay: Replay, media: Path, trace) -> dict[str, dict[str, np.ndarray]]:
+    """The pixel-based signal (lab/pixel_lid.py) of a case's replay: its frames are warped again (no
+    tracker) and each eye's patch is placed by the replay's own eye corners.  The patches are cached
+    beside the replay (they depend only on the replay and the patch's geometry)."""
+    from lab.eval_cases import WarpedSource, cache_folder
+    from lab.pixel_lid import PATCH_ACROSS, PATCH_ALONG, PATCH_H, PATCH_W, eye_patches, eye_scales
+
+    path = cache_folder() / f"patches-{key}-{PATCH_W}x{PATCH_H}-{PATCH_ALONG:g}-{PATCH_ACROSS:g}.npy"
+    if path.is_file():
+        patches = np.load(path)
+    else:
+        source = WarpedSource(media / case.clip, case, trace)
+        try:
+            patches = eye_patches(((f.index, f.image) for f in source), replay.landmarks, replay.image_size, _POSITION)
+        finally:
+            source.close()
+        np.save(path, patches)
+    has_face = np.isfinite(np.asarray(replay.landmarks, dtype=np.float64)).all(axis=(1, 2))
+    rest = np.arange(len(replay.frames)) / trace.fps < CALIBRATION_SECONDS
+    scales = eye_scales(patches, has_face, rest)
+    return {"pixel_scale": {side: values - 1.0 for side, values in scales.items()}}
+
+
+def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float], traces: dict | None = None
+            ) -> tuple[Samples, int]:
     """Samples from every induced eye case whose replay and twin's replay are both cached; returns the
-    samples and how many such cases were skipped for want of a cached replay."""
+    samples and how many such cases were skipped for want of a cached replay.  With ``traces`` (the clips'
+    first passes) the pixel-based signal is added too (slower: every replay frame is decoded and warped)."""
     from lab.evaluate import fully_engaged_level, grade_of
 
     by_name = {c.name: c for c in cases}
@@ -266,7 +297,15 @@ def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float]) -> tup
         key = replay_key(case, media)
         if key not in cache:
             replay = load_replay(key)
-            cache[key] = None if replay is None else (replay, deviations(replay, fps_of[case.clip]))
+            if replay is None:
+                cache[key] = None
+            else:
+                dev = deviations(replay, fps_of[case.clip])
+                if traces is not None:
+                    dev.update(pixel_deviations(case, key, replay, media, traces[case.clip]))
+                    dev["aperture+pixel"] = {side: (dev["eye_aperture"][side] + dev["pixel_scale"][side]) / 2
+                                             for side in ("right", "left")}
+                cache[key] = (replay, dev)
         return key, cache[key]
 
     for case in cases:
@@ -356,7 +395,7 @@ def compare(samples: Samples) -> list[dict]:
         row["sensitivity_at_5pct_fp"] = float(np.mean(pos_ok > row["negative_p95"])) if len(pos_ok) and len(neg) else None
         gain = auc_difference(samples, name) if name != REFERENCE_SIGNAL and REFERENCE_SIGNAL in samples.positives else None
         row["auc_gain_over_eye_aperture"] = None if gain is None else {"gain": gain[0], "low": gain[1], "high": gain[2]}
-        formula = next((s.formula for s in SIGNALS if s.name == name), None)
+        formula = next((s.formula for s in SIGNALS if s.name == name), EXTRA_FORMULAS.get(name))
         if formula is None:
             a, b = next((a, b) for n, a, b in COMBINATIONS if n == name)
             formula = f"mean of the deviations of {a} and {b}"
@@ -384,10 +423,10 @@ def format_table(rows: Sequence[dict]) -> list[str]:
     return lines
 
 
-def run(media: Path, clips: Sequence[str]) -> tuple[list[dict], Samples, int]:
+def run(media: Path, clips: Sequence[str], pixels: bool = False) -> tuple[list[dict], Samples, int]:
     from lab.evaluate import gather_cases
 
     traces, cases = gather_cases(media, clips)
     fps_of = {clip: trace.fps for clip, trace in traces.items()}
-    samples, skipped = collect(cases, media, fps_of)
+    samples, skipped = collect(cases, media, fps_of, traces if pixels else None)
     return compare(samples), samples, skipped
