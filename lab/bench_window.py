@@ -187,11 +187,14 @@ def run_window_benchmark(
     if not visible:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
+    from rehabcoach.practice import PracticeService
     from rehabcoach.routines.loader import load_library
-    from rehabcoach.routines.resolve import resolve_exercise
 
     library = load_library(library_root)
-    exercise = resolve_exercise(library.exercise(exercise_id))
+    # The window's own practice service plans the exercise, as for a patient without a profile (nothing recorded).
+    practice = PracticeService(library)
+    plan = practice.plan_exercise(exercise_id)
+    (exercise,) = plan.exercises
     if exercise.category != "movement":
         raise UserError(f"'{exercise_id}' is a {exercise.category} exercise; the benchmark needs a movement exercise")
     # Straight to the reps (one short instruction), and enough reps that the exercise outlasts the run.
@@ -199,6 +202,7 @@ def run_window_benchmark(
     # A rep lasts get-ready + move + hold + rest; count generously so even a 30-minute soak stays in the reps.
     rep_seconds = (exercise.hold_seconds or 1.0) + (exercise.rest_seconds or 1.0) + 2.0
     exercise = replace(exercise, steps=(first_step,), reps=int(seconds / rep_seconds) + 10)
+    plan = replace(plan, exercises=(exercise,))
 
     from rehabcoach.ui.app import create_application
 
@@ -237,6 +241,7 @@ def run_window_benchmark(
         speech=SilentSpeech("benchmark"),
         feedback=feedback,
         engine_factory=engine_factory,
+        practice=practice,
     )
     window.resize(1280, 860)
     window.show()
@@ -278,7 +283,7 @@ def run_window_benchmark(
         if type(event).__name__ == "RepCompleted":
             result.reps_completed += 1
 
-    window.session_listener_factories.append(lambda engine: count_reps)
+    window.session_started.connect(lambda engine: engine.subscribe(count_reps))
     window.warning_listeners.append(on_warning)
 
     heartbeat = QTimer()
@@ -329,7 +334,7 @@ def run_window_benchmark(
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     sample_memory()
-    window.start_session([exercise])
+    window.start_session(plan)
     opened_fps: list[float] = []
     if window.capture is not None:
         window.capture.opened.connect(lambda _name, fps: opened_fps.append(fps))

@@ -14,6 +14,7 @@ from records_support import PRESCRIPTION, populate_history, rep, write_prescript
 
 from rehabcoach.clock import ManualClock  # noqa: E402
 from rehabcoach.coaching.events import RepCompleted  # noqa: E402
+from rehabcoach.practice import PracticeService  # noqa: E402
 from rehabcoach.records import profiles, sessions  # noqa: E402
 from rehabcoach.records.backends import open_records  # noqa: E402
 from rehabcoach.records.prescription_store import active_prescription, import_prescription  # noqa: E402
@@ -27,6 +28,7 @@ class SilentSpeech:
     available = True
     status_message = ""
     muted = False
+    busy = False
 
     def say(self, text, *, interrupt=False):
         pass
@@ -51,17 +53,16 @@ def store(tmp_path, monkeypatch):
 @pytest.fixture
 def window(qtbot, tmp_path, store):
     from rehabcoach.ui.main_window import MainWindow
-    from rehabcoach.ui.records_bridge import RecordsBridge
 
-    win = MainWindow(load_library(UI_LIBRARY), open_app_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
-                     clock_factory=lambda: ManualClock(0.0))
-    win.records = RecordsBridge(win, store=store)
+    library = load_library(UI_LIBRARY)
+    win = MainWindow(library, open_app_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
+                     clock_factory=lambda: ManualClock(0.0), practice=PracticeService(library, store))
     win.resize(1100, 800)
     win.show()
     yield win
     # Closed here, not by qtbot: with a session running, closing asks the user first (a modal question).
     win.stop()
-    win.records.close()
+    win.practice.close()
     win.close()
     win.deleteLater()
 
@@ -86,7 +87,7 @@ def test_profile_dialog_adds_and_chooses_a_patient(qtbot, store, screenshot):
 def test_the_active_profile_feeds_the_session_and_every_rep_is_recorded(window, store):
     profiles.add_profile(store, "Anna", "left")
     profiles.set_threshold(store, "Anna", "test-gentle-smile", "eye_aperture", 0.11)
-    window.records.set_profile(profiles.get_profile(store, "Anna"))
+    window.patient_menu.set_profile(profiles.get_profile(store, "Anna"))
     assert window.windowTitle() == "RehabCoach — Anna"
     window.start_routine("test-short-routine")
     engine = window.engine
@@ -94,8 +95,8 @@ def test_the_active_profile_feeds_the_session_and_every_rep_is_recorded(window, 
     smile = [e for e in engine.exercises if e.id == "test-gentle-smile"][0]
     assert smile.threshold_of("eye_aperture") == 0.11
     # The engine already announced the start to the recorder; reps arrive as the engine emits them.
-    window.records.recorder.handle(RepCompleted(summary=rep("test-gentle-smile", 1)))
-    status = window.records.recorder.close()
+    window.practice.recorder.handle(RepCompleted(summary=rep("test-gentle-smile", 1)))
+    status = window.practice.recorder.close()
     assert status.ok and status.saved_reps == 1
     (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert (record.routine_id, record.status, [r.rep for r in record.reps]) == ("test-short-routine", "stopped", [1])
@@ -103,29 +104,29 @@ def test_the_active_profile_feeds_the_session_and_every_rep_is_recorded(window, 
 
 
 def test_without_a_profile_nothing_is_recorded(window, store):
-    window.records.set_profile(None)
+    window.patient_menu.set_profile(None)
     window.settings = window.settings.__class__(affected_side="right")
     window.start_routine("test-short-routine")
     assert window.engine.settings.affected_side == "right"  # the app's own setting applies
-    assert window.records.recorder is None
+    assert window.practice.recorder is None
     with store.transaction() as tx:
         assert tx.scalar("SELECT COUNT(*) FROM sessions") == 0
 
 
 def test_a_locked_database_is_reported_in_the_status_bar_and_saved_later(qtbot, window, store):
     profiles.add_profile(store, "Anna", "left")
-    window.records.set_profile(profiles.get_profile(store, "Anna"))
+    window.patient_menu.set_profile(profiles.get_profile(store, "Anna"))
     window.start_routine("test-short-routine")
     blocker = sqlite3.connect(store.path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
-    window.records.recorder.handle(RepCompleted(summary=rep("test-gentle-smile", 1)))
+    window.practice.recorder.handle(RepCompleted(summary=rep("test-gentle-smile", 1)))
     qtbot.waitUntil(lambda: "locked by another program" in window.statusBar().currentMessage(), timeout=10000)
     assert "keep practising" in window.statusBar().currentMessage()
     blocker.execute("ROLLBACK")
     blocker.close()
-    window.records.recorder.recorder.retry_interval = 0.0
+    window.practice.recorder.recorder.retry_interval = 0.0
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Records: Saved"), timeout=10000)
-    window.records.close()
+    window.practice.close()
     (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert [r.rep for r in record.reps] == [1]
 
@@ -166,13 +167,13 @@ def test_progress_view_shows_adherence_charts_and_the_movement_check(qtbot, wind
 
 def test_importing_a_prescription_from_the_app(window, store, tmp_path):
     profiles.add_profile(store, "Anna Berg", "left")
-    window.records.set_profile(profiles.get_profile(store, "Anna Berg"))
+    window.patient_menu.set_profile(profiles.get_profile(store, "Anna Berg"))
     bad = write_prescription(tmp_path / "bad", PRESCRIPTION.replace("times: 1\n    per: week", "times: 99\n    per: week"))
-    assert not window.records.import_prescription(str(bad))
-    assert f"{bad}:13:12:" in window.records.import_problem and "routines[1].times" in window.records.import_problem
-    assert active_prescription(store, window.records.profile) is None
-    assert window.records.import_prescription(str(write_prescription(tmp_path / "good")))
-    assert window.records.prescription.title == "Home programme, November"
+    assert not window.patient_menu.import_prescription(str(bad))
+    assert f"{bad}:13:12:" in window.patient_menu.import_problem and "routines[1].times" in window.patient_menu.import_problem
+    assert active_prescription(store, window.practice.profile) is None
+    assert window.patient_menu.import_prescription(str(write_prescription(tmp_path / "good")))
+    assert window.practice.prescription.title == "Home programme, November"
     assert "imported for Anna Berg" in window.statusBar().currentMessage()
 
 
@@ -181,9 +182,9 @@ def test_supervised_panel_traces_adjusts_saves_and_marks(qtbot, window, store, s
     from rehabcoach.vision.types import FaceFrame, HeadPose
 
     profiles.add_profile(store, "Anna", "left")
-    window.records.set_profile(profiles.get_profile(store, "Anna"))
-    panel = window.records.show_supervised_panel(True)
-    assert window.records.supervised_action.isChecked()
+    window.patient_menu.set_profile(profiles.get_profile(store, "Anna"))
+    panel = window.patient_menu.show_supervised_panel(True)
+    assert window.patient_menu.supervised_action.isChecked()
     window.start_routine("test-short-routine")
     engine = window.engine
     engine.baseline = Baseline(measures={"eye_aperture": {"left": 0.3, "right": 0.3}},
@@ -209,7 +210,7 @@ def test_supervised_panel_traces_adjusts_saves_and_marks(qtbot, window, store, s
     assert profiles.get_profile(store, "Anna").thresholds == {"test-gentle-smile": {"eye_aperture": 0.12}}
     panel.note_edit.setText("Left eye closes as the smile starts")
     panel.mark_button.click()
-    window.records.close()
+    window.practice.close()
     (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert record.supervised
     assert [m.note for m in record.marks] == ["Left eye closes as the smile starts"]
@@ -218,21 +219,20 @@ def test_supervised_panel_traces_adjusts_saves_and_marks(qtbot, window, store, s
 
 def test_a_damaged_database_at_start_leaves_the_app_usable(qtbot, tmp_path):
     from rehabcoach.ui.main_window import MainWindow
-    from rehabcoach.ui.records_bridge import RecordsBridge
 
     damaged = tmp_path / "records.db"
     damaged.write_bytes(b"not a database " * 100)
-    win = MainWindow(load_library(UI_LIBRARY), open_app_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
-                     clock_factory=lambda: ManualClock(0.0))
-    win.records = RecordsBridge(win, str(damaged))
+    library = load_library(UI_LIBRARY)
+    win = MainWindow(library, open_app_settings(tmp_path / "settings.ini"), speech=SilentSpeech(),
+                     clock_factory=lambda: ManualClock(0.0), practice=PracticeService.open(library, str(damaged)))
     win.show()
     try:
         message = win.statusBar().currentMessage()
         assert message.startswith("Records are not available, so nothing is recorded:") and "damaged" in message
-        assert not win.records.choose_action.isEnabled()
-        win.records.choose_at_start()  # no dialog, no error
+        assert not win.patient_menu.choose_action.isEnabled()
+        win.patient_menu.choose_at_start()  # no dialog, no error
         win.start_routine("test-short-routine")  # practice still works, unrecorded
-        assert win.engine is not None and win.records.recorder is None
+        assert win.engine is not None and win.practice.recorder is None
         assert damaged.read_bytes() == b"not a database " * 100
     finally:
         win.stop()
@@ -243,11 +243,11 @@ def test_a_damaged_database_at_start_leaves_the_app_usable(qtbot, tmp_path):
 def test_a_single_exercise_from_the_library_uses_the_patients_settings(window, store):
     profiles.add_profile(store, "Anna", "right")
     profiles.set_threshold(store, "Anna", "test-gentle-smile", "eye_aperture", 0.09)
-    window.records.set_profile(profiles.get_profile(store, "Anna"))
+    window.patient_menu.set_profile(profiles.get_profile(store, "Anna"))
     window.start_exercise("test-gentle-smile")
     (exercise,) = window.engine.exercises
     assert exercise.threshold_of("eye_aperture") == 0.09 and window.engine.settings.affected_side == "right"
-    window.records.close()
+    window.practice.close()
     (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert record.routine_id == "exercise:test-gentle-smile"
 
@@ -263,12 +263,12 @@ def test_prescribed_routines_bundled_ones_included_can_be_started_from_the_menu(
         "    times: 2\n    per: day\nbundle:\n  - custom\n")
     profiles.add_profile(store, "Anna", "left")
     import_prescription(store, "Anna", tmp_path / "rx" / "p.yaml", library_root=UI_LIBRARY)
-    window.records.set_profile(profiles.get_profile(store, "Anna"))
-    (action,) = window.records.prescribed_menu.actions()
+    window.patient_menu.set_profile(profiles.get_profile(store, "Anna"))
+    (action,) = window.patient_menu.prescribed_menu.actions()
     assert action.text() == "anna-routine (2 × per day)"
     assert "anna-routine" not in window.library.routines
     action.trigger()
     assert [(e.id, e.reps) for e in window.engine.exercises] == [("test-gentle-smile", 2), ("test-gentle-smile", 1)]
-    window.records.close()
+    window.practice.close()
     (record,) = sessions.load_sessions(store, profiles.get_profile(store, "Anna").id)
     assert record.routine_id == "anna-routine" and record.prescription_id is not None

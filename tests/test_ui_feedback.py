@@ -84,7 +84,7 @@ def run(qtbot, tmp_path):
             output.pump(1 / FPS)
 
         window.frame_shown.connect(pump)
-        window.session_listener_factories.append(lambda engine: events.append)
+        window.session_started.connect(lambda engine: engine.subscribe(events.append))
         windows.append(window)
         window.start_exercise("test-eye-closure")
         qtbot.waitUntil(lambda: window.current_screen() == "summary", timeout=60_000)

@@ -32,6 +32,7 @@ UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
 class RecordingSpeech:
     available = True
     status_message = ""
+    busy = False
 
     def __init__(self):
         self.said = []
@@ -63,12 +64,13 @@ def make_window(qtbot, tmp_path, clock):
 
     windows = []
 
-    def make(library=None, speech=None, settings_file=None):
+    def make(library=None, speech=None, settings_file=None, practice=None):
         win = MainWindow(
             library or load_library(),
             open_app_settings(settings_file or tmp_path / "settings.ini"),
             speech=speech or RecordingSpeech(),
             clock_factory=lambda: clock,
+            practice=practice,
         )
         win.resize(1280, 860)
         windows.append(win)

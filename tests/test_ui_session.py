@@ -38,6 +38,7 @@ class RecordingSpeech:
 
     available = True
     status_message = ""
+    busy = False
 
     def __init__(self):
         self.said: list[tuple[str, bool]] = []
@@ -147,9 +148,9 @@ def test_short_routine_end_to_end(window, qtbot, screenshot):
     shots: set[str] = set()
 
     window.screen_changed.connect(lambda name: screens.append(name))
-    window.session_listener_factories.append(
-        lambda engine: lambda event: phases.append((event.phase, event.rep)) if isinstance(event, PhaseChanged) else None
-    )
+    window.session_started.connect(lambda engine: engine.subscribe(
+        lambda event: phases.append((event.phase, event.rep)) if isinstance(event, PhaseChanged) else None
+    ))
 
     def after_frame():
         state = window.engine.state if window.engine else None

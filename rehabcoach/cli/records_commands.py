@@ -10,13 +10,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rehabcoach.errors import UserError
 from rehabcoach.records import profiles
 from rehabcoach.records.location import DATABASE_ENV
+
+if TYPE_CHECKING:
+    from rehabcoach.practice import PracticeService
 
 DATABASE_HELP = (f"records database: sqlite:///PATH, a file path, or postgresql://USER@HOST/DB "
                  f"(default: ${DATABASE_ENV}, else records.db in your data folder)")
@@ -434,39 +437,14 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     _database_option(parser)
 
 
-class ProfileSession:
-    """What ``rehabcoach session --profile NAME`` takes from the records: the routine as prescribed for
-    this patient (prescription overrides, their thresholds, bundled exercises), their affected side,
-    and the recorder that stores the session rep by rep."""
+def open_practice(args, library) -> PracticeService:
+    """The practice service for ``rehabcoach session``: with ``--profile``, on the records (a database
+    that cannot be opened, or an unknown profile, is the user's mistake: the command stops and says so),
+    recording on the session's own thread; without it, the library as it is, nothing recorded."""
+    from rehabcoach.practice import PracticeService
 
-    def __init__(self, args, library, routine_id: str, out=None):
-        from rehabcoach.records.prescription_store import active_prescription, add_bundle, session_plan
-        from rehabcoach.records.recorder import SessionRecorder
-
-        self._out = out or sys.stderr
-        self.store = _store(args)
-        self.profile = profiles.get_profile(self.store, args.profile)
-        self.prescription = active_prescription(self.store, self.profile)
-        if self.prescription is not None and routine_id not in library.routines:
-            add_bundle(library, self.store, self.prescription)  # a routine the therapist bundled
-        self.exercises = session_plan(library, routine_id, self.profile, self.prescription)
-        self.affected_side = self.profile.affected_side
-        self._last: tuple | None = None
-        self.recorder = SessionRecorder(
-            self.store, self.profile, routine_id, on_status=self._show,
-            prescription_id=self.prescription.id if self.prescription else None, exercises=self.exercises)
-
-    def _show(self, status) -> None:
-        # Say when saving stops working, and again when it works again; stay quiet while all is well.
-        key = (status.ok, status.pending)
-        recovered = status.ok and self._last is not None and not self._last[0]
-        if key != self._last and (not status.ok or recovered):
-            print(f"records: {status.message}", file=self._out, flush=True)
-        self._last = key
-
-
-def open_profile_session(args, library, routine_id: str, out=None) -> ProfileSession | None:
-    """The profile's session set-up for ``rehabcoach session``, or None without ``--profile``."""
     if not getattr(args, "profile", None):
-        return None
-    return ProfileSession(args, library, routine_id, out)
+        return PracticeService(library)
+    practice = PracticeService(library, _store(args), record_in_background=False)
+    practice.choose_profile(args.profile)
+    return practice

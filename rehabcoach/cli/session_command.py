@@ -13,14 +13,14 @@ import math
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rehabcoach.coaching.events import (
     CalibrationDone,
     ExerciseCompleted,
     ExerciseStarted,
-    Listener,
     PhaseChanged,
     RepCompleted,
     ScreenChanged,
@@ -33,6 +33,9 @@ from rehabcoach.coaching.events import (
 from rehabcoach.coaching.summary import SessionSummary, describe_peaks, format_deviation
 from rehabcoach.errors import UserError
 from rehabcoach.files import check_output, write_private_atomic
+
+if TYPE_CHECKING:
+    from rehabcoach.practice import StorageNews
 
 
 def register(subparsers, _parser) -> None:
@@ -68,21 +71,11 @@ def add_record_options(parser) -> None:
     add_session_options(parser)
 
 
-def record_listeners(profile_session) -> list[Listener]:
-    """Listeners that store the session as it happens (one rep at a time, so a crash loses little).
-
-    ``profile_session`` comes from ``records_commands.open_profile_session`` (None without --profile:
-    no records are kept unless asked).
-    """
-    return [profile_session.recorder.handle] if profile_session is not None else []
-
-
 def run(args) -> int:
-    from rehabcoach.cli.records_commands import open_profile_session
+    from rehabcoach.cli.records_commands import open_practice
     from rehabcoach.clock import ManualClock
     from rehabcoach.coaching.session import SessionEngine, SessionSettings
     from rehabcoach.routines.loader import load_library
-    from rehabcoach.routines.resolve import resolve_routine
     from rehabcoach.runner import HeadlessRunner
     from rehabcoach.vision.pipeline import FacePipeline
     from rehabcoach.vision.sources import open_source
@@ -96,12 +89,11 @@ def run(args) -> int:
         check_output(args.json, "--json", inputs=[args.source])
     library = load_library(args.library)
     # --profile: the routine as prescribed for the patient, their affected side, and the recorder.
-    profile_session = open_profile_session(args, library, args.routine)
-    if profile_session is not None:
-        exercises = profile_session.exercises
-        args.affected_side = args.affected_side or profile_session.affected_side
-    else:
-        exercises = resolve_routine(library, args.routine)
+    practice = open_practice(args, library)
+    plan = practice.plan_routine(args.routine)
+    exercises = list(plan.exercises)
+    args.affected_side = args.affected_side or practice.affected_side()
+    practice.on_storage_news(_storage_news_printer(sys.stderr))
     routine = library.routine(args.routine)
 
     out = sys.stdout
@@ -113,7 +105,7 @@ def run(args) -> int:
         collector = EventCollector()
         engine.subscribe(printer)
         engine.subscribe(collector)
-        for listener in record_listeners(profile_session):
+        for listener in practice.record(plan):  # one rep at a time, so a crash loses little
             engine.subscribe(listener)
         speech = _attach_speech(engine, out) if args.speak else None
         minutes = sum(ex.duration_seconds for ex in exercises) / 60
@@ -133,11 +125,12 @@ def run(args) -> int:
     out.write(f"{result.frames} frames read, {result.face_frames} through the face model; "
               f"{result.session_seconds:.1f} s of session in {result.wall_seconds:.1f} s\n")
     lost = 0
-    if profile_session is not None:
-        status = profile_session.recorder.status
-        out.write(f"records ({profile_session.profile.name}): {status.message}\n")
+    recorder = practice.recorder
+    status = practice.close()
+    if recorder is not None and status is not None and practice.profile is not None:
+        out.write(f"records ({practice.profile.name}): {status.message}\n")
         lost = status.lost
-        if profile_session.recorder.end_reason == "no_face":
+        if recorder.end_reason == "no_face":
             out.write("no face was found in this session: it is recorded as such, not as a session done\n")
     if args.json:
         report = {
@@ -160,6 +153,14 @@ def run(args) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _storage_news_printer(out: TextIO) -> Callable[[StorageNews], None]:
+    """Say when saving stops working, and again when it works again; a problem is not repeated."""
+    def say(news: StorageNews) -> None:
+        if not news.repeated:
+            print(f"records: {news.message}", file=out, flush=True)
+    return say
 
 
 @contextlib.contextmanager

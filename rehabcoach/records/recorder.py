@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Literal, get_args
 
 from rehabcoach import __version__
 from rehabcoach.clock import Clock, SystemClock
@@ -42,9 +43,15 @@ class StorageStatus:
     lost: int = 0  # repetitions that could be saved neither in the records nor locally: gone
 
 
+# The writes a session is made of, in the order they come: one begin, at most one baseline, then reps and
+# marks, one end.  Kept as they are in the unsaved files (write_unsaved), so the words never change.
+WriteKind = Literal["begin", "baseline", "rep", "mark", "end"]
+WRITE_KINDS: tuple[WriteKind, ...] = get_args(WriteKind)
+
+
 @dataclass(frozen=True)
 class _Write:
-    kind: str  # begin | baseline | rep | mark | end
+    kind: WriteKind
     data: dict
 
 
@@ -175,6 +182,14 @@ class SessionRecorder:
     def pending(self) -> int:
         return len(self._queue)
 
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
     # -- internals ----------------------------------------------------------------------------
     def _ensure_started(self) -> None:
         if not self._started:  # subscribed after the engine started: the session row still comes first
@@ -276,7 +291,7 @@ def replay_unsaved(store: Store, folder: Path | None = None) -> int:
     for path in sorted(folder.glob("*.json")):
         try:
             content = json.loads(path.read_text(encoding="utf-8"))
-            writes = [_Write(w["kind"], w["data"]) for w in content["writes"]]
+            writes = [_Write(_write_kind(w["kind"]), w["data"]) for w in content["writes"]]
         except (OSError, ValueError, KeyError, TypeError):
             continue  # unreadable: leave it for a person to look at rather than delete it
         try:
@@ -287,6 +302,13 @@ def replay_unsaved(store: Store, folder: Path | None = None) -> int:
         path.unlink(missing_ok=True)
         done += 1
     return done
+
+
+def _write_kind(text: object) -> WriteKind:
+    for kind in WRITE_KINDS:
+        if text == kind:
+            return kind
+    raise ValueError(f"unknown write {text!r}")  # a file from elsewhere: left for a person to look at
 
 
 def _shifted(summary: RepSummary, origin: float) -> RepSummary:
@@ -361,6 +383,10 @@ class BackgroundRecorder:
     def status(self) -> StorageStatus:
         return self.recorder.status
 
+    @property
+    def end_reason(self) -> str | None:
+        return self.recorder.end_reason
+
     def close(self, timeout: float = 30.0) -> StorageStatus:
         """Write what is queued (an unfinished session ends as stopped), then stop the thread."""
         if self._thread.is_alive():
@@ -376,7 +402,7 @@ class BackgroundRecorder:
                 self._guarded(self.recorder.retry)
                 continue
             if event is _STOP:
-                if self.recorder._started and not self.recorder._finished:
+                if self.recorder.started and not self.recorder.finished:
                     self._guarded(lambda: self.recorder.finish("stopped"))
                 return
             if isinstance(event, _Mark):

@@ -87,19 +87,20 @@ def run_app(args) -> int:
         library.routine(routine_id)  # an unknown id is a UserError with a hint, before any window opens
 
     app = create_application()
+    from rehabcoach.practice import PracticeService
     from rehabcoach.ui.main_window import MainWindow
     from rehabcoach.ui.settings import open_app_settings
 
+    # Records that cannot be opened leave the app usable: unrecorded, and the status bar says why.
+    practice = PracticeService.open(library, getattr(args, "database", None))
     window = MainWindow(
         library,
         open_app_settings(getattr(args, "settings", None)),
         source=source,
         loop_source=not getattr(args, "no_loop", False),
+        practice=practice,
     )
     fit_to_screen(window)
-    from rehabcoach.ui.records_bridge import RecordsBridge
-
-    window.records = RecordsBridge(window, getattr(args, "database", None))
     from rehabcoach.ui import before_you_start
 
     before_you_start.add_menu_action(window)
@@ -109,7 +110,8 @@ def run_app(args) -> int:
     window.show()
     if not routine_id:
         window.maybe_show_first_run()
-        window.records.choose_at_start()
+        if window.patient_menu is not None:
+            window.patient_menu.choose_at_start()
         before_you_start.show_if_unread(window)  # before the first session: who it is for, what to avoid
     if routine_id:
         window.start_routine(routine_id)

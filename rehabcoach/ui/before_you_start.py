@@ -87,12 +87,7 @@ def add_menu_action(window) -> None:
 
 
 def _remember_side(window, side: str) -> None:
-    records = getattr(window, "records", None)
-    profile = getattr(records, "profile", None)
-    if profile is not None and records.store is not None:  # the patient's profile holds their side
-        from rehabcoach.records import profiles
-
-        records.set_profile(profiles.update_profile(records.store, profile.name, affected_side=side))
+    if window.practice.set_affected_side(side):  # the patient's profile holds their side
         return
     from rehabcoach.ui.settings import save_settings
 

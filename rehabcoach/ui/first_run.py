@@ -216,8 +216,8 @@ class FirstRunDialog(QDialog):
 
     def try_voice(self) -> None:
         speech = self.window_.speech
-        if speech is None or not getattr(speech, "available", True):
-            self.voice_result.setText(getattr(speech, "status_message", "") or "No voice is available.")
+        if not speech.available:
+            self.voice_result.setText(speech.status_message or "No voice is available.")
             return
         speech.say(VOICE_TRY, interrupt=True)
         self.voice_result.setText("You should hear a short sentence. If not, check the volume, or turn the "
@@ -225,8 +225,8 @@ class FirstRunDialog(QDialog):
 
     def try_sound(self) -> None:
         feedback = self.window_.feedback
-        if not getattr(feedback, "available", False):
-            self.sound_result.setText(getattr(feedback, "status_message", "") or "Sound feedback is off.")
+        if not feedback.available:
+            self.sound_result.setText(feedback.status_message or "Sound feedback is off.")
             return
         feedback.chime("move")
         self._tone_steps = 0

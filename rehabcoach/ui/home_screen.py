@@ -32,6 +32,7 @@ class HomeScreen(QWidget):
         library,
         illustration_for: Callable[[object], Path | None],
         routine_seconds: Callable[[object], float],
+        affected_side: Callable[[], str | None],
         parent=None,
     ):
         super().__init__(parent)
@@ -39,8 +40,8 @@ class HomeScreen(QWidget):
         self._library = library
         self._illustration_for = illustration_for
         self._routine_seconds = routine_seconds
-        # The patient's affected side, for text written with {affected}/{other} (set by the main window).
-        self.affected_side_source: Callable[[], str | None] | None = None
+        # The patient's affected side, for text written with {affected}/{other}.
+        self._affected_side = affected_side
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
@@ -179,7 +180,7 @@ class HomeScreen(QWidget):
             f"{CATEGORY_WORDS.get(exercise.category, exercise.category)}  ·  "
             f"{format_duration(exercise.duration_seconds())}"
         )
-        side = self.affected_side_source() if self.affected_side_source else None
+        side = self._affected_side()
         self.exercise_description.setText(side_words(exercise.description, side))
         lines = []
         for n, step in enumerate(exercise.steps, start=1):

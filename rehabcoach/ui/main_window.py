@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -33,14 +33,16 @@ from rehabcoach.coaching import cues
 from rehabcoach.coaching.events import PhaseChanged, SpeakRequest, WarningStarted
 from rehabcoach.coaching.session import SessionEngine, SessionSettings, SessionState
 from rehabcoach.feedback.modes import FeedbackPlan, plan_for
+from rehabcoach.practice import PracticeService, SessionPlan
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
 from rehabcoach.ui.capture_worker import CaptureThread
 from rehabcoach.ui.home_screen import HomeScreen
+from rehabcoach.ui.patient_menu import PatientMenu
 from rehabcoach.ui.session_screens import CalibrationScreen, CameraMissingScreen, MovementScreen, StepScreen
 from rehabcoach.ui.settings import AppSettings, load_settings, save_settings
 from rehabcoach.ui.settings_dialog import SettingsDialog
-from rehabcoach.ui.sound_bridge import open_feedback
-from rehabcoach.ui.speech_bridge import open_speech
+from rehabcoach.ui.sound_bridge import Feedback, open_feedback
+from rehabcoach.ui.speech_bridge import Speech, open_speech
 from rehabcoach.ui.summary_screen import SummaryScreen
 from rehabcoach.ui.theme import TypeScale, base_font, palette_for, stylesheet, theme_for
 from rehabcoach.ui.widgets import CurrentPageStack, button, label
@@ -54,6 +56,9 @@ PHASE_BANNERS = {"get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.R
 class MainWindow(QMainWindow):
     screen_changed = Signal(str)  # "home" or one of the engine's screens
     frame_shown = Signal()  # a camera frame was handed to the screen (tests wait on it)
+    # Each new session's engine, before it starts: a listener subscribed now hears every event of the session
+    # (the level suggestion after a recorded session, the tests, the window benchmark).
+    session_started = Signal(object)
 
     def __init__(
         self,
@@ -65,8 +70,9 @@ class MainWindow(QMainWindow):
         pace_source: bool = True,
         lossless_frames: bool = False,
         follow_frame_time: bool = False,
-        speech=None,
-        feedback=None,
+        speech: Speech | None = None,
+        feedback: Feedback | None = None,
+        practice: PracticeService | None = None,
         session_settings: SessionSettings | None = None,
         capture_factory: Callable[..., CaptureThread] | None = None,
         engine_factory: Callable[..., SessionEngine] = SessionEngine,
@@ -74,7 +80,10 @@ class MainWindow(QMainWindow):
     ):
         """``source``: a camera index or a recording path (None: the camera in the settings).
         ``follow_frame_time``: the session clock follows the recording's timestamps instead of the
-        wall clock, so a test runs a routine as fast as frames can be processed."""
+        wall clock, so a test runs a routine as fast as frames can be processed.
+        ``practice``: who is practising, their plan and the recorder (rehabcoach/practice.py), with the
+        Patient menu; without it the window practises the library as it is, unrecorded, and has no
+        Patient menu."""
         super().__init__()
         self.setWindowTitle("RehabCoach")
         self.setAccessibleName("RehabCoach")
@@ -90,13 +99,14 @@ class MainWindow(QMainWindow):
         self._capture_factory = capture_factory or CaptureThread
         self._engine_factory = engine_factory
         self._clock_factory = clock_factory
-        self.speech = speech if speech is not None else open_speech()
+        self.speech: Speech = speech if speech is not None else open_speech()
         self._speech_notice_shown = False
-        self.feedback = feedback if feedback is not None else open_feedback()
+        self.feedback: Feedback = feedback if feedback is not None else open_feedback()
         # Ducks the tone while a cue is spoken, so it never hides a word.
-        self.feedback.set_speaking(lambda: bool(getattr(self.speech, "busy", False)))
+        self.feedback.set_speaking(lambda: self.speech.busy)
         self._feedback_notice_shown = False
-        self.profile_name: str | None = None  # set by the records bridge; feedback settings are per profile
+        self.practice = practice if practice is not None else PracticeService(library)
+        self.profile_name: str | None = None  # set from the Patient menu; feedback settings are per profile
         self._spoken_warnings: set[str] = set()  # this frame's warning sentences (spoken only with voice warnings)
         self.muted = False
         self.engine: SessionEngine | None = None
@@ -105,13 +115,6 @@ class MainWindow(QMainWindow):
         self._camera_problem: str | None = None
         self._summary_shown = None
         self._previous_warning_keys: frozenset = frozenset()
-        # Extra engine listeners (e.g. the records store) attached to every new session.
-        self.session_listener_factories: list[Callable[[SessionEngine], Callable]] = []
-        # Set by the records bridge (ui/records_bridge.py) when a patient profile is active: the routine
-        # as prescribed for the patient, and the patient's affected side.
-        self.routine_planner: Callable[[str], Sequence] | None = None
-        self.exercise_planner: Callable[[str], object] | None = None
-        self.affected_side_source: Callable[[], str | None] | None = None
         # Called with every face frame given to the engine (the supervised panel's live traces).
         self.face_frame_listeners: list[Callable] = []
         # Called with (captured_at, new warning keys) when a frame brings a new warning (benchmark).
@@ -125,6 +128,7 @@ class MainWindow(QMainWindow):
         self._show_speech_status_once()
         # Frame-to-tone figures for bench-window: (captured_at) of frames whose levels were handed over.
         self.tone_listeners: list[Callable[[float, dict], None]] = []
+        self.patient_menu = PatientMenu(self, self.practice) if self.practice.uses_records else None
 
     # --- construction -----------------------------------------------------------------------
     def _build(self) -> None:
@@ -134,8 +138,7 @@ class MainWindow(QMainWindow):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         self.stack = CurrentPageStack()
-        self.home = HomeScreen(self.library, self._illustration_for, self._routine_seconds)
-        self.home.affected_side_source = self.current_affected_side
+        self.home = HomeScreen(self.library, self._illustration_for, self._routine_seconds, self.current_affected_side)
         self.home.routine_chosen.connect(self.start_routine)
         self.home.exercise_chosen.connect(self.start_exercise)
         self.home.settings_requested.connect(self.open_settings)
@@ -238,7 +241,7 @@ class MainWindow(QMainWindow):
 
     def current_affected_side(self) -> str | None:
         """The patient's affected side: their profile's when one is active, else the settings'."""
-        return self.affected_side_source() if self.affected_side_source else self.settings.affected_side_or_none
+        return self.practice.affected_side(self.settings.affected_side_or_none)
 
     def _illustration_for(self, exercise) -> Path | None:
         return resolve_exercise(exercise).illustration
@@ -326,32 +329,27 @@ class MainWindow(QMainWindow):
     def _show_speech_status_once(self) -> None:
         if self._speech_notice_shown or self.speech is None:
             return
-        if not getattr(self.speech, "available", True):
+        if not self.speech.available:
             self._speech_notice_shown = True
-            message = getattr(self.speech, "status_message", "") or "No voice is available: the app runs silently."
+            message = self.speech.status_message or "No voice is available: the app runs silently."
             self.statusBar().showMessage(message)
 
     def _show_feedback_status_once(self) -> None:
         # Said when a tone is first wanted, not at start: most exercises need none.
-        if not self._feedback_notice_shown and not getattr(self.feedback, "available", True):
+        if not self._feedback_notice_shown and not self.feedback.available:
             self._feedback_notice_shown = True
-            self.statusBar().showMessage(getattr(self.feedback, "status_message", "Sound feedback is off."))
+            self.statusBar().showMessage(self.feedback.status_message or "Sound feedback is off.")
 
     # --- starting and ending a session ----------------------------------------------------------
     def start_routine(self, routine_id: str) -> None:
-        if self.routine_planner is not None:
-            exercises = self.routine_planner(routine_id)
-        else:
-            exercises = resolve_routine(self.library, routine_id)
-        self.start_session(exercises)
+        """The routine as the patient practising does it (the practice service plans it)."""
+        self.start_session(self.practice.plan_routine(routine_id))
 
     def start_exercise(self, exercise_id: str) -> None:
-        if self.exercise_planner is not None:
-            self.start_session([self.exercise_planner(exercise_id)])
-        else:
-            self.start_session([resolve_exercise(self.library.exercise(exercise_id))])
+        """One exercise from the library, on its own."""
+        self.start_session(self.practice.plan_exercise(exercise_id))
 
-    def start_session(self, exercises: Sequence) -> None:
+    def start_session(self, plan: SessionPlan) -> None:
         self._end_session()
         if self.follow_frame_time:
             self.clock = ManualClock(0.0)
@@ -361,11 +359,12 @@ class MainWindow(QMainWindow):
         side = self.current_affected_side()
         settings = replace(self.base_session_settings, affected_side=side)
         # "Your {affected} cheek" reads "your left cheek" once the side is known (routines/resolve.py).
-        exercises = [e.for_side(side) if hasattr(e, "for_side") else e for e in exercises]
-        self.engine = self._engine_factory(list(exercises), self.clock, settings)
+        exercises = [e.for_side(side) for e in plan.exercises]
+        self.engine = self._engine_factory(exercises, self.clock, settings)
         self.engine.subscribe(self._on_engine_event)
-        for factory in self.session_listener_factories:
-            self.engine.subscribe(factory(self.engine))
+        for listener in self.practice.record(plan):  # the patient's records, when someone is chosen
+            self.engine.subscribe(listener)
+        self.session_started.emit(self.engine)
         self._summary_shown = None
         self._previous_warning_keys = frozenset()
         self.controls.show()
@@ -558,28 +557,37 @@ class MainWindow(QMainWindow):
         return None
 
     # --- commands -------------------------------------------------------------------------------
-    def _command(self, name: str) -> None:
-        if self.engine is None or self.engine.finished:
-            return
-        getattr(self.engine, name)()
-        self._render()
+    def _running_engine(self) -> SessionEngine | None:
+        """The engine while a session is under way: the controls do nothing before or after one."""
+        return self.engine if self.engine is not None and not self.engine.finished else None
 
     def toggle_pause(self) -> None:
-        if self.engine is None or self.engine.finished:
-            return
-        self._command("resume" if self.engine.state.paused else "pause")
+        if (engine := self._running_engine()) is not None:
+            if engine.state.paused:
+                engine.resume()
+            else:
+                engine.pause()
+            self._render()
 
     def skip(self) -> None:
-        self._command("skip")
+        if (engine := self._running_engine()) is not None:
+            engine.skip()
+            self._render()
 
     def previous(self) -> None:
-        self._command("previous")
+        if (engine := self._running_engine()) is not None:
+            engine.previous()
+            self._render()
 
     def repeat(self) -> None:
-        self._command("repeat")
+        if (engine := self._running_engine()) is not None:
+            engine.repeat()
+            self._render()
 
     def recalibrate(self) -> None:
-        self._command("recalibrate")
+        if (engine := self._running_engine()) is not None:
+            engine.recalibrate()
+            self._render()
 
     def toggle_mute(self) -> None:
         self.muted = not self.muted
@@ -594,7 +602,8 @@ class MainWindow(QMainWindow):
     def _on_engine_event(self, event) -> None:
         if isinstance(event, WarningStarted):
             exercise = self.engine.state.exercise if self.engine is not None else None
-            self._spoken_warnings.add(cues.warning_sentence(getattr(exercise, "target", None), event.warning))
+            target = exercise.target if exercise is not None else None
+            self._spoken_warnings.add(cues.warning_sentence(target, event.warning))
         elif isinstance(event, PhaseChanged) and event.phase in CHIME_PHASES:
             if self.feedback_plan().tone:
                 self._show_feedback_status_once()

@@ -3,6 +3,30 @@ feedback package itself cannot load."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
+
+class Feedback(Protocol):
+    """What the window asks of sound feedback (rehabcoach.feedback.FeedbackService, or the silent stand-in)."""
+
+    available: bool  # False: no tones, and status_message says why
+    status_message: str
+
+    def update(self, ratios: dict[str, float], stamp: float | None = None) -> None: ...
+
+    def silence(self) -> None: ...
+
+    def chime(self, phase: str) -> None: ...
+
+    def set_volume(self, volume: int) -> None: ...
+
+    def set_enabled(self, *, tone: bool, chime: bool) -> None: ...
+
+    def set_speaking(self, speaking: Callable[[], bool] | None) -> None: ...
+
+    def close(self) -> None: ...
+
 
 class SilentFeedback:
     available = False

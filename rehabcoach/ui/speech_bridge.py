@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+
+class Speech(Protocol):
+    """What the window asks of the speech service (rehabcoach.speech.SpeechService, or the silent stand-in)."""
+
+    available: bool  # False: the app runs silently, and status_message says why
+    status_message: str
+
+    @property
+    def busy(self) -> bool: ...  # a cue is being spoken now (the tone ducks under it)
+
+    def say(self, text: str, *, interrupt: bool = False) -> object: ...
+
+    def set_rate(self, wpm: int) -> None: ...
+
+    def set_muted(self, muted: bool) -> None: ...
+
+    def close(self) -> None: ...
+
 
 class SilentSpeech:
     """Used when the speech service cannot start at all: the app runs silently and says so once."""
 
     available = False
+    busy = False
 
     def __init__(self, reason: str):
         self.status_message = f"The voice is not available ({reason}); the app runs silently."

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from rehabcoach.coaching.guards import amount_in_direction
 from rehabcoach.errors import UserError
+from rehabcoach.practice import PracticeService
 from rehabcoach.records import profiles
 from rehabcoach.ui.widgets import SPACING, button, label
 from rehabcoach.vision.catalogue import SIDES
@@ -109,12 +110,12 @@ class GuardRow(QWidget):
 
 
 class SupervisedPanel(QDockWidget):
-    def __init__(self, window, bridge):
+    def __init__(self, window, practice: PracticeService):
         super().__init__("Therapist panel", window)
         self.setObjectName("supervised-panel")
         self.setAccessibleName("Therapist panel")
         self.window_ = window
-        self.bridge = bridge
+        self.practice = practice
         self.rows: list[GuardRow] = []
         self._exercise_id: str | None = None
         body = QWidget()
@@ -200,13 +201,13 @@ class SupervisedPanel(QDockWidget):
 
     def save_threshold(self, row: GuardRow) -> None:
         self.apply_threshold(row)
-        profile = self.bridge.profile
-        if profile is None or self._exercise_id is None:
+        profile, store = self.practice.profile, self.practice.store
+        if profile is None or store is None or self._exercise_id is None:
             self.message.setText("Choose a patient profile to save thresholds.")
             return
         value = round(row.spin.value(), 3)
         try:
-            profiles.set_threshold(self.bridge.store, profile.name, self._exercise_id, row.guard.measure, value,
+            profiles.set_threshold(store, profile.name, self._exercise_id, row.guard.measure, value,
                                    source="session")
         except UserError as exc:
             self.message.setText(str(exc))
@@ -216,12 +217,10 @@ class SupervisedPanel(QDockWidget):
 
     def mark_moment(self) -> None:
         engine = self.window_.engine
-        recorder = self.bridge.recorder
-        if engine is None or recorder is None:
+        note = self.note_edit.text().strip() or "(marked)"
+        # The session clock, as the reps' times.
+        if engine is None or not self.practice.mark(engine.clock.now(), note):
             self.message.setText("Nothing is being recorded: choose a patient profile and start a session.")
             return
-        note = self.note_edit.text().strip() or "(marked)"
-        at_s = engine.clock.now()  # the session clock, as the reps' times
-        recorder.mark(at_s, note)
         self.note_edit.clear()
         self.message.setText(f"Marked: {note}")
