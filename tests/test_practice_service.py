@@ -176,11 +176,12 @@ def test_storage_news_says_problems_and_their_end_and_marks_a_repeat():
 def test_the_window_and_the_session_command_get_the_same_set_up(qtbot, store, anna, tmp_path):
     """The same patient, the same bundled routine: the window's engine and `rehabcoach session` practise the
     same exercises and record the same kind of session, because both ask the one practice service."""
+    from ui_doubles import RecordingSpeech
+
     from rehabcoach.cli.records_commands import open_practice
     from rehabcoach.clock import ManualClock
     from rehabcoach.ui.main_window import MainWindow
     from rehabcoach.ui.settings import open_app_settings
-    from ui_doubles import RecordingSpeech
 
     window_library = load_library(UI_LIBRARY)
     window = MainWindow(window_library, open_app_settings(tmp_path / "settings.ini"), speech=RecordingSpeech(),

@@ -36,7 +36,7 @@ def fill_screen(window, name: str, clock: ManualClock) -> None:
         window.home.select_exercise("test-gentle-smile")
     elif name == "step":
         window.start_exercise("test-cheek-strokes")
-        window._command("pause")
+        window.toggle_pause()
     elif name in ("movement", "movement_warning", "calibration", "camera_missing"):
         window.start_exercise("test-cheek-strokes")  # controls shown, no camera started
         window._tick()

@@ -16,7 +16,7 @@ from rehabcoach.records import profiles
 from rehabcoach.records.location import data_dir, ensure_private_dir
 from rehabcoach.records.models import PrescriptionRecord, Profile, from_iso, to_iso, utc_now
 from rehabcoach.records.prescriptions import Prescription, check_prescription
-from rehabcoach.records.store import Store, Transaction
+from rehabcoach.records.store import StorageError, Store, Transaction
 from rehabcoach.routines.loader import Library
 from rehabcoach.routines.models import RoutineItem
 from rehabcoach.routines.resolve import ResolvedExercise, resolve_exercise
@@ -52,6 +52,9 @@ def import_prescription(store: Store, profile_name: str, path: Path | str, *, li
              json.dumps(model.model_dump(mode="json"), sort_keys=True), checked.path.name,
              hashlib.sha256(checked.text.encode("utf-8")).hexdigest(), to_iso(now)),
         )
+        if row is None:
+            raise StorageError("the prescription was not stored (the database returned no id); nothing was imported",
+                               transient=False)
         prescription_id = int(row["id"])
         for relative, content in sorted(checked.files.items()):
             tx.execute("INSERT INTO prescription_files (prescription_id, path, content) VALUES (?, ?, ?)",
@@ -139,12 +142,11 @@ def _resolve_for(library: Library, item: RoutineItem, profile: Profile,
         thresholds = {**item.thresholds, **override.thresholds}
         item = RoutineItem.model_validate({**item.model_dump(), **given, "thresholds": thresholds})
     exercise = library.exercise(item.exercise)
-    if exercise.movement is None:
-        item = None  # massage and relaxation take no overrides
+    overrides = item if exercise.movement is not None else None  # massage and relaxation take no overrides
     if level is not None and (exercise.movement is None or level > len(exercise.movement.levels)):
         level = None  # a level kept for an exercise that no longer has it: the routine's choice applies
-    return resolve_exercise(exercise, item, profile.thresholds.get(exercise.id), affected_side=profile.affected_side,
-                            level=level)
+    return resolve_exercise(exercise, overrides, profile.thresholds.get(exercise.id),
+                            affected_side=profile.affected_side, level=level)
 
 
 def _level_for(exercise_id: str, override, profile: Profile, prescription: PrescriptionRecord | None) -> int | None:

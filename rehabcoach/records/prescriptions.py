@@ -27,13 +27,14 @@ from rehabcoach.routines.loader import (
     _override_mistakes,
     check_files,
     find_routine_files,
+    library_folder_of,
     load_library,
 )
 from rehabcoach.routines.mistakes import Mistake, field_path
 from rehabcoach.routines.models import Exercise, Id, MeasureName, _Strict
 from rehabcoach.routines.suggestions import did_you_mean
 from rehabcoach.routines.validation import _mistakes_from_errors
-from rehabcoach.routines.yaml_source import read_yaml_mapping, text_problem
+from rehabcoach.routines.yaml_source import SourceMap, read_yaml_mapping, text_problem
 
 MAX_BUNDLE_BYTES = 20 << 20  # illustrations are small drawings; this is far above any real bundle
 
@@ -114,7 +115,7 @@ def check_prescription(path: Path | str, library_root: Path | None = None) -> Ch
         raise _rejected(path, mistakes)
 
     library = load_library(library_root)
-    loaded = LoadedFile(path, model, doc.source)  # for the loader's position helpers
+    loaded = _Place(path, doc.source)  # for the loader's position helpers
     root = path.parent.resolve()
     bundle_paths: list[Path] = []
     for index, written in enumerate(model.bundle):
@@ -140,9 +141,7 @@ def check_prescription(path: Path | str, library_root: Path | None = None) -> Ch
         mistakes += result.errors
         for item in result.loaded:
             mistakes += _bundle_file(item, root, files)
-            target = library.exercises if isinstance(item.model, Exercise) else library.routines
-            target[item.model.id] = item.model
-            library.files[item.model.id] = item.path
+            library.put(item.model, item.path)
     mistakes += _reference_mistakes(loaded, model, library)
     size = sum(len(content) for content in files.values())
     if size > MAX_BUNDLE_BYTES:
@@ -166,7 +165,15 @@ def _rejected(path: Path, mistakes: list[Mistake]) -> UserError:
     return UserError(f"{path} was not imported ({count}; nothing was changed):\n" + "\n".join(f"  {m}" for m in errors))
 
 
-def _at(loaded: LoadedFile, loc: tuple, message: str, *, key: bool = False, hint: str | None = None) -> Mistake:
+@dataclass(frozen=True)
+class _Place:
+    """The prescription file and its source map: where its mistakes are reported."""
+
+    path: Path
+    source: SourceMap
+
+
+def _at(loaded: _Place, loc: tuple, message: str, *, key: bool = False, hint: str | None = None) -> Mistake:
     line, column = loaded.source.key_position(loc) if key else loaded.source.value_position(loc)
     return Mistake(loaded.path, message, line=line + 1, column=column + 1, field=field_path(loc), hint=hint)
 
@@ -213,7 +220,8 @@ def _bundle_file(item: LoadedFile, root: Path, files: dict[str, bytes]) -> list[
     except OSError as exc:
         return [Mistake(item.path, f"cannot read the file: {exc.strerror or exc}")]
     if isinstance(item.model, Exercise):
-        picture = (item.model._library_root / item.model.illustration).resolve()
+        library_root = item.model._library_root or library_folder_of(item.path)  # set by the loader
+        picture = (library_root / item.model.illustration).resolve()
         if not picture.is_relative_to(root):
             line, column = item.source.value_position(("illustration",))
             mistakes.append(Mistake(item.path, f"the illustration {picture} is outside the prescription's folder "
@@ -229,7 +237,7 @@ def _bundle_file(item: LoadedFile, root: Path, files: dict[str, bytes]) -> list[
     return mistakes
 
 
-def _reference_mistakes(loaded: LoadedFile, model: Prescription, library: Library) -> list[Mistake]:
+def _reference_mistakes(loaded: _Place, model: Prescription, library: Library) -> list[Mistake]:
     mistakes = []
     for index, prescribed in enumerate(model.routines):
         if prescribed.routine not in library.routines:

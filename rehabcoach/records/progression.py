@@ -51,8 +51,9 @@ class LevelSuggestion:
 def suggest_level(exercise: Exercise, sessions: Iterable[SessionRecord], current: int, *,
                   locked: bool = False, since: datetime | None = None) -> LevelSuggestion | None:
     """The next level to suggest for ``exercise``, practised at level ``current``; None to stay."""
-    levels = exercise.movement.levels if exercise.movement is not None else []
-    if locked or not levels or current >= len(levels):
+    movement = exercise.movement
+    levels = movement.levels if movement is not None else []
+    if locked or movement is None or not levels or current >= len(levels):
         return None
     recent = []
     for session in sorted(sessions, key=lambda s: s.started_at):
@@ -68,7 +69,7 @@ def suggest_level(exercise: Exercise, sessions: Iterable[SessionRecord], current
     warnings_per_rep = sum(len(rep.events) for rep in reps) / len(reps)
     if warnings_per_rep > MAX_WARNINGS_PER_REP:
         return None
-    if exercise.movement.target is not None:
+    if movement.target is not None:
         reached = [min(rep.target_reached.values()) for rep in reps if rep.target_reached]
         if not reached or statistics.fmean(reached) < MIN_TARGET_REACHED:
             return None
@@ -93,7 +94,8 @@ def suggestions_for(store: Store, profile: Profile, library: Library, exercise_i
         current = exercise_plan(library, exercise_id, profile, prescription).level or 1
         own = profile.levels.get(exercise_id)
         since = own[1] if own is not None and own[0] == current else \
-            (prescription.imported_at if override is not None and override.level == current else None)
+            (prescription.imported_at if prescription is not None and override is not None and override.level == current
+             else None)
         history = history if history is not None else load_sessions(store, profile.id)
         suggestion = suggest_level(exercise, history, current, since=since,
                                    locked=bool(override is not None and override.lock_level))

@@ -22,6 +22,7 @@ from rehabcoach.records.models import (
     to_iso,
 )
 from rehabcoach.records.store import StorageError, Store, Transaction
+from rehabcoach.vision.catalogue import SIDES
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def load_sessions(store: Store, profile_id: int, since: datetime | None = None, 
             excess_over_other=p["excess_over_other"]))
     reps: dict[int, list[RepRecord]] = {}
     for r in rep_rows:
-        target = {side: r[f"target_{side}"] for side in ("left", "right") if r[f"target_{side}"] is not None}
+        target = {side: r[f"target_{side}"] for side in SIDES if r[f"target_{side}"] is not None}
         reps.setdefault(r["session_id"], []).append(RepRecord(
             exercise_id=r["exercise_id"], rep=r["rep"], started_s=r["started_s"], ended_s=r["ended_s"],
             target_measure=r["target_measure"], target_reached=target, face_missing_s=r["face_missing_s"],

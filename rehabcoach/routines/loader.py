@@ -20,12 +20,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rehabcoach.errors import UserError
 from rehabcoach.files import path_problem
 from rehabcoach.resources import resource_path
 from rehabcoach.routines.mistakes import Mistake, field_path
-from rehabcoach.routines.models import Exercise, Routine, RoutineItem
+from rehabcoach.routines.models import Exercise, Routine
 from rehabcoach.routines.resolve import ResolvedExercise, resolve_exercise, resolve_routine
 from rehabcoach.routines.suggestions import did_you_mean, hint_text
 from rehabcoach.routines.validation import validate_document
@@ -133,7 +134,7 @@ def check_files(
             if doc.data.get("kind") == "exercise" and isinstance(written, str) and text_problem(written) is None:
                 # checked even if other fields fail (a path with control characters is reported already)
                 result.mistakes += _illustration_mistakes(path, doc.source, written, library_folder_of(path))
-        if model is None:
+        if model is None or doc is None:
             # Its mistakes are reported already: do not also call its id unknown where routines use it.
             # The file name stands in for an id that could not be read (names should match ids).
             result.broken_ids.add(path.stem)
@@ -240,7 +241,30 @@ def _routine_item_mistakes(loaded: LoadedFile, exercises: Mapping[str, Exercise]
     return mistakes
 
 
-def _override_mistakes(loaded: LoadedFile, loc: tuple, item: RoutineItem, exercise: Exercise) -> list[Mistake]:
+class Located(Protocol):
+    """A file read with its source map: where a mistake in it is reported."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def source(self) -> SourceMap: ...
+
+
+class Overrides(Protocol):
+    """What a routine item and a prescription's settings for an exercise both override (checked alike)."""
+
+    @property
+    def model_fields_set(self) -> set[str]: ...
+
+    @property
+    def level(self) -> int | None: ...
+
+    @property
+    def thresholds(self) -> Mapping[str, float]: ...
+
+
+def _override_mistakes(loaded: Located, loc: tuple, item: Overrides, exercise: Exercise) -> list[Mistake]:
     given = [name for name in _OVERRIDES if name in item.model_fields_set and getattr(item, name)]
     if exercise.movement is None:
         return [
@@ -288,9 +312,15 @@ class Library:
             raise UserError(f"{count} in the routine files (fix them, or run `rehabcoach validate` on them):\n"
                             + "\n".join(f"  {m}" for m in errors))
         for loaded in result.loaded:
-            target = self.exercises if isinstance(loaded.model, Exercise) else self.routines
-            target[loaded.model.id] = loaded.model
-            self.files[loaded.model.id] = loaded.path
+            self.put(loaded.model, loaded.path)
+
+    def put(self, model: Exercise | Routine, path: Path) -> None:
+        """Add one checked exercise or routine, read from ``path``."""
+        if isinstance(model, Exercise):
+            self.exercises[model.id] = model
+        else:
+            self.routines[model.id] = model
+        self.files[model.id] = path
 
     def exercise(self, exercise_id: str) -> Exercise:
         if exercise_id in self.exercises:

@@ -216,7 +216,9 @@ class Exercise(_Strict):
 
     def duration_seconds(self) -> float:
         """Estimated duration, for listings."""
-        total = sum(step.seconds if step.seconds is not None else step.reps * 4.0 for step in self.steps)
+        total = 0.0
+        for step in self.steps:  # each step has either seconds or reps (checked above)
+            total += step.seconds if step.seconds is not None else (step.reps or 0) * 4.0
         if self.movement:
             m = self.movement
             total += m.reps * (m.hold_seconds + m.rest_seconds + 2.0)  # 2 s to get ready for each rep

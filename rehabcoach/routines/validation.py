@@ -10,17 +10,19 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from rehabcoach.routines.mistakes import Location, Mistake, field_path
 from rehabcoach.routines.models import Exercise, Routine
 from rehabcoach.routines.suggestions import did_you_mean
 from rehabcoach.routines.yaml_source import Position, YamlDocument
 
-MODELS_BY_KIND: dict[str, type[BaseModel]] = {"exercise": Exercise, "routine": Routine}
+MODELS_BY_KIND: dict[str, type[Exercise] | type[Routine]] = {"exercise": Exercise, "routine": Routine}
 # pydantic's wording for wrong types, in the words of the people who write routine files.
 _PLAIN_TYPE_MESSAGES = {
     "model_type": "should be a section of indented 'key: value' lines",
@@ -61,7 +63,8 @@ def _kind_mistake(doc: YamlDocument, path: Path, kind: Any) -> Mistake:
                    line=line + 1, column=column + 1, field="kind", hint=did_you_mean(kind, MODELS_BY_KIND))
 
 
-def _mistakes_from_errors(errors: list[dict], model: type[BaseModel], doc: YamlDocument, path: Path) -> list[Mistake]:
+def _mistakes_from_errors(errors: Sequence[ErrorDetails], model: type[BaseModel], doc: YamlDocument,
+                          path: Path) -> list[Mistake]:
     # A misspelled required key shows up twice: as an unknown key and as a missing one.  Report it
     # once, as the unknown key with its "did you mean" hint.
     hinted_missing: set[Location] = set()
@@ -81,7 +84,7 @@ def _mistakes_from_errors(errors: list[dict], model: type[BaseModel], doc: YamlD
     return mistakes
 
 
-def _mistake_from_error(error: dict, loc: Location, model: type[BaseModel], doc: YamlDocument, path: Path) -> Mistake:
+def _mistake_from_error(error: ErrorDetails, loc: Location, model: type[BaseModel], doc: YamlDocument, path: Path) -> Mistake:
     kind = error["type"]
     value = error.get("input")
     hint = None

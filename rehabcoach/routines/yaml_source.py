@@ -212,6 +212,8 @@ class _Builder:
                                   fatal=False)
                     self.source.reported.add(loc + (index,))
             return [self.build(item, loc + (index,)) for index, item in enumerate(node.value)]
+        if not isinstance(node, ScalarNode):  # a collection node with a scalar's tag was refused above
+            return None
         try:
             value = self._scalar(node)
             problem = text_problem(value) if isinstance(value, str) else None
