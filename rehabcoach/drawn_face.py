@@ -49,7 +49,7 @@ def draw_face(expression: Expression = REST, size: tuple[int, int] = (640, 480))
     """A BGR image (height, width, 3) of a head and shoulders facing the camera, face in the middle."""
     width, height = size
     scale = height / 480  # drawn for 480 px high; other sizes scale
-    image = np.empty((height, width, 3), np.uint8)
+    image: np.ndarray = np.empty((height, width, 3), np.uint8)
     image[:] = np.linspace(90, 150, height, dtype=np.uint8)[:, None, None]  # a plain wall
     cx, cy = width // 2, height // 2 + round(10 * scale)
 
@@ -74,7 +74,8 @@ def draw_face(expression: Expression = REST, size: tuple[int, int] = (640, 480))
         cv2.ellipse(shade, pt(sign * 85, 20), ax(30, 90), 0, 0, 360, SKIN_SHADE, -1)
     image = cv2.addWeighted(image, 0.6, shade, 0.4, 0)
 
-    for side, sign in (("left", 1), ("right", -1)):  # the patient's left eye is on the image's right
+    eyes: tuple[tuple[Side, int], ...] = (("left", 1), ("right", -1))  # the patient's left eye is on the image's right
+    for side, sign in eyes:
         centre = pt(sign * 45, -25)
         cv2.ellipse(image, pt(sign * 45, -53), ax(28, 8), 0, 180, 360, (40, 50, 70), px(5))  # brow
         opening = max(0.05, min(1.0, expression.eye(side)))

@@ -25,11 +25,17 @@ MODEL_FILE = "face_landmarker.task"
 MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 
 
+def _bundle_root() -> Path | None:
+    """The running PyInstaller bundle's folder (``sys._MEIPASS``); None outside a bundle."""
+    bundle: str | None = getattr(sys, "_MEIPASS", None)
+    return Path(bundle) if bundle else None
+
+
 def _candidate_roots() -> list[Path]:
     roots: list[Path] = []
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        roots.append(Path(bundle))
+    bundle = _bundle_root()
+    if bundle is not None:
+        roots.append(bundle)
     roots.append(Path(__file__).resolve().parent.parent)  # source checkout / editable install
     roots.append(Path(sys.prefix) / "share" / "rehabcoach")  # wheel data files
     return roots
@@ -58,8 +64,8 @@ def resource_path(kind: str) -> Path:
 
 def in_bundle(path: Path) -> bool:
     """True when ``path`` lies inside the running PyInstaller bundle (False in a source or pip install)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    return bool(bundle) and Path(path).resolve().is_relative_to(Path(bundle).resolve())
+    bundle = _bundle_root()
+    return bundle is not None and Path(path).resolve().is_relative_to(bundle.resolve())
 
 
 def packaged_model() -> Path:

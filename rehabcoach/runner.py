@@ -123,11 +123,14 @@ class HeadlessRunner:
         except KeyboardInterrupt:
             interrupted = True
             engine.stop()  # listeners (records) close the session as stopped
+        summary = engine.summary
+        if summary is None:  # the loop above ends only once the engine has finished (or was stopped)
+            raise RuntimeError("the session ended without a summary")
         return RunResult(
-            summary=engine.summary,
+            summary=summary,
             frames=frames,
             face_frames=face_frames,
-            session_seconds=engine.summary.duration_s,
+            session_seconds=summary.duration_s,
             wall_seconds=self._wall() - wall_start,
             source_ended=source_ended,
             interrupted=interrupted,

@@ -29,7 +29,7 @@ import numpy as np
 from rehabcoach.coaching.types import MovementEvent, ResolvedGuard, ResolvedTarget
 from rehabcoach.drawn_face import REST, Expression, draw_face
 from rehabcoach.resources import MODEL_SHA256, file_sha256, find_model, in_bundle, resource_path
-from rehabcoach.vision.catalogue import MEASURES, SIDES
+from rehabcoach.vision.catalogue import MEASURES, SIDES, Side
 from rehabcoach.vision.types import FaceFrame, Frame
 
 FPS = 30.0
@@ -62,7 +62,7 @@ class SelfTestResult:
     frames: int
     face_frames: int
     calibration_frames: int
-    smile_reached: dict[str, float]  # best fraction of the smile target per side
+    smile_reached: dict[Side, float]  # best fraction of the smile target per side
     warned_sides: tuple[str, ...]  # sides the eye guard warned about
     load_seconds: float  # creating the face model
     seconds: float  # pipeline and engine on all frames
@@ -161,10 +161,10 @@ def run_self_test(
             if face_frame.face:
                 face_frames += 1
                 check_measures(face_frame)
-            if calibrator.baseline is None:
-                if calibrator.feed(face_frame).done:
+            if eye_guard is None or smile_meter is None:  # still calibrating
+                baseline = calibrator.baseline if calibrator.feed(face_frame).done else None
+                if baseline is not None:
                     calibration_frames = frame.index + 1
-                    baseline = calibrator.baseline
                     eye_guard = GuardMonitor([EYE_GUARD], baseline)
                     smile_meter = TargetMeter(SMILE_TARGET, baseline)
                     library_monitors = [GuardMonitor(ex.guards, baseline) for ex in guarded]
@@ -184,7 +184,7 @@ def run_self_test(
 
     if face_frames < MIN_FACE_SHARE * frames:
         raise SelfTestFailure(f"the face model found the drawn face in only {face_frames} of {frames} frames")
-    if calibration_frames is None or calibration_frames > REST_FRAMES:
+    if calibration_frames is None or smile_meter is None or calibration_frames > REST_FRAMES:
         raise SelfTestFailure(
             f"calibration did not finish during the {REST_FRAMES} resting frames "
             f"({calibrator.accepted_frames} accepted)"

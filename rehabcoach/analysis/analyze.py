@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -34,8 +35,8 @@ class FrameRow:
     time_s: float
     face: bool
     phase: str  # "calibration" or "movement"
-    measures: dict[str, dict[str, float]]
-    warnings: set[tuple[str, str]]  # (region, side) with a warning active after this frame
+    measures: dict[str, dict[Side, float]]
+    warnings: set[tuple[str, Side]]  # (region, side) with a warning active after this frame
     armed: bool = False  # the practised movement was under way, so guards could warn
 
 
@@ -51,10 +52,10 @@ class AnalysisResult:
     baseline: Baseline
     events: list[MovementEvent]
     face_lost: list[tuple[float, float]]
-    target_best: dict[str, float]
+    target_best: dict[Side, float]
     duration_s: float
     rows: list[FrameRow] = field(default_factory=list, repr=False)
-    guarded: list[tuple[str, str]] = field(default_factory=list)  # (region, side) pairs with a guard
+    guarded: list[tuple[str, Side]] = field(default_factory=list)  # (region, side) pairs with a guard
     region_peaks: tuple[RegionPeak, ...] = ()  # over the whole movement phase, while armed
 
     def summary(self) -> dict:
@@ -127,7 +128,7 @@ class AnalysisResult:
             yield values
 
 
-def _rounded(values: dict[str, dict[str, float]]) -> dict:
+def _rounded(values: Mapping[str, Mapping[Side, float]]) -> dict:
     return {m: {s: round(v, 5) for s, v in sides.items()} for m, sides in values.items()}
 
 
@@ -165,9 +166,9 @@ def analyze(
             last_t = frame.timestamp
             face_frames += face_frame.face
             face_loss.note(frame.timestamp, face_frame.face)
-            active: set[tuple[str, str]] = set()
+            active: set[tuple[str, Side]] = set()
             armed = False
-            if baseline is None:
+            if monitor is None:  # calibrating: the monitor comes with the baseline
                 calibrator.feed(face_frame)
                 phase = "calibration"
                 past_window = frame.timestamp >= calibration_seconds

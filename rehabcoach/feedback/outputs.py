@@ -68,11 +68,12 @@ class SounddeviceOutput:
             outdata[:] = render(frames, play_at)
 
         try:
-            self._stream = sd.OutputStream(samplerate=self.samplerate, blocksize=self.blocksize, channels=2,
-                                           dtype="float32", latency="low", callback=callback)
-            self._offset = time.monotonic() - self._stream.time
-            self.latency = float(self._stream.latency)
-            self._stream.start()
+            stream = sd.OutputStream(samplerate=self.samplerate, blocksize=self.blocksize, channels=2,
+                                     dtype="float32", latency="low", callback=callback)
+            self._stream = stream
+            self._offset = time.monotonic() - stream.time
+            self.latency = float(stream.latency)
+            stream.start()
         except Exception as exc:  # PortAudioError: device busy, unsupported rate...
             self._stream = None
             raise AudioUnavailable(f"the sound output could not be opened ({exc})") from exc

@@ -19,9 +19,13 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from rehabcoach.records.movement_check import GRADE_WORDS, MOVEMENTS
 from rehabcoach.reports.content import ExercisePoint, ReportContent
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 SIDE_STYLE = {"left": {"color": "#1b6ca8", "marker": "o", "linestyle": "-"},
               "right": {"color": "#c0392b", "marker": "s", "linestyle": "--"}}
@@ -31,7 +35,7 @@ FEW_DAYS_IN_PANEL = 6  # the same in a half-width exercise panel (labels slanted
 CHART_WIDTH_IN = 7.5
 
 
-STYLE = {"font.size": 11, "axes.titlesize": 11.5, "axes.titleweight": "bold", "lines.linewidth": 2,
+STYLE: dict[RcKeyType, Any] = {"font.size": 11, "axes.titlesize": 11.5, "axes.titleweight": "bold", "lines.linewidth": 2,
          "lines.markersize": 6, "axes.grid": True, "grid.alpha": 0.3,
          "svg.fonttype": "none",  # text stays text in the SVG, and so in the PDF
          "svg.hashsalt": "rehabcoach"}  # the same report gives the same bytes

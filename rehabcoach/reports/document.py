@@ -109,12 +109,12 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
             first, last = points[0], points[-1]
             once = len(points) == 1  # one session: its values, not a change from itself to itself
 
-            def unwanted(side: str) -> str:
+            def unwanted_per_rep(side: str) -> str:
                 if once:
                     return f"{first.unwanted_s_per_rep[side]:.1f} s"
                 return f"{first.unwanted_s_per_rep[side]:.1f} → {last.unwanted_s_per_rep[side]:.1f} s"
             rows.append([content.exercise_title(exercise_id), str(sum(pt.reps for pt in points)),
-                         unwanted("left"), unwanted("right"),
+                         unwanted_per_rep("left"), unwanted_per_rep("right"),
                          _target_percent(first.target) if once else
                          f"{_target_percent(first.target)} → {_target_percent(last.target)}"])
         parts.append("<h2>Exercises: first and last session of the period</h2>")

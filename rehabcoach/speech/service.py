@@ -125,7 +125,7 @@ class SpeechService:
         if self._speaker is not None and self._current:
             self._speaker.stop()
 
-    def _submit(self, job: Callable[[Speaker], None]) -> Future:
+    def _submit(self, job: Callable[[Speaker], object]) -> Future:
         future: Future = Future()
 
         def run(speaker: Speaker) -> None:
@@ -197,7 +197,7 @@ class SpeechService:
             try:
                 if job is not None:
                     job(speaker)
-                else:
+                elif text is not None:
                     speaker.speak(text)
                     self.spoken += 1
             except SpeechUnavailable as exc:  # e.g. no sound device: go silent rather than fail on every cue

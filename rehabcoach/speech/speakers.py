@@ -84,7 +84,7 @@ class Pyttsx3Speaker:
         # espeak's callback thread; shadow `print` in that module only, so our stdout stays clean.
         module = sys.modules.get("pyttsx3.drivers.espeak")
         if module is not None:
-            module.print = lambda *args, **kwargs: None
+            setattr(module, "print", lambda *args, **kwargs: None)  # noqa: B010 - a module's global, not an attribute of ours
 
     def speak(self, text: str) -> None:
         self._stopped = False
