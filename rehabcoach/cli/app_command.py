@@ -23,7 +23,7 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
                        help="patient records: sqlite:///PATH or postgresql://USER@HOST/DB (default: $REHABCOACH_DATABASE, "
                        "else records.db in your data folder)")
     group.add_argument("--settings", metavar="FILE", help=argparse.SUPPRESS)  # an INI file instead of the user's settings
-    parser.app_run = run
+    parser.set_defaults(run=run)  # no command: open the window (a command's own `run` replaces it)
 
 
 def run(args) -> int:

@@ -61,8 +61,9 @@ def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
-    if run is None:
-        run = _run_app_default(parser)
+    if run is None:  # no command, and no window to open (app_command not registered)
+        parser.print_help()
+        return 0
     return run_command(run, args)
 
 
@@ -84,18 +85,6 @@ def run_command(run, args) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def _run_app_default(parser: argparse.ArgumentParser):
-    app_run = getattr(parser, "app_run", None)
-    if app_run is None:
-
-        def no_app(_args) -> int:
-            parser.print_help()
-            return 0
-
-        return no_app
-    return app_run
 
 
 if __name__ == "__main__":

@@ -312,7 +312,7 @@ def run_export(args) -> int:
     try:
         written = write_all_private_atomic(outputs)  # all of them or none (a full disk leaves no 1-of-5 tables)
     except BaseException:
-        if created:
+        if created and csv_folder is not None:
             with contextlib.suppress(OSError):
                 csv_folder.rmdir()
         raise

@@ -256,10 +256,10 @@ class SessionPrinter:
             if s.region_peaks:
                 self.line(f"    unwanted movement, largest: {describe_peaks(s.region_peaks)}")
         elif isinstance(event, ExerciseCompleted):
-            s = event.summary
-            if s.status != "completed":
-                why = f" ({s.skipped_reason})" if s.skipped_reason else ""
-                self.line(f"exercise {s.exercise_id} {s.status}{why}")
+            done = event.summary
+            if done.status != "completed":
+                why = f" ({done.skipped_reason})" if done.skipped_reason else ""
+                self.line(f"exercise {done.exercise_id} {done.status}{why}")
         elif isinstance(event, SessionFinished):
             self.line("session " + ("finished" if event.summary.completed else "stopped"))
 

@@ -34,7 +34,9 @@ def escape_unsafe(text: str) -> str:
     return UNSAFE.sub(lambda match: _escape(match.group()), text)
 
 
-def _unencodable(error: UnicodeEncodeError) -> tuple[str, int]:
+def _unencodable(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):  # registered for writing only
+        raise error
     return "".join(_escape(char) for char in error.object[error.start:error.end]), error.end
 
 
