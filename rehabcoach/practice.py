@@ -95,15 +95,15 @@ class PracticeService:
         self._last_status: StorageStatus | None = None
 
     @classmethod
-    def open(cls, library: Library, database: str | None = None, **options) -> PracticeService:
+    def open(cls, library: Library, database: str | None = None, *, record_in_background: bool = True) -> PracticeService:
         """The service on the records at ``database`` (None: $REHABCOACH_DATABASE or the default file).
         Records that cannot be opened (damaged, newer, a server that is down) leave a service that
         practises unrecorded and says why, rather than no app."""
         try:
             store = open_records(database)
         except UserError as exc:
-            return cls(library, records_problem=str(exc), **options)
-        return cls(library, store, **options)
+            return cls(library, records_problem=str(exc), record_in_background=record_in_background)
+        return cls(library, store, record_in_background=record_in_background)
 
     @property
     def uses_records(self) -> bool:
