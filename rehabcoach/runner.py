@@ -146,12 +146,13 @@ class HeadlessRunner:
             return now
         if now - since < self.face_timeout:
             return since
+        skipped = state.exercise.id if state.exercise is not None else "the exercise"  # calibration and movement have one
         if calibrating:
             why = state.calibration.message if state.calibration else "no usable frames"
-            self.notice(f"calibration did not succeed in {self.face_timeout:g} s ({why}): skipping {state.exercise.id}")
+            self.notice(f"calibration did not succeed in {self.face_timeout:g} s ({why}): skipping {skipped}")
             reason = "no usable face for calibration"
         else:
-            self.notice(f"no face for {self.face_timeout:g} s: skipping {state.exercise.id}")
+            self.notice(f"no face for {self.face_timeout:g} s: skipping {skipped}")
             reason = "no face in view"
         self.engine.skip_exercise(reason)  # the coach gave up, not the patient
         return None
