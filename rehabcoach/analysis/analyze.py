@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -141,8 +141,12 @@ def analyze(
     pipeline: FacePipeline | None = None,
     progress: ProgressCallback | None = None,
     keep_rows: bool = True,
+    faces: Iterable[FaceFrame] | None = None,
 ) -> AnalysisResult:
-    """Analyse a recording as one movement phase of ``exercise`` (a ResolvedExercise: id, guards, target)."""
+    """Analyse a recording as one movement phase of ``exercise`` (a ResolvedExercise: id, guards, target).
+
+    ``faces``: the recording's face frames when they come from elsewhere (split_tracking runs two
+    trackers at once); by default each frame of ``source`` goes through ``pipeline`` here."""
     guards: tuple[ResolvedGuard, ...] = tuple(exercise.guards)
     target: ResolvedTarget | None = exercise.target
     if not (calibration_seconds > 0 and math.isfinite(calibration_seconds)):
@@ -160,21 +164,22 @@ def analyze(
     last_t = 0.0
     guarded = sorted({(g.region, side) for g in guards for side in g.sides})
     try:
-        for frame in read_ahead(source):
-            face_frame: FaceFrame = pipeline.process(frame)
+        if faces is None:
+            faces = (pipeline.process(frame) for frame in read_ahead(source))
+        for face_frame in faces:
             frames += 1
-            last_t = frame.timestamp
+            last_t = face_frame.timestamp
             face_frames += face_frame.face
-            face_loss.note(frame.timestamp, face_frame.face)
+            face_loss.note(face_frame.timestamp, face_frame.face)
             active: set[tuple[str, Side]] = set()
             armed = False
             if monitor is None:  # calibrating: the monitor comes with the baseline
                 calibrator.feed(face_frame)
                 phase = "calibration"
-                past_window = frame.timestamp >= calibration_seconds
+                past_window = face_frame.timestamp >= calibration_seconds
                 if past_window and calibrator.accepted_frames >= MIN_CALIBRATION_FRAMES:
                     baseline = calibrator.finalize(MIN_CALIBRATION_FRAMES)
-                    calibration_end = frame.timestamp
+                    calibration_end = face_frame.timestamp
                     monitor = MovementMonitor(guards, target, baseline, affected_side)
             else:
                 phase = "movement"
@@ -183,7 +188,7 @@ def analyze(
                 active = {(w.region, w.side) for w in reading.warnings}
                 armed = reading.armed
             if keep_rows:
-                rows.append(FrameRow(frame.timestamp, face_frame.face, phase, face_frame.measures, active, armed))
+                rows.append(FrameRow(face_frame.timestamp, face_frame.face, phase, face_frame.measures, active, armed))
             if progress:
                 progress(frames, source.frame_count)
     finally:

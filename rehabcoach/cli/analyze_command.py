@@ -28,11 +28,15 @@ def register(subparsers, _parser) -> None:
     p.add_argument("--csv", metavar="OUT", help="also write one row per frame (measures, warning flags)")
     p.add_argument("--library", metavar="DIR", help="exercise library folder (default: the built-in one)")
     p.add_argument("--model", metavar="PATH", help="face_landmarker.task to use")
+    p.add_argument("--trackers", type=int, choices=(1, 2), default=None,
+                   help="face trackers to run at once on a long recording, each on a part of it (default: 2 on "
+                   "a machine with 2 or more cores, else 1); 1 tracks every frame in order")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from rehabcoach.analysis.analyze import StderrProgress, analyze
+    from rehabcoach.analysis.split_tracking import face_frames
     from rehabcoach.routines.loader import load_library
     from rehabcoach.routines.resolve import resolve_exercise
     from rehabcoach.vision.pipeline import FacePipeline
@@ -55,6 +59,7 @@ def run(args) -> int:
             pipeline=pipeline,
             progress=StderrProgress(f"analysing {source.name}"),
             keep_rows=bool(args.csv),
+            faces=face_frames(source, pipeline, trackers=args.trackers),
         )
     report = result.to_json()
     report["video"] = str(args.video)

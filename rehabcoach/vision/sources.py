@@ -75,10 +75,27 @@ class VideoFileSource(FrameSource):
             self._capture.release()
             raise UserError(f"cannot read video {self.path}: no frame could be decoded (corrupt or empty file)")
         self._pending: np.ndarray | None = first
+        self._start = 0  # frames passed over by skip(): the first frame read is this one
+
+    def skip(self, count: int) -> int:
+        """Pass over the next ``count`` frames without decoding them into pictures (before iterating);
+        the frames read next keep their index and time in the file.  Returns how many were passed."""
+        passed = 0
+        if count > 0 and self._pending is not None:
+            self._pending, passed = None, 1
+        while passed < count and self._capture.grab():
+            passed += 1
+        if passed and self._pending is None:
+            ok, image = self._capture.read()
+            self._pending = image if ok and image is not None else None
+        self._start += passed
+        return passed
 
     def __iter__(self) -> Iterator[Frame]:
-        index = 0
-        local = 0  # frame number in this pass
+        if self._start and self._pending is None:
+            return  # skipped past the end
+        index = self._start
+        local = self._start  # frame number in this pass
         timestamp: float | None = None
         while True:
             if self._pending is not None:

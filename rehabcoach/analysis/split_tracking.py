@@ -1,0 +1,97 @@
+"""A recording's face frames from two face trackers at once, one per part of the file.
+
+`analyze` spends nearly all its time in the face tracker, and one tracker keeps about one core busy (its
+two threads take turns on each frame).  On a 2-core laptop a second tracker, in its own process, on the
+second part of the recording, nearly halves the wait.  The monitor still sees every face frame in order,
+in this process, so the coaching logic is exactly the live app's; only the tracking of the first frames
+of the second part can differ, and those are tracked twice:
+
+- the second tracker starts ``WARM_UP_FRAMES`` before its part and its results for them are dropped, so
+  by its first kept frame it follows the face from the frames before, as the single tracker would (a
+  tracker finds the face afresh on its first frame, then follows it from frame to frame);
+- the parts are unequal: the second one pays for starting a process, loading the model and passing over
+  the first part's frames (decoding without tracking), so it gets fewer frames (``split_point``).
+
+Short recordings, a recording whose length the file does not say, one core, or a second process that
+fails in any way: the frames are tracked here, one after the other, as before.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Iterator
+
+from rehabcoach.vision.pipeline import FacePipeline
+from rehabcoach.vision.sources import FrameSource, VideoFileSource, read_ahead
+from rehabcoach.vision.types import FaceFrame
+
+# 1 s at 30 fps: the second tracker's lead-in, long enough for it to settle on the face (tracking
+# converges within a few frames of the first detection), dropped from the results.
+WARM_UP_FRAMES = 30
+# Below this the second process's start (about 1.5 s: Python, MediaPipe, the model) is not worth it.
+MIN_FRAMES_TO_SPLIT = 300
+# For dividing the work (measured on the 2-core machine, 640 px frames): tracking one frame, passing over
+# one frame without tracking it, and starting the second process, in seconds.
+TRACK_SECONDS = 0.0135
+PASS_SECONDS = 0.002
+START_SECONDS = 1.5
+
+
+def default_trackers() -> int:
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def split_point(frames: int, warm_up: int | None = None) -> int:
+    """The first frame of the second part: both parts then take about the same time.  This process
+    tracks ``split`` frames; the other starts, passes over ``split - warm_up`` frames and tracks the
+    ``frames - split + warm_up`` others."""
+    warm_up = WARM_UP_FRAMES if warm_up is None else warm_up
+    split = (START_SECONDS + TRACK_SECONDS * (frames + warm_up) - PASS_SECONDS * warm_up) / (
+        2 * TRACK_SECONDS - PASS_SECONDS)
+    return max(warm_up, min(frames - 1, round(split)))
+
+
+def track_part(path: str, first: int, keep_from: int, model_path: str | None) -> list[FaceFrame]:
+    """In the second process: the face frames of the recording from ``keep_from`` to its end, tracked
+    from ``first`` on.  Module-level, so that it can be started in a fresh process."""
+    source = VideoFileSource(path)
+    with source, FacePipeline(model_path) as pipeline:
+        source.skip(first)
+        return [face for face in (pipeline.process(frame) for frame in read_ahead(source))
+                if face.index >= keep_from]
+
+
+def face_frames(source: FrameSource, pipeline: FacePipeline, *, trackers: int | None = None) -> Iterator[FaceFrame]:
+    """Every frame of ``source`` through the face pipeline, in order; with two trackers when it pays."""
+    trackers = default_trackers() if trackers is None else trackers
+    count = source.frame_count if isinstance(source, VideoFileSource) else None
+    if trackers < 2 or count is None or count < MIN_FRAMES_TO_SPLIT:
+        yield from (pipeline.process(frame) for frame in read_ahead(source))
+        return
+    assert isinstance(source, VideoFileSource)
+    split = split_point(count)
+    model = str(pipeline.landmarker.model_path)
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        second: Future = pool.submit(track_part, str(source.path), split - WARM_UP_FRAMES, split, model)
+        last = -1
+        for frame in read_ahead(source):
+            if frame.index >= split:
+                break
+            last = frame.index
+            yield pipeline.process(frame)
+        else:
+            return  # the file ended before the split (its frame count was too high): all tracked here
+        try:
+            rest = second.result()
+        except Exception:  # noqa: BLE001 - any failure of the second process: track the rest here
+            rest = None
+        if rest is not None and rest and rest[0].index == last + 1:
+            yield from rest
+            return
+    # The second part could not be used: go on from the first frame not yet tracked, in this process.
+    again = VideoFileSource(source.path)
+    with again:
+        again.skip(last + 1)
+        yield from (pipeline.process(frame) for frame in read_ahead(again))

@@ -1,0 +1,102 @@
+"""analyze's two trackers (analysis/split_tracking.py): every frame once, in order, from the right tracker;
+the split that balances them; the fallback when the second process fails; and VideoFileSource.skip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from rehabcoach.analysis import split_tracking
+from rehabcoach.analysis.split_tracking import face_frames, split_point
+from rehabcoach.vision.sources import VideoFileSource
+
+MEDIA = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
+CLIP = "liveportrait__driving_d0.mp4"  # 78 frames
+
+
+def write_numbered_video(path: Path, count: int) -> None:
+    """A video whose frame i shows the grey level 5i (readable back after lossy coding)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (64, 48))
+    for i in range(count):
+        writer.write(np.full((48, 64, 3), (5 * i) % 250, np.uint8))
+    writer.release()
+
+
+def test_skip_keeps_each_frames_index_time_and_picture(tmp_path):
+    video = tmp_path / "numbered.avi"
+    write_numbered_video(video, 40)
+    with VideoFileSource(video) as source:
+        assert source.skip(25) == 25
+        frames = list(source)
+    assert [f.index for f in frames] == list(range(25, 40))
+    assert frames[0].timestamp == pytest.approx(25 / 30)
+    assert [round(float(f.image.mean()) / 5) for f in frames] == list(range(25, 40))
+    with VideoFileSource(video) as source:
+        assert source.skip(100) == 40 and list(source) == []
+
+
+@pytest.mark.parametrize("frames", [300, 1000, 5000])
+def test_the_split_gives_the_second_tracker_fewer_frames_to_pay_for_its_start(frames):
+    split = split_point(frames)
+    first = split * split_tracking.TRACK_SECONDS
+    second = (split_tracking.START_SECONDS + (split - split_tracking.WARM_UP_FRAMES) * split_tracking.PASS_SECONDS
+              + (frames - split + split_tracking.WARM_UP_FRAMES) * split_tracking.TRACK_SECONDS)
+    assert frames / 2 < split < frames
+    assert abs(first - second) < 2 * split_tracking.TRACK_SECONDS  # balanced to a frame or so
+
+
+class FakePipeline:
+    """Stands in for the face pipeline in this process: a face frame per frame, remembering what it saw."""
+
+    def __init__(self, model_path):
+        from types import SimpleNamespace
+
+        self.landmarker = SimpleNamespace(model_path=model_path)
+        self.seen: list[int] = []
+
+    def process(self, frame):
+        from rehabcoach.vision.types import FaceFrame
+
+        self.seen.append(frame.index)
+        return FaceFrame(index=frame.index, timestamp=frame.timestamp, face=False)
+
+
+def test_a_failing_second_process_leaves_the_rest_to_this_one(tmp_path, monkeypatch):
+    video = tmp_path / "numbered.avi"
+    write_numbered_video(video, 60)
+    monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
+    monkeypatch.setattr(split_tracking, "WARM_UP_FRAMES", 5)
+    # The second process loads the model from this path: it does not exist, so that process fails.
+    pipeline = FakePipeline(str(tmp_path / "no-such-model.task"))
+    with VideoFileSource(video) as source:
+        indices = [face.index for face in face_frames(source, pipeline, trackers=2)]
+    assert indices == list(range(60))
+    assert pipeline.seen == list(range(60))  # the first part, then the rest after the failure
+
+
+@pytest.mark.skipif(not (MEDIA / CLIP).is_file(), reason=f"recording {CLIP} not found in {MEDIA} (shared media absent)")
+def test_two_trackers_give_every_frame_once_in_order_and_the_second_part_from_the_other_process(monkeypatch):
+    from rehabcoach.vision.pipeline import FacePipeline
+
+    monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
+    monkeypatch.setattr(split_tracking, "WARM_UP_FRAMES", 10)
+    monkeypatch.setattr(split_tracking, "START_SECONDS", 0.0)  # a 78-frame clip: an even split
+    with VideoFileSource(MEDIA / CLIP) as source, FacePipeline() as pipeline:
+        count = source.frame_count
+        split = split_point(count, 10)
+        seen: list[int] = []
+        original = pipeline.process
+        monkeypatch.setattr(pipeline, "process", lambda frame: seen.append(frame.index) or original(frame))
+        faces = list(face_frames(source, pipeline, trackers=2))
+    assert [f.index for f in faces] == list(range(count))
+    assert seen == list(range(split))  # this process tracked the first part only
+    assert all(f.face for f in faces[split:split + 20])  # the other tracker found the face at once
+    with VideoFileSource(MEDIA / CLIP) as source, FacePipeline() as pipeline:
+        alone = [pipeline.process(frame) for frame in source]
+    # Far from the split both trackers agree; near it, only tracking noise may differ.
+    gap = np.abs(np.array([f.measures["eye_aperture"]["left"] for f in faces[split + 10:]])
+                 - np.array([f.measures["eye_aperture"]["left"] for f in alone[split + 10:]]))
+    assert gap.max() < 0.02
