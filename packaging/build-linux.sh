@@ -47,11 +47,9 @@ started=$SECONDS
 PYTHONPATH="$headless_cv2${PYTHONPATH:+:$PYTHONPATH}" "$python" -m PyInstaller --noconfirm --log-level WARN \
   --workpath "$build/pyinstaller" --distpath "$partial" packaging/rehabcoach.spec
 bundle="$partial/rehabcoach"
-# Python's own library and extension modules come with their debugging symbols (22 MB of 28): drop
-# those. Only these: stripping the wheels' libraries, which auditwheel has patched, can break them.
-if command -v strip >/dev/null; then
-  strip --strip-debug "$bundle"/_internal/libpython3*.so* "$bundle"/_internal/python3*/lib-dynload/*.so
-fi
+# Symbol tables and debugging data (26 MB: Python's own library and modules, libmediapipe, kiwisolver,
+# ...) out of the libraries that auditwheel did not rewrite; stripping those it did can break them.
+"$python" packaging/lean_bundle.py strip "$bundle"
 
 # Desktop integration, so a user who unpacks the bundle can add it to their menu with ./install.sh.
 app_id=org.rehabcoach.RehabCoach
