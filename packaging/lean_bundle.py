@@ -110,8 +110,8 @@ def icu_package(header: bytes, items: list[tuple[str, bytes]]) -> bytes:
     for name, content in items:
         toc.append(struct.pack("<II", name_at, offset + len(body)))
         name_at += len(name) + 1
-        body += content + b"\0" * (-len(content) % ICU_ALIGN)
-    padding = b"\0" * (offset - toc_size - len(names))
+        body += content + b"\xaa" * (-len(content) % ICU_ALIGN)  # ICU pads with 0xaa
+    padding = b"\xaa" * (offset - toc_size - len(names))
     return header + b"".join(toc) + names + padding + body
 
 
