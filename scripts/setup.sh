@@ -8,10 +8,11 @@ purpose="${1:-run}"
 # System packages: speech, PortAudio for the feedback tones (sounddevice needs libportaudio2 on Linux) and a
 # font (Qt draws the screens and PDF reports with it) for everyone; a virtual display, Qt's xcb cursor
 # library, PostgreSQL, strace (the no-network test) and the packaging validators (desktop entry, AppStream,
-# lintian for the .deb, shellcheck for actionlint's check of the workflows) only for the test run.
+# lintian for the .deb, shellcheck for actionlint's check of the workflows, gcc for the Linux bundle's two
+# rebuilt libraries, packaging/lean_bundle.py) only for the test run.
 apt_packages=(espeak-ng alsa-utils libportaudio2 libxcb-cursor0 libegl1 libgl1 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 fonts-dejavu-core)
 if [ "$purpose" = test ]; then
-  apt_packages+=(xvfb xauth postgresql desktop-file-utils appstream poppler-utils strace lintian shellcheck)
+  apt_packages+=(xvfb xauth postgresql desktop-file-utils appstream poppler-utils strace lintian shellcheck gcc)
 fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
