@@ -229,6 +229,19 @@ def test_bundle_writes_the_same_pdf_report_as_the_python_package(build, tmp_path
     assert words == text(tmp_path / "packaged.pdf")
 
 
+def test_bundle_keeps_records_on_a_postgresql_server(build, tmp_path):
+    """A clinic's shared records go through psycopg (its own libpq and OpenSSL, and Python's ssl module,
+    which psycopg imports: leaving ssl out of the bundle broke this)."""
+    from records_support import postgres_server
+
+    bundle, _ = build
+    url = postgres_server().new_database()
+    added = _run_bundled(bundle, "profile", "add", "Ann", "--affected-side", "left", "--database", url, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr[-3000:]
+    listed = _run_bundled(bundle, "profile", "list", "--database", url, cwd=tmp_path)
+    assert listed.returncode == 0 and "Ann" in listed.stdout, listed.stdout + listed.stderr[-3000:]
+
+
 # -- the .deb -------------------------------------------------------------------------------------------
 def _deb_field(deb: Path, field: str) -> str:
     return subprocess.run(["dpkg-deb", "--field", str(deb), field], capture_output=True, text=True,
