@@ -68,7 +68,8 @@ for dt in (np.float32, np.float64):
         found[f"solve {name} {dt.__name__}"] = ok and bool(np.allclose(x, np.linalg.solve(mat.astype(np.float64), b), atol=tol * 100))
     tall = rng.standard_normal((60, 5)).astype(dt); rhs = rng.standard_normal((60, 2)).astype(dt)
     ok, x = cv2.solve(tall, rhs, flags=cv2.DECOMP_QR)
-    found[f"least squares {dt.__name__}"] = ok and bool(np.allclose(x, np.linalg.lstsq(tall.astype(np.float64), rhs, rcond=None)[0], atol=tol * 100))
+    expected = np.linalg.lstsq(tall.astype(np.float64), rhs, rcond=None)[0]
+    found[f"least squares {dt.__name__}"] = ok and bool(np.allclose(x, expected, atol=tol * 100))
     _, inverse = cv2.invert(a, flags=cv2.DECOMP_LU)
     found[f"invert {dt.__name__}"] = bool(np.allclose(inverse @ a, np.eye(40), atol=tol * 100))
     _, inverse = cv2.invert(spd, flags=cv2.DECOMP_CHOLESKY)
