@@ -118,6 +118,27 @@ def test_bundle_reads_a_recording_with_its_own_ffmpeg(build, tmp_path):
     assert analysis["frames"] == 104 and analysis["face_frames"] == 104  # 3.5 s of a face at 30 fps, 1080p
 
 
+@pytest.mark.media
+def test_bundled_analyze_runs_its_second_tracker_in_a_process_of_its_own(build, tmp_path):
+    """A frozen program starts a worker process by running itself again (multiprocessing's spawn): the
+    entry point must hand that run to the worker (freeze_support), not start the command line twice."""
+    video = MEDIA / "liveportrait__driving_d9.mp4"  # 587 frames: long enough to be split
+    if not video.is_file():
+        pytest.skip(f"the test recordings are not here ({MEDIA})")
+    bundle, _ = build
+    reports = {}
+    for trackers in ("1", "2"):
+        reports[trackers] = tmp_path / f"report{trackers}.json"
+        result = _run_bundled(bundle, "analyze", str(video.resolve()), "--exercise", "gentle-smile",
+                              "--affected-side", "right", "--trackers", trackers, "--json", str(reports[trackers]),
+                              cwd=tmp_path)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "could not be used" not in result.stderr and "usage:" not in result.stderr
+    one, two = (json.loads(reports[t].read_text()) for t in ("1", "2"))
+    assert one["frames"] == two["frames"] == 587 and two["face_frames"] == one["face_frames"]
+    assert [(e["region"], e["side"]) for e in two["events"]] == [(e["region"], e["side"]) for e in one["events"]]
+
+
 def test_bundle_carries_no_leftovers_or_test_media(build):
     bundle, _ = build
     check = _load_check_bundle()

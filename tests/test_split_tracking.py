@@ -64,7 +64,7 @@ class FakePipeline:
         return FaceFrame(index=frame.index, timestamp=frame.timestamp, face=False)
 
 
-def test_a_failing_second_process_leaves_the_rest_to_this_one(tmp_path, monkeypatch):
+def test_a_failing_second_process_leaves_the_rest_to_this_one(tmp_path, monkeypatch, caplog):
     video = tmp_path / "numbered.avi"
     write_numbered_video(video, 60)
     monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
@@ -75,6 +75,7 @@ def test_a_failing_second_process_leaves_the_rest_to_this_one(tmp_path, monkeypa
         indices = [face.index for face in face_frames(source, pipeline, trackers=2)]
     assert indices == list(range(60))
     assert pipeline.seen == list(range(60))  # the first part, then the rest after the failure
+    assert "second face tracker could not be used" in caplog.text
 
 
 @pytest.mark.skipif(not (MEDIA / CLIP).is_file(), reason=f"recording {CLIP} not found in {MEDIA} (shared media absent)")

@@ -18,6 +18,7 @@ fails in any way: the frames are tracked here, one after the other, as before.
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
@@ -26,6 +27,8 @@ from typing import Iterator
 from rehabcoach.vision.pipeline import FacePipeline
 from rehabcoach.vision.sources import FrameSource, VideoFileSource, read_ahead
 from rehabcoach.vision.types import FaceFrame
+
+log = logging.getLogger(__name__)
 
 # 1 s at 30 fps: the second tracker's lead-in, long enough for it to settle on the face (tracking
 # converges within a few frames of the first detection), dropped from the results.
@@ -85,9 +88,11 @@ def face_frames(source: FrameSource, pipeline: FacePipeline, *, trackers: int | 
             return  # the file ended before the split (its frame count was too high): all tracked here
         try:
             rest = second.result()
-        except Exception:  # noqa: BLE001 - any failure of the second process: track the rest here
+        except Exception as exc:  # noqa: BLE001 - any failure of the second process: track the rest here
+            log.warning("the second face tracker could not be used (%s); the rest of the recording is "
+                        "tracked here", exc)
             rest = None
-        if rest is not None and rest and rest[0].index == last + 1:
+        if rest and rest[0].index == last + 1:
             yield from rest
             return
     # The second part could not be used: go on from the first frame not yet tracked, in this process.
