@@ -14,11 +14,11 @@ pytest.importorskip("pytestqt")
 
 from rehabcoach.errors import UserError  # noqa: E402
 from rehabcoach.ui.capture_worker import CaptureThread, display_image  # noqa: E402
-from rehabcoach.vision.sources import SourceLost  # noqa: E402
+from rehabcoach.vision.sources import FrameSource, SourceLost  # noqa: E402
 from rehabcoach.vision.types import FaceFrame, Frame  # noqa: E402
 
 
-class FakeSource:
+class FakeSource(FrameSource):
     """Yields frames from ONE reused buffer (like a camera driver), optionally restarting its clock."""
 
     def __init__(self, count=20, fps=30.0, lose_after=None, restart_every=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rehabcoach.vision.sources import FrameSource
 from rehabcoach.vision.types import Frame
 
 FPS = 30.0
@@ -33,7 +34,7 @@ class RecordingSpeech:
         pass
 
 
-class Frames:
+class Frames(FrameSource):
     """Grey frames at 30 fps, as many as asked for (the face comes from a scripted pipeline)."""
 
     fps, name = FPS, "synthetic"

@@ -22,6 +22,7 @@ from PySide6.QtGui import QImage
 from rehabcoach.clock import moving_forward
 from rehabcoach.errors import UserError
 from rehabcoach.ui.camera_view import contour_paths
+from rehabcoach.vision.sources import FrameSource, SourceLost
 from rehabcoach.vision.types import FaceFrame, Frame
 
 # Wider frames are shrunk in the worker so that the GUI thread only paints (a 1080p scale per frame
@@ -173,21 +174,21 @@ class CaptureThread(QThread):
                     self.failed.emit(str(exc))
                     return
                 with pipeline:
-                    self.opened.emit(str(getattr(source, "name", self.spec)), float(getattr(source, "fps", 0) or 0))
+                    self.opened.emit(source.name or str(self.spec), float(source.fps or 0))
                     self._loop(source, pipeline)
         except Exception as exc:
-            if type(exc).__name__ == "SourceLost":
+            if isinstance(exc, SourceLost):
                 self.source_lost.emit(str(exc) or "the camera stopped sending pictures")
             elif isinstance(exc, UserError):
                 self.failed.emit(str(exc))
             else:
                 raise
 
-    def _loop(self, source, pipeline) -> None:
+    def _loop(self, source: FrameSource, pipeline) -> None:
         wall_start: float | None = None
         first_ts = 0.0
         last_ts: float | None = None
-        period = 1.0 / source.fps if getattr(source, "fps", 0) else 1.0 / 30.0
+        period = 1.0 / source.fps if source.fps else 1.0 / 30.0
         for frame in source:
             if self._stop.is_set():
                 return

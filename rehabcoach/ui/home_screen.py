@@ -42,6 +42,7 @@ class HomeScreen(QWidget):
         self._routine_seconds = routine_seconds
         # The patient's affected side, for text written with {affected}/{other}.
         self._affected_side = affected_side
+        self._selected: str | None = None  # the exercise shown in the library tab
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
@@ -192,6 +193,6 @@ class HomeScreen(QWidget):
         self.exercise_steps.setText("\n\n".join(lines))
 
     def _practise(self) -> None:
-        exercise_id = getattr(self, "_selected", None)
+        exercise_id = self._selected
         if exercise_id:
             self.exercise_chosen.emit(exercise_id)
