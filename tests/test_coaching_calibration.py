@@ -77,3 +77,24 @@ def test_target_meter_reports_reach_per_side():
     assert meter.current == pytest.approx({"left": 1.0, "right": 0.5})
     meter.update(face_frame(0.7, face=False))  # a lost face keeps the last reading
     assert meter.best == pytest.approx({"left": 1.0, "right": 0.5})
+
+
+def test_noise_is_the_trackers_frame_to_frame_jitter_not_a_slow_drift_of_the_face():
+    # A mouth corner drifting slowly upwards through the calibration window (the face was not quite at
+    # rest) with a small alternating jitter on top: the noise floor of the guards' thresholds must be the
+    # jitter, or a face that drifted while calibrating would hide every later movement under its drift.
+    import numpy as np
+
+    from rehabcoach.coaching.calibration import baseline_from
+
+    rest = REST["mouth_corner_lift"]
+    jitter = 0.002
+    frames = [face_frame(i / 30, i, mouth_corner_lift_left=rest + 0.001 * i + (jitter if i % 2 else -jitter))
+              for i in range(45)]  # 0.044 IOD of drift over 1.5 s
+    noise = baseline_from(frames).noise["mouth_corner_lift"]["left"]
+    # Successive differences alternate 0.005 and -0.003: their median size 0.004, a sigma of 0.004 * 1.48 / sqrt(2).
+    assert noise == pytest.approx(1.4826 * 0.004 / np.sqrt(2), rel=0.05)
+    spread = 1.4826 * float(np.median(np.abs(np.array([0.001 * i for i in range(45)]) - 0.022)))
+    assert noise < spread / 3  # the drift's own spread (what the old rule measured) is far larger
+    steady = baseline_from([face_frame(i / 30, i) for i in range(10)]).noise["mouth_corner_lift"]["left"]
+    assert steady == 0.0  # a perfectly still synthetic face has no noise
