@@ -16,13 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
+from rehabcoach.analysis.split_tracking import tracked
 from rehabcoach.coaching.calibration import Calibrator
 from rehabcoach.coaching.monitor import FaceLoss, MovementMonitor
 from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, ResolvedGuard, ResolvedTarget
 from rehabcoach.errors import UserError
 from rehabcoach.vision.catalogue import MEASURE_NAMES, SIDES, Side
 from rehabcoach.vision.pipeline import FacePipeline
-from rehabcoach.vision.sources import FrameSource, read_ahead
+from rehabcoach.vision.sources import FrameSource
 from rehabcoach.vision.types import FaceFrame
 
 MIN_CALIBRATION_FRAMES = 10
@@ -165,7 +166,7 @@ def analyze(
     guarded = sorted({(g.region, side) for g in guards for side in g.sides})
     try:
         if faces is None:
-            faces = (pipeline.process(frame) for frame in read_ahead(source))
+            faces = tracked(source, pipeline)
         for face_frame in faces:
             frames += 1
             last_t = face_frame.timestamp

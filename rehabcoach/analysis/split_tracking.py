@@ -56,24 +56,27 @@ def split_point(frames: int, warm_up: int | None = None) -> int:
     return max(warm_up, min(frames - 1, round(split)))
 
 
+def tracked(source: FrameSource, pipeline: FacePipeline) -> Iterator[FaceFrame]:
+    """Each frame of ``source`` through ``pipeline`` in this process, decoded ahead on a helper thread (read_ahead)."""
+    return (pipeline.process(frame) for frame in read_ahead(source))
+
+
 def track_part(path: str, first: int, keep_from: int, model_path: str | None) -> list[FaceFrame]:
     """In the second process: the face frames of the recording from ``keep_from`` to its end, tracked
     from ``first`` on.  Module-level, so that it can be started in a fresh process."""
     source = VideoFileSource(path)
     with source, FacePipeline(model_path) as pipeline:
         source.skip(first)
-        return [face for face in (pipeline.process(frame) for frame in read_ahead(source))
-                if face.index >= keep_from]
+        return [face for face in tracked(source, pipeline) if face.index >= keep_from]
 
 
 def face_frames(source: FrameSource, pipeline: FacePipeline, *, trackers: int | None = None) -> Iterator[FaceFrame]:
     """Every frame of ``source`` through the face pipeline, in order; with two trackers when it pays."""
     trackers = default_trackers() if trackers is None else trackers
-    count = source.frame_count if isinstance(source, VideoFileSource) else None
-    if trackers < 2 or count is None or count < MIN_FRAMES_TO_SPLIT:
-        yield from (pipeline.process(frame) for frame in read_ahead(source))
+    count = source.frame_count
+    if trackers < 2 or not isinstance(source, VideoFileSource) or count is None or count < MIN_FRAMES_TO_SPLIT:
+        yield from tracked(source, pipeline)
         return
-    assert isinstance(source, VideoFileSource)
     split = split_point(count)
     model = str(pipeline.landmarker.model_path)
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
@@ -99,4 +102,4 @@ def face_frames(source: FrameSource, pipeline: FacePipeline, *, trackers: int | 
     again = VideoFileSource(source.path)
     with again:
         again.skip(last + 1)
-        yield from (pipeline.process(frame) for frame in read_ahead(again))
+        yield from tracked(again, pipeline)
