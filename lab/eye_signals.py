@@ -190,12 +190,15 @@ COMBINATIONS: tuple[tuple[str, str, str], ...] = (
     ("aperture+lid_over_mean_iris_head", "eye_aperture", "lid_over_mean_iris_head"),
     ("aperture+squint", "eye_aperture", "eyeSquint"),
 )
+# With the pixel-based signal (--pixels), which comes from the frames rather than the cached replay.
+PIXEL_COMBINATIONS: tuple[tuple[str, str, str], ...] = (("aperture+pixel", "eye_aperture", "pixel_scale"),)
+PIXEL_FORMULA = "each eye's own pixels: vertical scale matching the rest patch (lab/pixel_lid.py), minus 1"
 
 
-EXTRA_FORMULAS = {
-    "pixel_scale": "each eye's own pixels: vertical scale matching the rest patch (lab/pixel_lid.py), minus 1",
-    "aperture+pixel": "mean of the deviations of eye_aperture and pixel_scale",
-}
+def combine(out: dict[str, dict[str, np.ndarray]], combinations: Sequence[tuple[str, str, str]]) -> None:
+    """Add each combination to ``out``: the mean of its two signals' deviations, per side."""
+    for name, a, b in combinations:
+        out[name] = {side: (out[a][side] + out[b][side]) / 2 for side in ("right", "left")}
 
 
 def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
@@ -213,8 +216,7 @@ def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
                     out[signal.name][side] = (values - reference) / reference
                 else:
                     out[signal.name][side] = -(values - reference)
-        for name, a, b in COMBINATIONS:
-            out[name] = {side: (out[a][side] + out[b][side]) / 2 for side in ("right", "left")}
+        combine(out, COMBINATIONS)
     return out
 
 
@@ -303,8 +305,7 @@ def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float], traces
                 dev = deviations(replay, fps_of[case.clip])
                 if traces is not None:
                     dev.update(pixel_deviations(case, key, replay, media, traces[case.clip]))
-                    dev["aperture+pixel"] = {side: (dev["eye_aperture"][side] + dev["pixel_scale"][side]) / 2
-                                             for side in ("right", "left")}
+                    combine(dev, PIXEL_COMBINATIONS)
                 cache[key] = (replay, dev)
         return key, cache[key]
 
@@ -395,9 +396,9 @@ def compare(samples: Samples) -> list[dict]:
         row["sensitivity_at_5pct_fp"] = float(np.mean(pos_ok > row["negative_p95"])) if len(pos_ok) and len(neg) else None
         gain = auc_difference(samples, name) if name != REFERENCE_SIGNAL and REFERENCE_SIGNAL in samples.positives else None
         row["auc_gain_over_eye_aperture"] = None if gain is None else {"gain": gain[0], "low": gain[1], "high": gain[2]}
-        formula = next((s.formula for s in SIGNALS if s.name == name), EXTRA_FORMULAS.get(name))
+        formula = next((s.formula for s in SIGNALS if s.name == name), PIXEL_FORMULA if name == "pixel_scale" else None)
         if formula is None:
-            a, b = next((a, b) for n, a, b in COMBINATIONS if n == name)
+            a, b = next((a, b) for n, a, b in COMBINATIONS + PIXEL_COMBINATIONS if n == name)
             formula = f"mean of the deviations of {a} and {b}"
         row["formula"] = formula
         rows.append(row)
