@@ -19,6 +19,10 @@ import numpy as np
 
 Render = Callable[[int, float], np.ndarray]
 
+# 20 ms blocks: a tone starts at most one block after the frame that calls for it (the goal is 100 ms),
+# and the sound thread wakes 50 times a second instead of 100 (each wake-up costs the app CPU, even silent).
+BLOCK_FRAMES = 960
+
 
 class AudioUnavailable(RuntimeError):
     """No usable sound output: the app goes on silently and says so once."""
@@ -38,7 +42,7 @@ class AudioOutput(Protocol):
 class SounddeviceOutput:
     """The default output device through PortAudio, with a callback stream of short blocks."""
 
-    def __init__(self, samplerate: int = 48000, blocksize: int = 480):
+    def __init__(self, samplerate: int = 48000, blocksize: int = BLOCK_FRAMES):
         try:
             import sounddevice
         except OSError as exc:  # sounddevice imports, but PortAudio is missing (Linux: libportaudio2)
@@ -96,7 +100,7 @@ class RecordingOutput:
     (``now()``), so a test checks what was played and when, exactly and fast.
     """
 
-    def __init__(self, samplerate: int = 48000, blocksize: int = 480, *, realtime: bool = False,
+    def __init__(self, samplerate: int = 48000, blocksize: int = BLOCK_FRAMES, *, realtime: bool = False,
                  latency: float = 0.0, keep_seconds: float | None = None, fail: str | None = None):
         """``keep_seconds``: keep only the last this many seconds of blocks (a long benchmark must not
         grow the memory it measures); None keeps everything (tests)."""

@@ -11,6 +11,7 @@ output's own thread.  The window only hands them each frame's levels and the eng
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.apply_settings(self.settings)
         self.tick_timer = QTimer(self)
+        self._frame_rendered_at = float("-inf")  # time.monotonic() of the last frame's render
         self.tick_timer.setInterval(TICK_MS)
         self.tick_timer.timeout.connect(self._tick)
         self._show_speech_status_once()
@@ -536,6 +538,7 @@ class MainWindow(QMainWindow):
         new = keys - self._previous_warning_keys
         self._previous_warning_keys = keys
         self._render(state)
+        self._frame_rendered_at = time.monotonic()
         if new:
             for listener in self.warning_listeners:
                 listener(item.captured_at, new)
@@ -637,6 +640,8 @@ class MainWindow(QMainWindow):
             return
         if not self.follow_frame_time:
             self.engine.tick()
+        if time.monotonic() - self._frame_rendered_at < TICK_MS / 1000:
+            return  # frames are arriving and each renders the screen: this tick has nothing new to show
         self._render()
 
     def _set_screen(self, name: str) -> None:
