@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.apply_settings(self.settings)
         self.tick_timer = QTimer(self)
         self._frame_rendered_at = float("-inf")  # time.monotonic() of the last frame's render
+        self._controls_shown: tuple | None = None  # what the session controls last showed
         self.tick_timer.setInterval(TICK_MS)
         self.tick_timer.timeout.connect(self._tick)
         self._show_speech_status_once()
@@ -668,13 +669,16 @@ class MainWindow(QMainWindow):
         note = self._camera_problem if self._camera_problem and state.screen in ("step",) else ""
         if note:
             note += " Movement exercises will ask what to do."
-        self.status_note.setText(note)
-        self.status_note.setVisible(bool(note))
-        self.session_progress.setValue(round(state.progress * 100))
-        self.session_progress_text.setText(f"Routine {round(state.progress * 100)}% done")
-        self.pause_button.setText("Resume" if state.paused else "Pause")
-        self.recalibrate_button.setVisible(state.screen == "movement")
-        self.previous_button.setEnabled(state.screen in ("step", "movement"))
+        controls = (note, round(state.progress * 100), state.paused, state.screen)
+        if controls != self._controls_shown:  # the same for most frames: nine Qt calls saved 30 times a second
+            self._controls_shown = controls
+            self.status_note.setText(note)
+            self.status_note.setVisible(bool(note))
+            self.session_progress.setValue(controls[1])
+            self.session_progress_text.setText(f"Routine {controls[1]}% done")
+            self.pause_button.setText("Resume" if state.paused else "Pause")
+            self.recalibrate_button.setVisible(state.screen == "movement")
+            self.previous_button.setEnabled(state.screen in ("step", "movement"))
         position = f"Exercise {state.exercise_index + 1} of {state.exercise_total}"
         exercise = state.exercise
         if state.screen == "step" and exercise is not None:

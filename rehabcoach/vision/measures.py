@@ -18,16 +18,40 @@ from rehabcoach.vision.landmarks import LOWER_LIP_CENTRE, NOSE_BRIDGE, NOSE_TIP,
 from rehabcoach.vision.types import HeadPose
 
 
+# MediaPipe's face transformation matrix is a similarity: its 3x3 part is one scale times a rotation, to
+# float32 precision (singular values within 6e-7 of each other on the recordings in ../shared/media).
+SIMILARITY_TOLERANCE = 1e-4
+
+
 def rotation_from_matrix(matrix: np.ndarray) -> np.ndarray:
-    """The pure rotation inside MediaPipe's 4x4 face transformation matrix (scale removed)."""
+    """The pure rotation inside MediaPipe's 4x4 face transformation matrix (scale removed).
+
+    For a similarity the rotation is the 3x3 part over its scale (its Frobenius norm / sqrt(3)): the same
+    as orthonormalising by SVD to 4e-7, without LAPACK, whose SVD cost 0.12 ms a frame in the live loop
+    (cold after the face model has run).  Anything else (scale differing between axes, shear) still goes
+    through the SVD.
+    """
     rot = np.asarray(matrix, dtype=np.float64)[:3, :3]
-    # Orthonormalise: the matrix may carry scale and a little numerical shear.
+    scale = math.sqrt(float(np.einsum("ij,ij->", rot, rot)) / 3)
+    if scale > 0:
+        r = rot / scale
+        if float(np.abs(np.einsum("ij,kj->ik", r, r) - _IDENTITY).max()) < SIMILARITY_TOLERANCE and _det3(r) > 0:
+            return r
+    # Orthonormalise: the matrix carries scale that differs between axes, or shear.
     u, _, vt = np.linalg.svd(rot)
     r = u @ vt
     if np.linalg.det(r) < 0:
         u[:, -1] *= -1
         r = u @ vt
     return r
+
+
+_IDENTITY = np.eye(3)
+
+
+def _det3(m: np.ndarray) -> float:
+    (a, b, c), (d, e, f), (g, h, i) = m.tolist()
+    return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
 
 
 def head_pose(rotation: np.ndarray) -> HeadPose:
@@ -63,30 +87,37 @@ def face_coordinates(landmarks: np.ndarray, width: int, height: int, rotation: n
     return points / iod
 
 
+def _side_indices(name: str) -> np.ndarray:
+    """One landmark field for both sides, a row per side in SIDES order (one column for a single landmark)."""
+    return np.array([np.atleast_1d(getattr(SIDE_LANDMARKS[side], name)) for side in SIDES])
+
+
+# The landmarks each measure reads, for both sides at once: a few array operations per frame instead of
+# dozens of small ones (this runs for every frame, live and in analyze).
+_EYE_OUTER, _EYE_INNER = _side_indices("eye_outer")[:, 0], _side_indices("eye_inner")[:, 0]
+_UPPER_LID, _LOWER_LID = _side_indices("upper_lid"), _side_indices("lower_lid")
+_BROW, _CHEEK, _NOSE_ALA = _side_indices("brow"), _side_indices("cheek"), _side_indices("nose_ala")
+_MOUTH_CORNER = _side_indices("mouth_corner")[:, 0]
+
+
 def compute_measures(face: np.ndarray) -> dict[str, dict[Side, float]]:
     """Per-side measures (see catalogue.MEASURES) from head-frame landmarks (``face_coordinates``)."""
     xy = face[:, :2]
     lip_mid_x = (xy[UPPER_LIP_CENTRE, 0] + xy[LOWER_LIP_CENTRE, 0]) / 2
-    bridge = xy[NOSE_BRIDGE]
-    half_mouth_width = float(np.linalg.norm(
-        xy[SIDE_LANDMARKS["left"].mouth_corner] - xy[SIDE_LANDMARKS["right"].mouth_corner])) / 2
-    out: dict[str, dict[Side, float]] = {name: {} for name in (
-        "eye_aperture", "brow_height", "mouth_corner_lift", "mouth_corner_excursion",
-        "lip_width", "cheek_raise", "nose_wrinkle")}
-    for side in SIDES:
-        lm = SIDE_LANDMARKS[side]
-        outer, inner = xy[lm.eye_outer], xy[lm.eye_inner]
-        eye_width = float(np.linalg.norm(outer - inner))
-        lids = np.linalg.norm(xy[list(lm.upper_lid)] - xy[list(lm.lower_lid)], axis=1)
-        eye_centre_y = (outer[1] + inner[1]) / 2
-        corner = xy[lm.mouth_corner]
-        out["eye_aperture"][side] = float(lids.mean() / eye_width) if eye_width > 1e-6 else 0.0
-        out["brow_height"][side] = float(xy[list(lm.brow), 1].mean() - eye_centre_y)
-        out["mouth_corner_lift"][side] = float(corner[1] - xy[NOSE_TIP, 1])
+    bridge_y = xy[NOSE_BRIDGE, 1]
+    outer, inner, corner = xy[_EYE_OUTER], xy[_EYE_INNER], xy[_MOUTH_CORNER]  # a row per side
+    eye_width = np.hypot(*(outer - inner).T)
+    lids = np.hypot(*(xy[_UPPER_LID] - xy[_LOWER_LID]).transpose(2, 0, 1)).mean(axis=1)
+    half_mouth_width = float(np.hypot(*(corner[0] - corner[1]))) / 2
+    rows = {
+        "eye_aperture": np.divide(lids, eye_width, out=np.zeros(2), where=eye_width > 1e-6),
+        "brow_height": xy[_BROW, 1].mean(axis=1) - (outer[:, 1] + inner[:, 1]) / 2,  # above the eye's centre
+        "mouth_corner_lift": corner[:, 1] - xy[NOSE_TIP, 1],
         # Measured from the lips' own midline, not the nose: a whole mouth shifting sideways is not
         # one corner pulling out, and it happens in ordinary speech and with small head turns.
-        out["mouth_corner_excursion"][side] = float(abs(corner[0] - lip_mid_x))
-        out["lip_width"][side] = half_mouth_width
-        out["cheek_raise"][side] = float(xy[list(lm.cheek), 1].mean() - bridge[1])
-        out["nose_wrinkle"][side] = float(xy[list(lm.nose_ala), 1].mean() - bridge[1])
-    return out
+        "mouth_corner_excursion": np.abs(corner[:, 0] - lip_mid_x),
+        "lip_width": np.full(2, half_mouth_width),
+        "cheek_raise": xy[_CHEEK, 1].mean(axis=1) - bridge_y,
+        "nose_wrinkle": xy[_NOSE_ALA, 1].mean(axis=1) - bridge_y,
+    }
+    return {name: dict(zip(SIDES, values.tolist())) for name, values in rows.items()}
