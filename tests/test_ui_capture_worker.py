@@ -145,6 +145,7 @@ def test_stop_ends_a_long_recording_promptly(qtbot):
 @pytest.mark.parametrize("shape, fit", [
     ((720, 1280, 3), (760, 570)),  # a 720p webcam in a laptop-sized view: shrinks by 1.7
     ((1080, 1920, 3), (500, 400)),  # shrinks by 3.8: a whole-number area step, then bilinear
+    ((767, 1365, 3), (600, 300)),  # odd sizes: the whole-number step drops the last row and column
     ((480, 640, 3), (1000, 800)),  # enlarged
     ((480, 640, 3), (640, 480)),  # shown as it is
 ])
