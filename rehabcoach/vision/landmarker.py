@@ -28,7 +28,9 @@ class LandmarkerResult:
 class FaceLandmarker:
     """Owns one MediaPipe FaceLandmarker; close it explicitly (it raises if left to __del__ at exit)."""
 
-    def __init__(self, model_path: str | os.PathLike | None = None, *, blendshapes: bool = True):
+    def __init__(self, model_path: str | os.PathLike | None = None, *, blendshapes: bool = True, direct: bool = True):
+        """``direct=False``: always through MediaPipe's own Python result objects (``DirectResults`` below), as any
+        program using MediaPipe's API does; the benchmarks' bare landmarker."""
         from mediapipe.tasks.python import BaseOptions, vision  # heavy import, done on first use
 
         self.model_path: Path = find_model(model_path)
@@ -46,6 +48,7 @@ class FaceLandmarker:
             raise ModelNotFoundError(f"the face model {self.model_path} could not be loaded: {exc}") from exc
         self._last_ms: int | None = None
         self._detections = 0
+        self._direct = DirectResults.for_task(self._task) if direct else None
 
     def detect(self, rgb: np.ndarray, timestamp_s: float) -> LandmarkerResult:
         """Detect one face in an RGB uint8 image; timestamps are forced to increase as VIDEO mode requires."""
@@ -57,15 +60,13 @@ class FaceLandmarker:
         if self._detections < QUIET_FIRST_DETECTIONS:
             self._detections += 1
             with native_stderr_silenced():
-                result = self._task.detect_for_video(image, ms)
-        else:
-            result = self._task.detect_for_video(image, ms)
-        if not result.face_landmarks:
-            return LandmarkerResult(None, {}, None)
-        points = np.array([(p.x, p.y, p.z) for p in result.face_landmarks[0]], dtype=np.float64)
-        shapes = {c.category_name: float(c.score) for c in result.face_blendshapes[0]} if result.face_blendshapes else {}
-        matrix = np.array(result.facial_transformation_matrixes[0]) if result.facial_transformation_matrixes else None
-        return LandmarkerResult(points, shapes, matrix)
+                return self._detect(image, ms)
+        return self._detect(image, ms)
+
+    def _detect(self, image, ms: int) -> LandmarkerResult:
+        if self._direct is not None:
+            return self._direct.detect(image, ms)
+        return _from_public_result(self._task.detect_for_video(image, ms))
 
     def close(self) -> None:
         if self._task is not None:
@@ -77,3 +78,90 @@ class FaceLandmarker:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _from_public_result(result) -> LandmarkerResult:
+    """MediaPipe's own Python result (478 landmark objects, 52 categories) as a LandmarkerResult."""
+    if not result.face_landmarks:
+        return LandmarkerResult(None, {}, None)
+    points = np.array([(p.x, p.y, p.z) for p in result.face_landmarks[0]], dtype=np.float64)
+    shapes = {c.category_name: float(c.score) for c in result.face_blendshapes[0]} if result.face_blendshapes else {}
+    matrix = np.array(result.facial_transformation_matrixes[0]) if result.facial_transformation_matrixes else None
+    return LandmarkerResult(points, shapes, matrix)
+
+
+class DirectResults:
+    """Reads the face task's C result straight into arrays, as ``detect_for_video`` does, minus its Python objects.
+
+    MediaPipe's ``detect_for_video`` turns each result into 478 landmark and 52 category objects before
+    anyone reads them: 0.5 ms a frame, a tenth of the face model's own time on a laptop and the biggest
+    per-frame cost outside it.  This calls the same C functions (detect, then close the result) and copies
+    the landmarks with one numpy view instead.  It leans on names inside mediapipe 0.10.33 (the pinned
+    version): ``for_task`` returns None when they are not there, and the public call is used instead;
+    tests/test_vision_landmarker.py checks that both give the same result.
+    """
+
+    def __init__(self, task, module):
+        self._task = task
+        self._module = module
+        self._names: dict[int, str] = {}  # blendshape index -> name (the same 52 on every frame)
+        self._dtype: np.dtype | None = None  # where x, y, z sit in MediaPipe's landmark struct
+
+    @classmethod
+    def for_task(cls, task) -> "DirectResults | None":
+        try:
+            from mediapipe.tasks.python.vision import face_landmarker as module
+
+            if not (callable(task._lib.MpFaceLandmarkerDetectForVideo) and callable(task._lib.MpFaceLandmarkerCloseResult)
+                    and task._handle is not None and hasattr(module, "FaceLandmarkerResultC")):
+                return None
+        except (ImportError, AttributeError):
+            return None
+        return cls(task, module)
+
+    @staticmethod
+    def _landmark_dtype(struct) -> np.dtype:
+        """x, y, z of MediaPipe's landmark struct (which also holds flags and a name pointer) as a numpy dtype."""
+        import ctypes
+
+        return np.dtype({"names": ["x", "y", "z"], "formats": ["<f4"] * 3,
+                         "offsets": [struct.x.offset, struct.y.offset, struct.z.offset], "itemsize": ctypes.sizeof(struct)})
+
+    def detect(self, image, ms: int) -> LandmarkerResult:
+        import ctypes
+
+        result = self._module.FaceLandmarkerResultC()
+        self._task._lib.MpFaceLandmarkerDetectForVideo(self._task._handle, image._image_ptr, None, ms,
+                                                       ctypes.byref(result))
+        try:
+            return self._read(result)
+        finally:
+            self._task._lib.MpFaceLandmarkerCloseResult(ctypes.byref(result))
+
+    def _read(self, result) -> LandmarkerResult:
+        if result.face_landmarks_count == 0:
+            return LandmarkerResult(None, {}, None)
+        face = result.face_landmarks[0]
+        if face.landmarks_count == 0:
+            return LandmarkerResult(None, {}, None)
+        import ctypes
+
+        size = ctypes.sizeof(face.landmarks._type_)
+        memory = (ctypes.c_char * (size * face.landmarks_count)).from_address(ctypes.addressof(face.landmarks.contents))
+        if self._dtype is None:
+            self._dtype = self._landmark_dtype(face.landmarks._type_)
+        rows = np.frombuffer(memory, self._dtype)
+        points = np.stack([rows["x"], rows["y"], rows["z"]], axis=1).astype(np.float64)  # a copy: the C side frees it
+        shapes: dict[str, float] = {}
+        if result.face_blendshapes_count:
+            categories = result.face_blendshapes[0]
+            for j in range(categories.categories_count):
+                category = categories.categories[j]
+                name = self._names.get(category.index)
+                if name is None:
+                    name = self._names[category.index] = (category.category_name or b"").decode()
+                shapes[name] = float(category.score)
+        matrix = None
+        if result.facial_transformation_matrixes_count:
+            matrix = np.array(result.facial_transformation_matrixes[0].to_numpy())
+        return LandmarkerResult(points, shapes, matrix)

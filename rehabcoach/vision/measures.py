@@ -17,7 +17,6 @@ from rehabcoach.vision.catalogue import SIDES, Side
 from rehabcoach.vision.landmarks import LOWER_LIP_CENTRE, NOSE_BRIDGE, NOSE_TIP, SIDE_LANDMARKS, UPPER_LIP_CENTRE
 from rehabcoach.vision.types import HeadPose
 
-
 # MediaPipe's face transformation matrix is a similarity: its 3x3 part is one scale times a rotation, to
 # float32 precision (singular values within 6e-7 of each other on the recordings in ../shared/media).
 SIMILARITY_TOLERANCE = 1e-4
