@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from rehabcoach.clock import ManualClock  # noqa: E402
+from rehabcoach.coaching import cues  # noqa: E402
 from rehabcoach.routines.loader import load_library  # noqa: E402
 from rehabcoach.ui.settings import AppSettings, open_app_settings, save_settings  # noqa: E402
 from rehabcoach.ui.speech_bridge import SilentSpeech  # noqa: E402
@@ -24,6 +25,9 @@ UI_LIBRARY = Path(__file__).resolve().parent / "ui_library"
 # Window content sizes: the screen less a 40 px panel and a 30 px title bar.
 SIZES = {"1280x720": (1280, 650), "1366x768": (1366, 698), "1920x1080": (1920, 1010)}
 LONG_WARNING = "Your left eye is narrowing: keep your eye soft and open while you smile."
+# The most the movement screen shows at once (cues.warning_lines): a long sentence, then every other region.
+WARNING_LINES = [LONG_WARNING, "Also: right eyebrow, cheeks, nose and mouth corners"]
+assert len(WARNING_LINES) == cues.MAX_WARNING_LINES
 
 
 def fill_screen(window, name: str, clock: ManualClock) -> None:
@@ -45,7 +49,7 @@ def fill_screen(window, name: str, clock: ManualClock) -> None:
             window.movement_screen.show_movement(
                 title="Gentle smile (short)", position="Exercise 2 of 5", banner="Smile gently", countdown="hold 3",
                 rep="Repetition 2 of 10", instruction="", levels={"left": 0.6, "right": 0.9},
-                warnings=[LONG_WARNING], notice=None if name == "movement_warning" else notice,
+                warnings=WARNING_LINES, notice=None if name == "movement_warning" else notice,
             )
             window.recalibrate_button.setVisible(True)
             name = "movement"

@@ -7,6 +7,9 @@ and the advice for what to do about it depends on the movement being practised.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rehabcoach.coaching.guards import REGION_NOUNS
 from rehabcoach.coaching.types import ActiveWarning, ResolvedTarget
 
 GET_READY = "Get ready"
@@ -77,3 +80,37 @@ def advice(target: ResolvedTarget | None, warning: ActiveWarning) -> str:
 def warning_sentence(target: ResolvedTarget | None, warning: ActiveWarning) -> str:
     """The spoken reminder: "Your left eye is narrowing: soften the smile"."""
     return f"{warning.message.rstrip('.')}: {advice(target, warning)}"
+
+
+# Both sides of a region at once: in a line of their own, and (shorter) in the list of other regions.
+_BOTH_SIDES: dict[str, str] = {
+    "eye": "Both eyes are moving",
+    "brow": "Both eyebrows are moving",
+    "mouth": "Both mouth corners are moving",
+    "cheek": "Both cheeks are moving",
+    "nose": "Both sides of your nose are moving",
+}
+_BOTH_SIDES_SHORT: dict[str, str] = {"eye": "eyes", "brow": "eyebrows", "mouth": "mouth corners",
+                                     "cheek": "cheeks", "nose": "nose"}
+# A tired patient acts on one or two messages, not six, and a laptop screen has room for two.
+MAX_WARNING_LINES = 2
+
+
+def warning_lines(target: ResolvedTarget | None, warnings: Sequence[ActiveWarning]) -> list[str]:
+    """What the screen shows for the active warnings: a line per region (both sides together when both
+    move), at most MAX_WARNING_LINES; past that, the last line names the other regions that move."""
+    by_region: dict[str, list[ActiveWarning]] = {}
+    for warning in warnings:
+        by_region.setdefault(warning.region, []).append(warning)
+    lines, names = [], []
+    for region, found in by_region.items():
+        if len({w.side for w in found}) > 1:
+            lines.append(f"{_BOTH_SIDES.get(region, f'Both sides are moving ({region})')}: {advice(target, found[0])}")
+            names.append(_BOTH_SIDES_SHORT.get(region, region))
+        else:
+            lines.append(warning_sentence(target, found[0]))
+            names.append(f"{found[0].side} {REGION_NOUNS.get(region, region)}")
+    if len(lines) > MAX_WARNING_LINES:
+        rest = names[MAX_WARNING_LINES - 1:]
+        lines = lines[: MAX_WARNING_LINES - 1] + [f"Also: {', '.join(rest[:-1])} and {rest[-1]}"]  # 2 or more
+    return lines

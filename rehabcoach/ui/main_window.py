@@ -744,7 +744,7 @@ class MainWindow(QMainWindow):
         elif remaining is not None and phase in ("get_ready", "move", "relax", "instruction"):
             countdown = f"{max(0, math.ceil(remaining - 1e-9))} s"
         rep = f"Repetition {state.rep} of {state.reps}" if state.rep and state.reps else ""
-        warnings = [cues.warning_sentence(exercise.target, w) for w in state.warnings]
+        warnings = cues.warning_lines(exercise.target, state.warnings)
         notice = None
         if state.paused:
             notice = "Paused. Press Space or the Resume button to continue."

@@ -239,9 +239,10 @@ class MovementScreen(QWidget):
         self.instruction.setText(instruction)
         self.instruction.setVisible(bool(instruction))
         # One message at a time, the notice first: paused, or the face out of view (a warning then ends
-        # within a second, and the meter means nothing without a face).  Room is short on a laptop.
+        # within a second, and the meter means nothing without a face); then a warning, which takes the
+        # meter's place (it asks to soften the movement, not to reach further).  Room is short on a laptop.
         self.meter.set_levels(levels)
-        self.meter.setVisible(bool(levels) and not notice)
+        self.meter.setVisible(bool(levels) and not notice and not warnings)
         self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(warnings) and not notice)
         self.notice.setText(notice or "")
