@@ -13,12 +13,13 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
 from rehabcoach.feedback.outputs import AudioOutput, AudioUnavailable, SounddeviceOutput
 from rehabcoach.feedback.tones import SIDES, ToneSynth, tone_level, volume_gain
+from rehabcoach.vision.catalogue import Side
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class FeedbackService:
         self.status_message = "Sound feedback is on."
 
     # -- caller side (the GUI thread): never blocks for long ---------------------------------------
-    def update(self, ratios: dict[str, float], stamp: float | None = None) -> None:
+    def update(self, ratios: Mapping[Side, float], stamp: float | None = None) -> None:
         """Each side's deviation as a share of its threshold now (0 at rest, 1 at the threshold).
         ``stamp``: when the frame behind these levels was captured (for latency figures; default now)."""
         now = self._clock()

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SIDES = ("left", "right")
+from rehabcoach.vision.catalogue import Side
+
+SIDES: tuple[Side, Side] = ("left", "right")
 FADE_IN_FROM = 0.5  # silent below half the threshold
 LEVEL_AT_THRESHOLD = 0.35  # quiet but clear when the deviation reaches its threshold
 FULL_AT = 2.0  # full level (and the highest pitch) at twice the threshold

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rehabcoach.errors import UserError
 from rehabcoach.resources import resource_path
 from rehabcoach.ui.qt_env import drop_opencv_qt_plugin_path
+
+if TYPE_CHECKING:  # Qt is imported at run time only after prepare_environment()
+    from PySide6.QtWidgets import QApplication
 
 
 def prepare_environment() -> None:
@@ -15,13 +19,17 @@ def prepare_environment() -> None:
     drop_opencv_qt_plugin_path()
 
 
-def create_application(argv: list[str] | None = None):
+def create_application(argv: list[str] | None = None) -> QApplication:
     prepare_environment()
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance()
-    if app is None:
+    existing = QApplication.instance()
+    if existing is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
+    else:
+        # The window needs a GUI application; a bare QCoreApplication already running cannot become one.
+        assert isinstance(existing, QApplication), "a QCoreApplication is running, the window needs a QApplication"
+        app = existing
     app.setApplicationName("RehabCoach")
     app.setOrganizationName("RehabCoach")
     app.setApplicationDisplayName("RehabCoach")

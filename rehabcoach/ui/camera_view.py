@@ -232,10 +232,10 @@ class CameraView(QWidget):
                 painter.drawPath(path)
         painter.setPen(self._warn_pen)
         for key in self._warned:
-            path = self._paths.get(key)
-            if path is not None:
-                painter.fillPath(path, self._warn_fill)
-                painter.drawPath(path)
+            warned_path = self._paths.get(key)
+            if warned_path is not None:
+                painter.fillPath(warned_path, self._warn_fill)
+                painter.drawPath(warned_path)
 
     def _paint_side_labels(self, painter: QPainter, rect: QRectF) -> None:
         # Words, not only position: the picture is a mirror, so "your left" is on the left.

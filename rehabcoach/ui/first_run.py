@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QHBoxLayout,
+    QLabel,
+    QPushButton,
     QRadioButton,
     QSizePolicy,
     QVBoxLayout,
@@ -119,7 +121,7 @@ class FirstRunDialog(QDialog):
             choice = QRadioButton(text)
             choice.setAccessibleName(text)
             choice.setChecked(value == (self.chosen_side or "none"))
-            choice.toggled.connect(lambda on, v=value: on and self._choose_side(v))
+            choice.toggled.connect(lambda on, v=value: self._side_toggled(on, v))
             self.side_group.addButton(choice)
             self.side_buttons[value] = choice
             column.addWidget(choice)
@@ -134,7 +136,7 @@ class FirstRunDialog(QDialog):
         column.addStretch(1)
         return page
 
-    def _check_row(self, column: QVBoxLayout, text: str, action) -> object:
+    def _check_row(self, column: QVBoxLayout, text: str, action) -> QLabel:
         row = QHBoxLayout()
         trigger = button(text, text)
         trigger.setMinimumWidth(220)
@@ -153,6 +155,7 @@ class FirstRunDialog(QDialog):
         page, column = self._page("Your first routine", "")
         routine = self._shortest_routine()
         self.first_routine = routine
+        self.start_button: QPushButton | None = None  # no routine in the library: nothing to start
         if routine is not None:
             column.addWidget(label(
                 f"“{routine.title}” takes {format_duration(self.window_._routine_seconds(routine))}. "
@@ -161,7 +164,6 @@ class FirstRunDialog(QDialog):
             self.start_button.clicked.connect(self._start_routine)
             column.addWidget(self.start_button)
         else:
-            self.start_button = None
             column.addWidget(label("Choose a routine on the home screen.", "instruction"))
         column.addStretch(1)
         return page
@@ -177,14 +179,17 @@ class FirstRunDialog(QDialog):
             self.finish()
             return
         index = max(0, index)
-        self.pages.setCurrentWidget(self.pages.widget(index))
+        page = self.pages.widget(index)
+        assert page is not None  # 0 <= index <= last
+        self.pages.setCurrentWidget(page)
         if self.pages.currentWidget() is self.safety_page:
             self.safety_seen = True
         self.back_button.setEnabled(index > 0)
         self.next_button.setText("Go to the home screen" if index == last else "Next")
 
-    def _choose_side(self, value: str) -> None:
-        self.chosen_side = value
+    def _side_toggled(self, on: bool, value: str) -> None:
+        if on:  # the button switched off toggles too
+            self.chosen_side = value
 
     def skip(self) -> None:
         self.skipped = True

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 
 from rehabcoach.clock import Clock, ManualClock, SystemClock
 from rehabcoach.coaching import cues
-from rehabcoach.coaching.events import PhaseChanged, SpeakRequest, WarningStarted
+from rehabcoach.coaching.events import MovementPhase, PhaseChanged, SpeakRequest, WarningStarted
 from rehabcoach.coaching.session import SessionEngine, SessionSettings, SessionState
+from rehabcoach.coaching.summary import SessionSummary
 from rehabcoach.feedback.modes import FeedbackPlan, plan_for
 from rehabcoach.practice import PracticeService, SessionPlan
 from rehabcoach.routines.resolve import resolve_exercise, resolve_routine
@@ -47,11 +48,15 @@ from rehabcoach.ui.speech_bridge import Speech, open_speech
 from rehabcoach.ui.summary_screen import SummaryScreen
 from rehabcoach.ui.theme import TypeScale, base_font, palette_for, stylesheet, theme_for
 from rehabcoach.ui.widgets import CurrentPageStack, button, label
+from rehabcoach.vision.catalogue import Side
 
 TICK_MS = 50  # countdowns update 20 times a second; frames update the screen as they come
 
 CHIME_PHASES = ("move", "hold", "relax")  # a patient with closed eyes hears when to move, hold and rest
-PHASE_BANNERS = {"get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.RELAX, "done": cues.EXERCISE_DONE}
+# Keyed by the state's phase as it comes (None outside movement exercises: no banner).
+PHASE_BANNERS: dict[MovementPhase | None, str] = {
+    "get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.RELAX, "done": cues.EXERCISE_DONE,
+}
 
 
 class MainWindow(QMainWindow):
@@ -114,7 +119,7 @@ class MainWindow(QMainWindow):
         self.clock: Clock = SystemClock()
         self.capture: CaptureThread | None = None
         self._camera_problem: str | None = None
-        self._summary_shown = None
+        self._summary_shown: SessionSummary | None = None
         self._previous_warning_keys: frozenset = frozenset()
         # Called with every face frame given to the engine (the supervised panel's live traces).
         self.face_frame_listeners: list[Callable] = []
@@ -242,7 +247,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.status_note)
         return self.controls
 
-    def current_affected_side(self) -> str | None:
+    def current_affected_side(self) -> Side | None:
         """The patient's affected side: their profile's when one is active, else the settings'."""
         return self.practice.affected_side(self.settings.affected_side_or_none)
 
@@ -430,7 +435,8 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-            self.engine.stop()
+            if self.engine is not None:  # the question ran its own event loop: the session may have ended meanwhile
+                self.engine.stop()
         self._end_session()
         if self.speech is not None:
             # Silence what is queued; the service itself lives as long as the process (see app.run_app).
@@ -550,8 +556,10 @@ class MainWindow(QMainWindow):
         if self._frame_clock_origin is None:
             self._frame_clock_origin = timestamp - self.clock.now()
         target = timestamp - self._frame_clock_origin
-        if target > self.clock.now():
-            self.clock.set(target)
+        clock = self.clock
+        assert isinstance(clock, ManualClock)  # start_session() gives one when following frame time
+        if target > clock.now():
+            clock.set(target)
 
     def _visible_camera(self, screen: str):
         if screen == "calibration":

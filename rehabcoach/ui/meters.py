@@ -9,8 +9,9 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from rehabcoach.ui.theme import CALM, Theme
+from rehabcoach.vision.catalogue import SIDES, Side
 
-SIDE_WORDS = {"left": "Your left", "right": "Your right"}
+SIDE_WORDS: dict[Side, str] = {"left": "Your left", "right": "Your right"}
 
 
 def percent(fraction: float) -> str:
@@ -27,7 +28,7 @@ class TargetMeter(QWidget):
     def __init__(self, theme: Theme = CALM, parent=None):
         super().__init__(parent)
         self._theme = theme
-        self._levels: dict[str, float] = {}
+        self._levels: dict[Side, float] = {}
         self.setAccessibleName("Target meter")
         self.setMinimumHeight(90)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -36,7 +37,7 @@ class TargetMeter(QWidget):
         self._theme = theme
         self.update()
 
-    def set_levels(self, levels: Mapping[str, float]) -> None:
+    def set_levels(self, levels: Mapping[Side, float]) -> None:
         levels = {side: float(v) for side, v in levels.items() if side in SIDE_WORDS}
         if levels != self._levels:
             self._levels = levels
@@ -57,7 +58,7 @@ class TargetMeter(QWidget):
         if event.type() in (event.Type.FontChange, event.Type.StyleChange):
             self._fit_height()
 
-    def levels(self) -> dict[str, float]:
+    def levels(self) -> dict[Side, float]:
         return dict(self._levels)
 
     def describe(self) -> str:
@@ -76,7 +77,7 @@ class TargetMeter(QWidget):
         metrics = painter.fontMetrics()
         value_w = metrics.horizontalAdvance("Reached") + 16
         words_w = max(metrics.horizontalAdvance(f"{words} side") for words in SIDE_WORDS.values()) + 12
-        for row, side in enumerate(s for s in ("left", "right") if s in self._levels):
+        for row, side in enumerate(s for s in SIDES if s in self._levels):
             value = max(0.0, min(1.0, self._levels[side]))
             y = 4 + row * row_h
             label = f"{SIDE_WORDS[side]} side"

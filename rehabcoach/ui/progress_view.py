@@ -18,7 +18,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QHBoxLayout, QMessageBox, QTextBrowser, QVBoxLayout
 
 from rehabcoach.errors import UserError
-from rehabcoach.reports import Report, build_report
+from rehabcoach.reports import Report, ReportContent, build_report
 from rehabcoach.ui.report_pdf import report_document, write_pdf_report
 from rehabcoach.ui.widgets import MARGIN, SPACING, button, label
 
@@ -62,7 +62,7 @@ class ProgressView(QDialog):
         buttons.addWidget(self.pdf_button)
         buttons.addWidget(close)
         outer.addLayout(buttons)
-        self.content = None
+        self.content: ReportContent | None = None
         self.report: Report | None = None
         self.charts_shown: list[str] = []
         self._request = 0
@@ -86,6 +86,7 @@ class ProgressView(QDialog):
         return self.report is not None
 
     def _build(self, request: int, first: date, last: date) -> None:
+        result: tuple[Report | None, str | None]  # the report, or the problem in words
         try:
             result = (build_report(self.store, self.profile, first, last), None)
         except UserError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from pathlib import Path
 
 PLUGIN_PATH_VARIABLE = "QT_QPA_PLATFORM_PLUGIN_PATH"
@@ -18,7 +19,7 @@ def _cv2_package_dir() -> Path | None:
     return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
-def drop_opencv_qt_plugin_path(environ: dict | None = None, cv2_dir: Path | None = None) -> bool:
+def drop_opencv_qt_plugin_path(environ: MutableMapping[str, str] | None = None, cv2_dir: Path | None = None) -> bool:
     """Remove QT_QPA_PLATFORM_PLUGIN_PATH when it points inside the cv2 package.
 
     Importing opencv-contrib-python (a GUI build bundling Qt5) points Qt at its Qt5 platform plugins,

@@ -5,6 +5,7 @@ patient asks for; the session engine decides everything."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +21,7 @@ from rehabcoach.ui.camera_view import GUIDE_OK, GUIDE_PROBLEM, CameraView
 from rehabcoach.ui.meters import TargetMeter
 from rehabcoach.ui.theme import Theme
 from rehabcoach.ui.widgets import MARGIN, SESSION_MARGIN, SPACING, Illustration, button, label, scrolling_column
+from rehabcoach.vision.catalogue import Side
 
 
 def _header(title: QWidget, position: QWidget) -> QHBoxLayout:
@@ -227,7 +229,7 @@ class MovementScreen(QWidget):
         countdown: str,
         rep: str,
         instruction: str,
-        levels: dict[str, float],
+        levels: Mapping[Side, float],
         warnings: list[str],
         notice: str | None,
     ) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from rehabcoach.feedback.modes import FEEDBACK_CHOICES
+from rehabcoach.vision.catalogue import SIDES, Side
 
 ORGANIZATION = "RehabCoach"
 APPLICATION = "RehabCoach"
@@ -48,8 +49,12 @@ class AppSettings:
         )
 
     @property
-    def affected_side_or_none(self) -> str | None:
-        return None if self.affected_side == "none" else self.affected_side
+    def affected_side_or_none(self) -> Side | None:
+        # clamped() keeps affected_side to "none" or a side; the loop gives the side its type.
+        for side in SIDES:
+            if self.affected_side == side:
+                return side
+        return None
 
 
 def open_app_settings(path: str | os.PathLike | None = None) -> QSettings:

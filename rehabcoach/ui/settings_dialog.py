@@ -122,6 +122,7 @@ class SettingsDialog(QDialog):
         the dialog's screen): the choices scroll (vertically only) when a large text size makes them
         taller than a laptop's screen."""
         inner = self.choices.widget()
+        assert inner is not None  # scrolling_column() gave the area its column
         inner.adjustSize()
         need = inner.sizeHint()
         scroll_bar = self.choices.verticalScrollBar().sizeHint().width()
@@ -130,7 +131,9 @@ class SettingsDialog(QDialog):
             room = self.screen().availableGeometry().size()
         chrome = self.sizeHint().height() - self.choices.sizeHint().height()  # buttons and margins
         height = need.height() + chrome + 8
-        width = max(self.minimumWidth(), need.width() + scroll_bar + 2 * self.layout().contentsMargins().left())
+        layout = self.layout()
+        assert layout is not None  # set in __init__
+        width = max(self.minimumWidth(), need.width() + scroll_bar + 2 * layout.contentsMargins().left())
         if room is not None:
             height = min(height, room.height() - 60)
             width = min(width, room.width() - 40)

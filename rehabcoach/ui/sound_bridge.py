@@ -3,8 +3,10 @@ feedback package itself cannot load."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
+
+from rehabcoach.vision.catalogue import Side
 
 
 class Feedback(Protocol):
@@ -13,7 +15,7 @@ class Feedback(Protocol):
     available: bool  # False: no tones, and status_message says why
     status_message: str
 
-    def update(self, ratios: dict[str, float], stamp: float | None = None) -> None: ...
+    def update(self, ratios: Mapping[Side, float], stamp: float | None = None) -> None: ...
 
     def silence(self) -> None: ...
 

@@ -49,9 +49,9 @@ class SummaryScreen(QWidget):
         outer.addLayout(header)
         self.overview = label("", "instruction", name="Session overview")
         outer.addWidget(self.overview)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        outer.addWidget(self.scroll_area, 1)
         outer.addWidget(
             label(
                 "The numbers compare each side with your own resting face. They help you and your "
@@ -87,7 +87,7 @@ class SummaryScreen(QWidget):
             self.cards[exercise.exercise_id] = frame
             column.addWidget(frame)
         column.addStretch(1)
-        self.scroll.setWidget(inner)
+        self.scroll_area.setWidget(inner)
 
     def _exercise_card(self, exercise: ExerciseSummary) -> QWidget:
         frame, box = card()

@@ -112,6 +112,7 @@ class CurrentPageStack(QStackedWidget):
     def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802
         for index in range(self.count()):
             page = self.widget(index)
+            assert page is not None  # an index below count() always has a page
             policy = QSizePolicy.Policy.Preferred if page is widget else QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)
         super().setCurrentWidget(widget)
