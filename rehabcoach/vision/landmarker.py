@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,11 +102,11 @@ class DirectResults:
     tests/test_vision_landmarker.py checks that both give the same result.
     """
 
-    def __init__(self, task, module):
+    def __init__(self, task, module, landmark_dtype: np.dtype):
         self._task = task
         self._module = module
+        self._dtype = landmark_dtype  # where x, y, z sit in MediaPipe's landmark struct
         self._names: dict[int, str] = {}  # blendshape index -> name (the same 52 on every frame)
-        self._dtype: np.dtype | None = None  # where x, y, z sit in MediaPipe's landmark struct
 
     @classmethod
     def for_task(cls, task) -> "DirectResults | None":
@@ -113,23 +114,17 @@ class DirectResults:
             from mediapipe.tasks.python.vision import face_landmarker as module
 
             if not (callable(task._lib.MpFaceLandmarkerDetectForVideo) and callable(task._lib.MpFaceLandmarkerCloseResult)
-                    and task._handle is not None and hasattr(module, "FaceLandmarkerResultC")):
+                    and task._handle is not None):
                 return None
-        except (ImportError, AttributeError):
+            faces = dict(module.FaceLandmarkerResultC._fields_)["face_landmarks"]._type_  # a face's landmark list
+            landmark = dict(faces._fields_)["landmarks"]._type_  # one landmark: x, y, z, flags, a name pointer
+            dtype = np.dtype({"names": ["x", "y", "z"], "formats": ["<f4"] * 3, "itemsize": ctypes.sizeof(landmark),
+                              "offsets": [landmark.x.offset, landmark.y.offset, landmark.z.offset]})
+        except (ImportError, AttributeError, KeyError):
             return None
-        return cls(task, module)
-
-    @staticmethod
-    def _landmark_dtype(struct) -> np.dtype:
-        """x, y, z of MediaPipe's landmark struct (which also holds flags and a name pointer) as a numpy dtype."""
-        import ctypes
-
-        return np.dtype({"names": ["x", "y", "z"], "formats": ["<f4"] * 3,
-                         "offsets": [struct.x.offset, struct.y.offset, struct.z.offset], "itemsize": ctypes.sizeof(struct)})
+        return cls(task, module, dtype)
 
     def detect(self, image, ms: int) -> LandmarkerResult:
-        import ctypes
-
         result = self._module.FaceLandmarkerResultC()
         self._task._lib.MpFaceLandmarkerDetectForVideo(self._task._handle, image._image_ptr, None, ms,
                                                        ctypes.byref(result))
@@ -144,12 +139,8 @@ class DirectResults:
         face = result.face_landmarks[0]
         if face.landmarks_count == 0:
             return LandmarkerResult(None, {}, None)
-        import ctypes
-
-        size = ctypes.sizeof(face.landmarks._type_)
-        memory = (ctypes.c_char * (size * face.landmarks_count)).from_address(ctypes.addressof(face.landmarks.contents))
-        if self._dtype is None:
-            self._dtype = self._landmark_dtype(face.landmarks._type_)
+        memory = (ctypes.c_char * (self._dtype.itemsize * face.landmarks_count)).from_address(
+            ctypes.addressof(face.landmarks.contents))
         rows = np.frombuffer(memory, self._dtype)
         points = np.stack([rows["x"], rows["y"], rows["z"]], axis=1).astype(np.float64)  # a copy: the C side frees it
         shapes: dict[str, float] = {}
@@ -163,5 +154,5 @@ class DirectResults:
                 shapes[name] = float(category.score)
         matrix = None
         if result.facial_transformation_matrixes_count:
-            matrix = np.array(result.facial_transformation_matrixes[0].to_numpy())
+            matrix = result.facial_transformation_matrixes[0].to_numpy()  # a copy of its own
         return LandmarkerResult(points, shapes, matrix)

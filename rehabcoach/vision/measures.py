@@ -20,6 +20,7 @@ from rehabcoach.vision.types import HeadPose
 # MediaPipe's face transformation matrix is a similarity: its 3x3 part is one scale times a rotation, to
 # float32 precision (singular values within 6e-7 of each other on the recordings in ../shared/media).
 SIMILARITY_TOLERANCE = 1e-4
+_IDENTITY = np.eye(3)
 
 
 def rotation_from_matrix(matrix: np.ndarray) -> np.ndarray:
@@ -43,9 +44,6 @@ def rotation_from_matrix(matrix: np.ndarray) -> np.ndarray:
         u[:, -1] *= -1
         r = u @ vt
     return r
-
-
-_IDENTITY = np.eye(3)
 
 
 def _det3(m: np.ndarray) -> float:
