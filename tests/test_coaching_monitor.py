@@ -8,6 +8,7 @@ import pytest
 from synthetic_faces import REST, resting_baseline, trace
 
 from rehabcoach.coaching.monitor import (
+    CLOSURE_LONGER_THAN,
     EVIDENCE_HANG_SECONDS,
     FACE_LOST_AFTER_SECONDS,
     FaceLoss,
@@ -169,3 +170,36 @@ def test_region_peaks_report_the_lids_not_the_squint():
     peaks = {(p.region, p.side): p for p in monitor.region_peaks()}
     assert peaks[("eye", "left")].peak_deviation == pytest.approx(0.2, abs=0.01)
     assert [(e.side) for e in monitor.finish(3.0)] == ["left"]
+
+
+MOUTH_GUARD = ResolvedGuard("mouth", "mouth_corner_lift", ("left", "right"), "increase", threshold=0.03,
+                            min_duration=0.5)
+CLOSURE = ResolvedTarget("eye", "eye_aperture", ("left", "right"), "decrease", achieved=0.6)
+
+
+def closure_headless(frames, affected="right"):
+    monitor = MovementMonitor((MOUTH_GUARD,), CLOSURE, resting_baseline(), affected)
+    armed, events = [], []
+    for frame in frames:
+        armed.append(monitor.update(frame).armed)
+        events += monitor.pop_finished()
+    return events + monitor.finish(frames[-1].timestamp), armed
+
+
+def test_a_held_eye_closure_with_a_pulling_corner_warns_but_blinks_do_not_arm():
+    # Blinks (0.2 s, both eyes) while the right mouth corner is pulled up 0.06 IOD: not the practised closure.
+    blinks = [(1.0, 1.2), (2.0, 2.2), (3.0, 3.2)]
+
+    def blinking(t):
+        return OPEN * 0.1 if any(a <= t < b for a, b in blinks) else OPEN
+
+    pulled = during(LIFT + 0.06, 0.8, 3.6, LIFT)
+    events, armed = closure_headless(trace(4.0, eye_aperture_left=blinking, eye_aperture_right=blinking,
+                                           mouth_corner_lift_right=pulled))
+    assert events == [] and not any(armed)
+    # The same pull while the eyes stay closed for 2 s: armed once the closure outlasts a blink, and warned.
+    closed = during(OPEN * 0.1, 1.0, 3.0, OPEN)
+    events, armed = closure_headless(trace(4.0, eye_aperture_left=closed, eye_aperture_right=closed,
+                                           mouth_corner_lift_right=during(LIFT + 0.06, 1.4, 3.0, LIFT)))
+    assert [(e.region, e.side) for e in events] == [("mouth", "right")]
+    assert armed.index(True) / 30 == pytest.approx(1.0 + CLOSURE_LONGER_THAN, abs=0.04)
