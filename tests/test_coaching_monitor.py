@@ -11,6 +11,7 @@ from rehabcoach.coaching.monitor import (
     CLOSURE_LONGER_THAN,
     EVIDENCE_HANG_SECONDS,
     FACE_LOST_AFTER_SECONDS,
+    PUCKER_LONGER_THAN,
     FaceLoss,
     MovementMonitor,
 )
@@ -203,3 +204,24 @@ def test_a_held_eye_closure_with_a_pulling_corner_warns_but_blinks_do_not_arm():
                                            mouth_corner_lift_right=during(LIFT + 0.06, 1.4, 3.0, LIFT)))
     assert [(e.region, e.side) for e in events] == [("mouth", "right")]
     assert armed.index(True) / 30 == pytest.approx(1.0 + CLOSURE_LONGER_THAN, abs=0.04)
+
+
+PUCKER = ResolvedTarget("mouth", "lip_width", ("left", "right"), "decrease", achieved=0.15)
+
+
+def test_a_pucker_arms_once_held_but_the_pucker_flickers_of_speech_do_not():
+    def run(pucker_level):
+        monitor = MovementMonitor((EYE_GUARD,), PUCKER, resting_baseline(), "left")
+        armed = []
+        for frame in trace(4.0, eye_aperture_left=during(OPEN * 0.6, 1.5, 3.5, OPEN)):
+            frame = dataclasses.replace(frame, blendshapes={"mouthPucker": pucker_level(frame.timestamp)})
+            armed.append(monitor.update(frame).armed)
+        return armed, monitor.finish(4.0)
+
+    # Speech: mouthPucker past the evidence level in 0.2 s flickers, 0.3 s apart.
+    armed, events = run(lambda t: 0.6 if (t % 0.5) < 0.2 else 0.0)
+    assert not any(armed) and events == []
+    # A held pucker: armed once it has lasted PUCKER_LONGER_THAN, and the narrowing eye is warned.
+    armed, events = run(lambda t: 0.6 if 1.0 <= t < 3.6 else 0.0)
+    assert armed.index(True) / 30 == pytest.approx(1.0 + PUCKER_LONGER_THAN, abs=0.04)
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
