@@ -221,16 +221,18 @@ def run_window_benchmark(
     settings_dir = tempfile.TemporaryDirectory(prefix="rehabcoach-bench-")
     store = open_app_settings(Path(settings_dir.name) / "settings.ini")
     save_settings(store, AppSettings(warning_feedback="both"))  # the tone for every exercise
-    # The real sound card when there is one; else a recording output that asks for 20 ms blocks in real
-    # time on its own thread, as a sound card's callback does (the device's own latency then comes on top).
+    # The real sound card when there is one; else a recording output that asks for blocks of the device's size
+    # in real time on its own thread, as a sound card's callback does (the device's own latency then comes on top).
     try:
         sound_device = SounddeviceOutput()
         output_factory = lambda: sound_device  # noqa: E731
         sound_output = f"sound device {sound_device.device_name!r}"
     except AudioUnavailable as exc:
         output_factory = functools.partial(RecordingOutput, realtime=True, keep_seconds=1.0)
-        sound_output = (f"no sound device ({exc}): a recording output asking for 20 ms blocks in real time; "
-                        "add the device's output latency")
+        probe = RecordingOutput()  # the block size and rate the real output would use, from one place
+        block_ms = 1000 * probe.blocksize / probe.samplerate
+        sound_output = (f"no sound device ({exc}): a recording output asking for {block_ms:.0f} ms blocks in real "
+                        "time; add the device's output latency")
     feedback = FeedbackService(output_factory, volume=60)
     window = MainWindow(
         library,
