@@ -211,6 +211,7 @@ def run_window_benchmark(
 
     from rehabcoach.coaching.session import SessionEngine
     from rehabcoach.feedback import AudioUnavailable, FeedbackService, RecordingOutput, SounddeviceOutput
+    from rehabcoach.feedback.outputs import BLOCK_FRAMES, SAMPLE_RATE
     from rehabcoach.ui.main_window import MainWindow
     from rehabcoach.ui.settings import AppSettings, open_app_settings, save_settings
     from rehabcoach.ui.speech_bridge import SilentSpeech
@@ -229,8 +230,7 @@ def run_window_benchmark(
         sound_output = f"sound device {sound_device.device_name!r}"
     except AudioUnavailable as exc:
         output_factory = functools.partial(RecordingOutput, realtime=True, keep_seconds=1.0)
-        probe = RecordingOutput()  # the block size and rate the real output would use, from one place
-        block_ms = 1000 * probe.blocksize / probe.samplerate
+        block_ms = 1000 * BLOCK_FRAMES / SAMPLE_RATE
         sound_output = (f"no sound device ({exc}): a recording output asking for {block_ms:.0f} ms blocks in real "
                         "time; add the device's output latency")
     feedback = FeedbackService(output_factory, volume=60)

@@ -19,9 +19,10 @@ import numpy as np
 
 Render = Callable[[int, float], np.ndarray]
 
+SAMPLE_RATE = 48000
 # 20 ms blocks: a tone starts at most one block after the frame that calls for it (the goal is 100 ms),
 # and the sound thread wakes 50 times a second instead of 100 (each wake-up costs the app CPU, even silent).
-BLOCK_FRAMES = 960
+BLOCK_FRAMES = SAMPLE_RATE // 50
 
 
 class AudioUnavailable(RuntimeError):
@@ -42,7 +43,7 @@ class AudioOutput(Protocol):
 class SounddeviceOutput:
     """The default output device through PortAudio, with a callback stream of short blocks."""
 
-    def __init__(self, samplerate: int = 48000, blocksize: int = BLOCK_FRAMES):
+    def __init__(self, samplerate: int = SAMPLE_RATE, blocksize: int = BLOCK_FRAMES):
         try:
             import sounddevice
         except OSError as exc:  # sounddevice imports, but PortAudio is missing (Linux: libportaudio2)
@@ -100,7 +101,7 @@ class RecordingOutput:
     (``now()``), so a test checks what was played and when, exactly and fast.
     """
 
-    def __init__(self, samplerate: int = 48000, blocksize: int = BLOCK_FRAMES, *, realtime: bool = False,
+    def __init__(self, samplerate: int = SAMPLE_RATE, blocksize: int = BLOCK_FRAMES, *, realtime: bool = False,
                  latency: float = 0.0, keep_seconds: float | None = None, fail: str | None = None):
         """``keep_seconds``: keep only the last this many seconds of blocks (a long benchmark must not
         grow the memory it measures); None keeps everything (tests)."""
