@@ -27,9 +27,9 @@ def during(value, start, end, rest):
     return lambda t: value if start <= t < end else rest
 
 
-def headless(frames, *, affected="left", blendshapes=None):
+def headless(frames, *, affected="left", blendshapes=None, guards=(EYE_GUARD,), target=SMILE):
     """Runs the monitor as `analyze` does (no phases); returns the events and the armed flag per frame."""
-    monitor = MovementMonitor((EYE_GUARD,), SMILE, resting_baseline(), affected)
+    monitor = MovementMonitor(guards, target, resting_baseline(), affected)
     armed = []
     events = []
     for frame in frames:
@@ -175,16 +175,8 @@ def test_region_peaks_report_the_lids_not_the_squint():
 
 MOUTH_GUARD = ResolvedGuard("mouth", "mouth_corner_lift", ("left", "right"), "increase", threshold=0.03,
                             min_duration=0.5)
-CLOSURE = ResolvedTarget("eye", "eye_aperture", ("left", "right"), "decrease", achieved=0.6)
-
-
-def closure_headless(frames, affected="right"):
-    monitor = MovementMonitor((MOUTH_GUARD,), CLOSURE, resting_baseline(), affected)
-    armed, events = [], []
-    for frame in frames:
-        armed.append(monitor.update(frame).armed)
-        events += monitor.pop_finished()
-    return events + monitor.finish(frames[-1].timestamp), armed
+CLOSURE_EXERCISE = {"guards": (MOUTH_GUARD,),
+                    "target": ResolvedTarget("eye", "eye_aperture", ("left", "right"), "decrease", achieved=0.6)}
 
 
 def test_a_held_eye_closure_with_a_pulling_corner_warns_but_blinks_do_not_arm():
@@ -195,13 +187,14 @@ def test_a_held_eye_closure_with_a_pulling_corner_warns_but_blinks_do_not_arm():
         return OPEN * 0.1 if any(a <= t < b for a, b in blinks) else OPEN
 
     pulled = during(LIFT + 0.06, 0.8, 3.6, LIFT)
-    events, armed = closure_headless(trace(4.0, eye_aperture_left=blinking, eye_aperture_right=blinking,
-                                           mouth_corner_lift_right=pulled))
+    events, armed, _ = headless(trace(4.0, eye_aperture_left=blinking, eye_aperture_right=blinking,
+                                      mouth_corner_lift_right=pulled), affected="right", **CLOSURE_EXERCISE)
     assert events == [] and not any(armed)
     # The same pull while the eyes stay closed for 2 s: armed once the closure outlasts a blink, and warned.
     closed = during(OPEN * 0.1, 1.0, 3.0, OPEN)
-    events, armed = closure_headless(trace(4.0, eye_aperture_left=closed, eye_aperture_right=closed,
-                                           mouth_corner_lift_right=during(LIFT + 0.06, 1.4, 3.0, LIFT)))
+    events, armed, _ = headless(trace(4.0, eye_aperture_left=closed, eye_aperture_right=closed,
+                                      mouth_corner_lift_right=during(LIFT + 0.06, 1.4, 3.0, LIFT)),
+                                affected="right", **CLOSURE_EXERCISE)
     assert [(e.region, e.side) for e in events] == [("mouth", "right")]
     assert armed.index(True) / 30 == pytest.approx(1.0 + CLOSURE_LONGER_THAN, abs=0.04)
 
@@ -210,13 +203,11 @@ PUCKER = ResolvedTarget("mouth", "lip_width", ("left", "right"), "decrease", ach
 
 
 def test_a_pucker_arms_once_held_but_the_pucker_flickers_of_speech_do_not():
+    frames = trace(4.0, eye_aperture_left=during(OPEN * 0.6, 1.5, 3.5, OPEN))
+
     def run(pucker_level):
-        monitor = MovementMonitor((EYE_GUARD,), PUCKER, resting_baseline(), "left")
-        armed = []
-        for frame in trace(4.0, eye_aperture_left=during(OPEN * 0.6, 1.5, 3.5, OPEN)):
-            frame = dataclasses.replace(frame, blendshapes={"mouthPucker": pucker_level(frame.timestamp)})
-            armed.append(monitor.update(frame).armed)
-        return armed, monitor.finish(4.0)
+        events, armed, _ = headless(frames, target=PUCKER, blendshapes=lambda t: {"mouthPucker": pucker_level(t)})
+        return armed, events
 
     # Speech: mouthPucker past the evidence level in 0.2 s flickers, 0.3 s apart.
     armed, events = run(lambda t: 0.6 if (t % 0.5) < 0.2 else 0.0)
