@@ -82,16 +82,11 @@ def warning_sentence(target: ResolvedTarget | None, warning: ActiveWarning) -> s
     return f"{warning.message.rstrip('.')}: {advice(target, warning)}"
 
 
-# Both sides of a region at once: in a line of their own, and (shorter) in the list of other regions.
-_BOTH_SIDES: dict[str, str] = {
-    "eye": "Both eyes are moving",
-    "brow": "Both eyebrows are moving",
-    "mouth": "Both mouth corners are moving",
-    "cheek": "Both cheeks are moving",
-    "nose": "Both sides of your nose are moving",
-}
-_BOTH_SIDES_SHORT: dict[str, str] = {"eye": "eyes", "brow": "eyebrows", "mouth": "mouth corners",
-                                     "cheek": "cheeks", "nose": "nose"}
+# Both sides of a region at once, as the list of other regions names them ("Also: cheeks and nose") ...
+_BOTH_SIDES: dict[str, str] = {"eye": "eyes", "brow": "eyebrows", "mouth": "mouth corners", "cheek": "cheeks",
+                               "nose": "nose"}
+# ... and in a line of their own ("Both cheeks are moving"), where that name does not fit the sentence.
+_BOTH_SIDES_IN_A_LINE: dict[str, str] = {"nose": "sides of your nose"}
 # A tired patient acts on one or two messages, not six, and a laptop screen has room for two.
 MAX_WARNING_LINES = 2
 
@@ -105,8 +100,10 @@ def warning_lines(target: ResolvedTarget | None, warnings: Sequence[ActiveWarnin
     lines, names = [], []
     for region, found in by_region.items():
         if len({w.side for w in found}) > 1:
-            lines.append(f"{_BOTH_SIDES.get(region, f'Both sides are moving ({region})')}: {advice(target, found[0])}")
-            names.append(_BOTH_SIDES_SHORT.get(region, region))
+            both = (f"Both {_BOTH_SIDES_IN_A_LINE.get(region, _BOTH_SIDES[region])} are moving" if region in _BOTH_SIDES
+                    else f"Both sides are moving ({region})")
+            lines.append(f"{both}: {advice(target, found[0])}")
+            names.append(_BOTH_SIDES.get(region, region))
         else:
             lines.append(warning_sentence(target, found[0]))
             names.append(f"{found[0].side} {REGION_NOUNS.get(region, region)}")
