@@ -159,6 +159,29 @@ def test_the_eye_guard_hears_the_squint_blendshape_too():
     assert monitor.finish(4.0) == []
 
 
+def test_an_eye_warns_only_when_lids_and_squint_agree_it_narrows_more():
+    # A natural smile as in d10: the left lids close 44 %, the right 10 %, but the RIGHT eye's squint rises
+    # more (0.40 against 0.30 over rest).  The guarded mean has the left eye 0.12 ahead, well past the
+    # 0.25 x 0.2 margin, yet the two readings disagree on which eye narrows more: no warning.  When the
+    # squint agrees (the left rises more), the same lids warn on the left.
+    rest = dataclasses.replace(resting_baseline(), blendshapes={"eyeSquintLeft": 0.05, "eyeSquintRight": 0.05})
+    frames = trace(4.0, mouth_corner_lift_left=during(LIFT + 0.03, 0.5, 3.5, LIFT),
+                   mouth_corner_lift_right=during(LIFT + 0.03, 0.5, 3.5, LIFT),
+                   eye_aperture_left=during(OPEN * 0.56, 1.0, 3.0, OPEN),
+                   eye_aperture_right=during(OPEN * 0.9, 1.0, 3.0, OPEN))
+
+    def warned(left_rise: float, right_rise: float) -> list[tuple[str, str]]:
+        squints = lambda t: ({"eyeSquintLeft": 0.05 + left_rise, "eyeSquintRight": 0.05 + right_rise}
+                             if 1.0 <= t < 3.0 else {"eyeSquintLeft": 0.05, "eyeSquintRight": 0.05})
+        monitor = MovementMonitor((EYE_GUARD,), SMILE, rest, "left")
+        for frame in frames:
+            monitor.update(dataclasses.replace(frame, blendshapes=squints(frame.timestamp)))
+        return [(e.region, e.side) for e in monitor.finish(4.0)]
+
+    assert warned(0.30, 0.40) == []
+    assert warned(0.40, 0.30) == [("eye", "left")]
+
+
 def test_region_peaks_report_the_lids_not_the_squint():
     # The therapist's "how much" is the eye opening itself; the squint only helps the guard compare sides.
     rest = dataclasses.replace(resting_baseline(), blendshapes={"eyeSquintLeft": 0.05, "eyeSquintRight": 0.05})

@@ -7,7 +7,8 @@ a natural smile narrowing both eyes).  The monitor therefore asks more of a devi
 2. it is smoothed over a few frames, and frames without a face or with the head turned far from the
    calibrated pose are ignored (they neither start nor extend a warning);
 3. when the affected side is known, the other side is a second reference: the affected side must move
-   clearly more than the other side (healthy faces narrow both eyes when smiling);
+   clearly more than the other side (healthy faces narrow both eyes when smiling); for the eyes, the lids and
+   the squint blendshape must both say it is this eye that narrows more;
 4. ordinary blinks (fast, both eyes) are skipped;
 5. it must persist (debounce): for the guard's minimum duration when it just passes the threshold, less
    when it passes it clearly (a deviation twice the threshold warns in half the time), and once raised
@@ -105,12 +106,39 @@ def guarded_deviation(baseline: Baseline, frame: FaceFrame, measure: str, side: 
     if measure != "eye_aperture" or not with_squint or deviation <= -BLINK_LEVEL:
         # An eye closing (a blink, a wink) is the lids' business: the squint says nothing of a shut eye.
         return deviation
-    name = _SQUINT[side]
-    squint, rest = frame.blendshapes.get(name), baseline.blendshapes.get(name)
-    if squint is None or rest is None:
+    rise = squint_rise(baseline, frame, side)
+    if rise is None:
         return deviation
     # A squint rising by s narrows the eye as much as the lids closing by a share s of their rest opening.
-    return (1 - EYE_SQUINT_SHARE) * deviation - EYE_SQUINT_SHARE * (squint - rest)
+    return (1 - EYE_SQUINT_SHARE) * deviation - EYE_SQUINT_SHARE * rise
+
+
+def squint_rise(baseline: Baseline, frame: FaceFrame, side: Side) -> float | None:
+    """How far the eye's squint blendshape is above its calibrated rest (None without the blendshapes)."""
+    name = _SQUINT[side]
+    squint, rest = frame.blendshapes.get(name), baseline.blendshapes.get(name)
+    return None if squint is None or rest is None else squint - rest
+
+
+# The two halves of that mean must also agree on WHICH eye narrows more before an eye warns.  In natural smiles
+# they often disagree: in one of d10's the lids put the right eye a little narrower while the left eye's squint
+# rose much more, and the mean warned on the left.  An induced one-sided narrowing
+# moves both on its own side (against the same frames untouched, the narrowed eye's eyeSquint rose 0.12 at the
+# median of the evaluation's 82 induced eye narrowings).  Measured in docs/evaluation.md ("Each engine change").
+@dataclass(frozen=True)
+class EyeChannels:
+    """One eye's two readings, smoothed: the lids' relative deviation from rest (negative: narrower) and the
+    eyeSquint blendshape's rise over rest (None while the eye is shut: the squint says nothing of a shut eye)."""
+
+    lids: float
+    squint: float | None
+
+
+def channels_disagree(own: EyeChannels, other: EyeChannels) -> bool:
+    """True when the lids or the squint say the OTHER eye narrows more than this one."""
+    if own.lids > other.lids:
+        return True
+    return own.squint is not None and other.squint is not None and own.squint < other.squint
 
 
 def warning_message(region: str, side: Side, measure: str, deviation: float) -> str:
@@ -191,12 +219,12 @@ class GuardMonitor:
             self._hold_unreliable(t)
             return self.active
         self._last_reliable = t
-        amounts, measured = self._smoothed_amounts(frame)
+        amounts, measured, eyes = self._smoothed_amounts(frame)
         blink_like = self._blink_like(amounts, t)
         if armed:
             self._note_peaks(measured, skip_eyes=blink_like)
         for track in self._tracks.values():
-            self._step(track, amounts, t, skip_eyes=blink_like, armed=armed)
+            self._step(track, amounts, eyes, t, skip_eyes=blink_like, armed=armed)
             if armed:
                 self.levels[track.side] = max(self.levels.get(track.side, 0.0), track.level)
         return self.active
@@ -256,12 +284,14 @@ class GuardMonitor:
         if last is not None and t - last > UNRELIABLE_END_SECONDS:
             self._history.clear()
 
-    def _smoothed_amounts(self, frame: FaceFrame) -> tuple[dict, dict]:
+    def _smoothed_amounts(self, frame: FaceFrame) -> tuple[dict, dict, dict[Side, EyeChannels]]:
         """(unwanted amount, signed deviation) per (guard index, side), smoothed over a few frames: as the
         guards weigh it, and as the measure itself moved (the therapist's numbers; they differ only for
-        the eyes, whose guarded signal also hears the squint)."""
+        the eyes, whose guarded signal also hears the squint); and, for the eyes, the two halves of the
+        guarded signal (lids, squint), which must agree on the side."""
         weighed: dict[tuple[str, Side], float] = {}
         measured: dict[tuple[str, Side], float] = {}
+        eyes: dict[Side, EyeChannels] = {}
         with_squint = self.affected_side is not None
         for measure in {guard.measure for guard in self.guards}:
             for side in SIDES:
@@ -273,7 +303,8 @@ class GuardMonitor:
                     guarded_deviation(self.baseline, frame, measure, side, value, with_squint=with_squint))
                 if measure == "eye_aperture" and with_squint:
                     raw = self._history.setdefault((f"{measure} as measured", side), _History())
-                    measured[(measure, side)] = raw.push(self.baseline.deviation(measure, side, value))
+                    lids = measured[(measure, side)] = raw.push(self.baseline.deviation(measure, side, value))
+                    eyes[side] = EyeChannels(lids, self._smoothed_squint(frame, side, shut=lids <= -BLINK_LEVEL))
                 else:
                     measured[(measure, side)] = weighed[(measure, side)]
 
@@ -286,7 +317,14 @@ class GuardMonitor:
                 if (guard.measure, side) in deviations
             }
 
-        return per_guard(weighed), per_guard(measured)
+        return per_guard(weighed), per_guard(measured), eyes
+
+    def _smoothed_squint(self, frame: FaceFrame, side: Side, *, shut: bool) -> float | None:
+        rise = squint_rise(self.baseline, frame, side)
+        if rise is None:
+            return None
+        smoothed = self._history.setdefault(("eye squint", side), _History()).push(rise)
+        return None if shut else smoothed
 
     def _note_peaks(self, amounts: dict[tuple[int, Side], tuple[float, float]], *, skip_eyes: bool) -> None:
         for (index, side), (amount, _) in amounts.items():
@@ -327,7 +365,8 @@ class GuardMonitor:
             noise = noise / base if base > 1e-6 else 0.0
         return max(guard.threshold, NOISE_FACTOR * noise)
 
-    def _step(self, track: _RegionTrack, amounts, t: float, *, skip_eyes: bool, armed: bool) -> None:
+    def _step(self, track: _RegionTrack, amounts, eyes: dict[Side, EyeChannels], t: float, *, skip_eyes: bool,
+              armed: bool) -> None:
         best_ratio, best = 0.0, None  # strongest guard of this region on this side
         holding = False  # at least one guard is still above its release level
         track.level = 0.0
@@ -352,6 +391,10 @@ class GuardMonitor:
             holding = holding or hold
             # How clearly it passes: the weaker of its two conditions (own movement, excess over the other side).
             ratio = amount / own_needed if needed <= 0 else min(amount / own_needed, excess / needed)
+            if (other is not None and guard.measure == "eye_aperture" and track.side in eyes
+                    and _other(track.side) in eyes and channels_disagree(eyes[track.side], eyes[_other(track.side)])):
+                # Not clearly this eye: nothing starts, and the tone stays at the threshold's loudness at most.
+                over, ratio = False, min(ratio, 1.0)
             track.level = max(track.level, ratio)
             if over and ratio > best_ratio:
                 best_ratio, best = ratio, (guard, deviation, threshold)
