@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from synthetic_faces import REST, face_frame, resting_baseline, trace
 
@@ -95,6 +97,27 @@ def test_missing_face_frames_raise_nothing_and_end_a_warning():
 
 def test_head_turned_far_from_calibration_is_ignored():
     frames = [face_frame(i / 30, i, pose=HeadPose(25.0, 0, 0), eye_aperture_left=OPEN * 0.5) for i in range(90)]
+    events, _ = run(frames)
+    assert events == []
+
+
+def test_a_deviation_seen_between_head_turns_builds_up_but_only_over_the_frames_seen():
+    # The left eye narrows by 0.3 (1.2 times the threshold: 0.42 s of persistence) from 1.0 s, while the head
+    # turns past the pose limit for 0.2 s after every 0.2 s seen.  The turned frames say nothing either way:
+    # the pending deviation waits through them (it used to be dropped after 0.15 s, so it never warned),
+    # and only the seen time counts, so the warning needs about twice the plain persistence.
+    def turned(i: int, t: float) -> bool:
+        return t >= 1.0 and (i // 6) % 2 == 1
+
+    frames = [dataclasses.replace(f, pose=HeadPose(25.0, 0, 0)) if turned(i, f.timestamp) else f
+              for i, f in enumerate(trace(3.0, eye_aperture_left=narrowing(0.3, 1.0, 2.6)))]
+    events, active = run(frames)
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
+    first = next(i for i, keys in enumerate(active) if ("eye", "left") in keys) / 30.0
+    assert 1.7 <= first <= 2.1
+    # A turn longer than the face-loss limit (0.6 s) does drop it: the persistence starts again.
+    frames = [dataclasses.replace(f, pose=HeadPose(25.0, 0, 0)) if 1.3 <= f.timestamp < 2.0 else f
+              for f in trace(3.0, eye_aperture_left=narrowing(0.3, 1.0, 2.3))]
     events, _ = run(frames)
     assert events == []
 

@@ -205,6 +205,8 @@ class GuardMonitor:
         self._history: dict[tuple[str, Side], _History] = {}
         self._finished: list[MovementEvent] = []
         self._last_reliable: float | None = None
+        self._frame_step = 0.0  # time between the last two reliable frames seen in a row
+        self._unseen = False  # unreliable frames since the last reliable one
         self._blink_since: float | None = None
         # (guard index, side) -> [largest unwanted amount, largest excess over the other side], armed frames only.
         self._peaks: dict[tuple[int, Side], _Peak] = {}
@@ -218,7 +220,9 @@ class GuardMonitor:
         if not self._reliable(frame):
             self._hold_unreliable(t)
             return self.active
-        self._last_reliable = t
+        if self._last_reliable is not None and not self._unseen:
+            self._frame_step = t - self._last_reliable
+        self._last_reliable, self._unseen = t, False
         amounts, measured, eyes = self._smoothed_amounts(frame)
         blink_like = self._blink_like(amounts, t)
         if armed:
@@ -274,11 +278,17 @@ class GuardMonitor:
         return True
 
     def _hold_unreliable(self, t: float) -> None:
-        # Nothing is learnt from this frame; a warning in progress survives a short gap but not a long one.
+        # Nothing is learnt from this frame, for or against: a deviation in progress survives a short gap but not
+        # a long one.  A pending one waits (the head turning past the pose limit for a few frames, as it does in
+        # a lively smile, used to drop it after 0.15 s and start its persistence again), and the time not seen
+        # does not count towards its persistence.
         last = self._last_reliable
+        self._unseen = True
         for track in self._tracks.values():
-            if track.state == "pending" and (last is None or t - last > PENDING_GAP_SECONDS):
-                track.state = "idle"
+            if track.state == "pending":
+                track.last_t = None
+                if last is None or t - last > UNRELIABLE_END_SECONDS:
+                    track.state = "idle"
             elif track.state == "active" and last is not None and t - last > UNRELIABLE_END_SECONDS:
                 self._end(track, last)
         if last is not None and t - last > UNRELIABLE_END_SECONDS:
@@ -411,8 +421,10 @@ class GuardMonitor:
             guard, deviation, threshold = best
             if track.state == "idle":
                 track.state, track.start, track.peak_ratio, track.charge = "pending", t, 0.0, 0.0
-            elif track.state == "pending" and previous_t is not None:
-                track.charge += (t - previous_t) * min(best_ratio, PERSISTENCE_RATIO_CAP)
+            elif track.state == "pending":
+                # Back from unseen frames, only this frame's own time counts.
+                seen = t - previous_t if previous_t is not None else self._frame_step
+                track.charge += seen * min(best_ratio, PERSISTENCE_RATIO_CAP)
             track.last_over = t
             track.below_since = None
             if best_ratio > track.peak_ratio:
