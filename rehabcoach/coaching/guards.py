@@ -122,9 +122,9 @@ def squint_rise(baseline: Baseline, frame: FaceFrame, side: Side) -> float | Non
 
 # The two halves of that mean must also agree on WHICH eye narrows more before an eye warns.  In natural smiles
 # they often disagree: in one of d10's the lids put the right eye a little narrower while the left eye's squint
-# rose much more, and the mean warned on the left.  An induced one-sided narrowing
-# moves both on its own side (against the same frames untouched, the narrowed eye's eyeSquint rose 0.12 at the
-# median of the evaluation's 82 induced eye narrowings).  Measured in docs/evaluation.md ("Each engine change").
+# rose much more, and the mean warned on the left.  An induced one-sided narrowing moves both on its own side
+# (against the same frames untouched, the narrowed eye's eyeSquint rose 0.12 at the median of the evaluation's
+# 82 induced eye narrowings).  Measured in docs/evaluation.md ("Each engine change").
 @dataclass(frozen=True)
 class EyeChannels:
     """One eye's two readings, smoothed: the lids' relative deviation from rest (negative: narrower) and the
@@ -279,9 +279,9 @@ class GuardMonitor:
 
     def _hold_unreliable(self, t: float) -> None:
         # Nothing is learnt from this frame, for or against: a deviation in progress survives a short gap but not
-        # a long one.  A pending one waits (the head turning past the pose limit for a few frames, as it does in
-        # a lively smile, used to drop it after 0.15 s and start its persistence again), and the time not seen
-        # does not count towards its persistence.
+        # a long one.  A pending one waits as long as an active one (a head hovering at the pose limit in a lively
+        # smile turns past it for a few frames at a time), but the time not seen does not count towards its
+        # persistence.
         last = self._last_reliable
         self._unseen = True
         for track in self._tracks.values():
