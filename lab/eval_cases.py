@@ -58,9 +58,12 @@ SMILE_MIN_SECONDS = 0.6
 CLOSURE_LEVEL = 0.5
 CLOSURE_MIN_SECONDS = 0.6  # longer than a blink, even a slow one (blinks here last 0.2-0.45 s)
 MERGE_GAP_SECONDS = 0.25  # a dip shorter than this does not split a smile or a closure
-# A resting face: no smile and the eyes open (the calibrator itself rejects turned heads and movement).
+# A resting face: no smile, no pucker and the eyes open (the calibrator itself rejects turned heads and
+# movement, but not a pucker held still: 42-60 % of the frames d10, d13 and d20 once calibrated on were puckers,
+# which moved their mouth baselines by up to 0.10 IOD).
 REST_SMILE_MAX = 0.2
 REST_BLINK_MAX = 0.45
+REST_PUCKER_MAX = 0.25
 CALIBRATION_SECONDS = 1.5  # as the judge runs analyze: --calibration-seconds 1.5
 MIN_CALIBRATION_WINDOW = 0.6
 # Synthetic closures: held this long, placed in quiet stretches, at least this far apart.
@@ -346,10 +349,11 @@ def closures_with_resting_mouth(trace: ClipTrace) -> list[Interval]:
 
 
 def resting(trace: ClipTrace) -> np.ndarray:
-    """Per frame: a face at rest (no smile, eyes open)."""
+    """Per frame: a face at rest (no smile, no pucker, eyes open)."""
     smile = np.nan_to_num(trace.smile, nan=1.0).max(axis=1)
     blink = np.nan_to_num(trace.blink, nan=1.0).max(axis=1)
-    return trace.face & (smile < REST_SMILE_MAX) & (blink < REST_BLINK_MAX)
+    pucker = np.nan_to_num(trace.pucker_level(), nan=1.0)
+    return trace.face & (smile < REST_SMILE_MAX) & (blink < REST_BLINK_MAX) & (pucker < REST_PUCKER_MAX)
 
 
 def calibration_window(trace: ClipTrace, seconds: float = CALIBRATION_SECONDS) -> Interval | None:

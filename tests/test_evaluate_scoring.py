@@ -109,6 +109,20 @@ def test_calibration_window_is_the_clip_start_when_it_rests_else_a_resting_stret
     assert end - start == pytest.approx(eval_cases.CALIBRATION_SECONDS)
 
 
+def test_a_pucker_is_not_a_resting_face_to_calibrate_on():
+    # A clip that opens with a pucker held still (the calibrator does not reject a face that does not move):
+    # its start is not calibrated on; the resting stretch after the pucker is looped in front instead.
+    trace = make_trace(10, smiles=[(6.5, 9.0)])
+    trace.pucker = np.full(len(trace.times), 0.05)
+    trace.pucker[trace.times < 1.2] = 0.9
+    window = calibration_window(trace)
+    assert window is not None
+    start, end = window
+    assert 1.2 <= start < end <= 6.5
+    trace.pucker[:] = 0.05
+    assert calibration_window(trace) is None
+
+
 def test_closures_are_placed_inside_stretches_and_apart():
     placed = place_closures([(0.0, 6.0), (10.0, 11.0)], seconds=1.6, gap=1.2)
     assert placed == [(0.2, 1.8), (3.0, 4.6)]  # the 1 s stretch holds none
