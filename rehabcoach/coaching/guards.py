@@ -7,8 +7,8 @@ a natural smile narrowing both eyes).  The monitor therefore asks more of a devi
 2. it is smoothed over a few frames, and frames without a face or with the head turned far from the
    calibrated pose are ignored (they neither start nor extend a warning);
 3. when the affected side is known, the other side is a second reference: the affected side must move
-   clearly more than the other side (healthy faces narrow both eyes when smiling); for the eyes, the lids and
-   the squint blendshape must both say it is this eye that narrows more;
+   clearly more than the other side (healthy faces narrow both eyes when smiling); for the eyes, the squint
+   blendshape must not say that the other eye squints more;
 4. ordinary blinks (fast, both eyes) are skipped;
 5. it must persist (debounce): for the guard's minimum duration when it just passes the threshold, less
    when it passes it clearly (a deviation twice the threshold warns in half the time), and once raised
@@ -120,25 +120,17 @@ def squint_rise(baseline: Baseline, frame: FaceFrame, side: Side) -> float | Non
     return None if squint is None or rest is None else squint - rest
 
 
-# The two halves of that mean must also agree on WHICH eye narrows more before an eye warns.  In natural smiles
-# they often disagree: in one of d10's the lids put the right eye a little narrower while the left eye's squint
-# rose much more, and the mean warned on the left.  An induced one-sided narrowing moves both on its own side
-# (against the same frames untouched, the narrowed eye's eyeSquint rose 0.12 at the median of the evaluation's
-# 82 induced eye narrowings).  Measured in docs/evaluation.md ("Each engine change").
-@dataclass(frozen=True)
-class EyeChannels:
-    """One eye's two readings, smoothed: the lids' relative deviation from rest (negative: narrower) and the
-    eyeSquint blendshape's rise over rest (None while the eye is shut: the squint says nothing of a shut eye)."""
-
-    lids: float
-    squint: float | None
-
-
-def channels_disagree(own: EyeChannels, other: EyeChannels) -> bool:
-    """True when the lids or the squint say the OTHER eye narrows more than this one."""
-    if own.lids > other.lids:
-        return True
-    return own.squint is not None and other.squint is not None and own.squint < other.squint
+# Of the two halves of that mean, the squint is the one that knows its side: an eye does not warn while its
+# squint has risen less than the other eye's.  A large lid excess can otherwise outweigh a squint that points the
+# other way, as in d9's natural puckers; an induced narrowing raises its own eye's squint
+# (against the same frames untouched, by 0.12 at the median of the evaluation's 82 induced eye narrowings).
+# The lids get no such say: the mesh leaks one eye's narrowing into the other's lids, and in some induced
+# narrowings (d13's held pucker) the other eye's lids closed more while the squint rose only on the narrowed
+# side.  Measured in docs/evaluation.md ("Each engine change").
+def other_eye_squints_more(squints: dict[Side, float], side: Side) -> bool:
+    """True when both eyes' squint rises are known and the other eye's is the larger."""
+    own, other = squints.get(side), squints.get(_other(side))
+    return own is not None and other is not None and own < other
 
 
 def warning_message(region: str, side: Side, measure: str, deviation: float) -> str:
@@ -223,12 +215,12 @@ class GuardMonitor:
         if self._last_reliable is not None and not self._unseen:
             self._frame_step = t - self._last_reliable
         self._last_reliable, self._unseen = t, False
-        amounts, measured, eyes = self._smoothed_amounts(frame)
+        amounts, measured, squints = self._smoothed_amounts(frame)
         blink_like = self._blink_like(amounts, t)
         if armed:
             self._note_peaks(measured, skip_eyes=blink_like)
         for track in self._tracks.values():
-            self._step(track, amounts, eyes, t, skip_eyes=blink_like, armed=armed)
+            self._step(track, amounts, squints, t, skip_eyes=blink_like, armed=armed)
             if armed:
                 self.levels[track.side] = max(self.levels.get(track.side, 0.0), track.level)
         return self.active
@@ -294,14 +286,13 @@ class GuardMonitor:
         if last is not None and t - last > UNRELIABLE_END_SECONDS:
             self._history.clear()
 
-    def _smoothed_amounts(self, frame: FaceFrame) -> tuple[dict, dict, dict[Side, EyeChannels]]:
+    def _smoothed_amounts(self, frame: FaceFrame) -> tuple[dict, dict, dict[Side, float]]:
         """(unwanted amount, signed deviation) per (guard index, side), smoothed over a few frames: as the
         guards weigh it, and as the measure itself moved (the therapist's numbers; they differ only for
-        the eyes, whose guarded signal also hears the squint); and, for the eyes, the two halves of the
-        guarded signal (lids, squint), which must agree on the side."""
+        the eyes, whose guarded signal also hears the squint); and each open eye's squint rise, smoothed."""
         weighed: dict[tuple[str, Side], float] = {}
         measured: dict[tuple[str, Side], float] = {}
-        eyes: dict[Side, EyeChannels] = {}
+        squints: dict[Side, float] = {}
         with_squint = self.affected_side is not None
         for measure in {guard.measure for guard in self.guards}:
             for side in SIDES:
@@ -314,7 +305,9 @@ class GuardMonitor:
                 if measure == "eye_aperture" and with_squint:
                     raw = self._history.setdefault((f"{measure} as measured", side), _History())
                     lids = measured[(measure, side)] = raw.push(self.baseline.deviation(measure, side, value))
-                    eyes[side] = EyeChannels(lids, self._smoothed_squint(frame, side, shut=lids <= -BLINK_LEVEL))
+                    squint = self._smoothed_squint(frame, side, shut=lids <= -BLINK_LEVEL)
+                    if squint is not None:
+                        squints[side] = squint
                 else:
                     measured[(measure, side)] = weighed[(measure, side)]
 
@@ -327,7 +320,7 @@ class GuardMonitor:
                 if (guard.measure, side) in deviations
             }
 
-        return per_guard(weighed), per_guard(measured), eyes
+        return per_guard(weighed), per_guard(measured), squints
 
     def _smoothed_squint(self, frame: FaceFrame, side: Side, *, shut: bool) -> float | None:
         rise = squint_rise(self.baseline, frame, side)
@@ -375,7 +368,7 @@ class GuardMonitor:
             noise = noise / base if base > 1e-6 else 0.0
         return max(guard.threshold, NOISE_FACTOR * noise)
 
-    def _step(self, track: _RegionTrack, amounts, eyes: dict[Side, EyeChannels], t: float, *, skip_eyes: bool,
+    def _step(self, track: _RegionTrack, amounts, squints: dict[Side, float], t: float, *, skip_eyes: bool,
               armed: bool) -> None:
         best_ratio, best = 0.0, None  # strongest guard of this region on this side
         holding = False  # at least one guard is still above its release level
@@ -401,8 +394,7 @@ class GuardMonitor:
             holding = holding or hold
             # How clearly it passes: the weaker of its two conditions (own movement, excess over the other side).
             ratio = amount / own_needed if needed <= 0 else min(amount / own_needed, excess / needed)
-            if (other is not None and guard.measure == "eye_aperture" and track.side in eyes
-                    and _other(track.side) in eyes and channels_disagree(eyes[track.side], eyes[_other(track.side)])):
+            if other is not None and guard.measure == "eye_aperture" and other_eye_squints_more(squints, track.side):
                 # Not clearly this eye: nothing starts, and the tone stays at the threshold's loudness at most.
                 over, ratio = False, min(ratio, 1.0)
             track.level = max(track.level, ratio)
