@@ -60,7 +60,7 @@ class ReferenceRule:
 
 # Chosen with `python -m lab evaluate` (docs/evaluation.md, "Each engine change and its effect"): stricter
 # settings cut false alarms on the controls only by missing the ~8 % narrowings the coach exists to catch.  The
-# eye's own share keeps its floor (0.35 x 0.25 = 0.0875) just above that grade rather than above 0.11.
+# eye's own floor, 0.35 x 0.25 = 0.0875 of relative narrowing, sits just above that grade (0.45 put it at 0.11).
 REFERENCE_RULES = {
     "eye": ReferenceRule(own_share=0.35, margin_share=0.2, proportional=0.0),
 }
