@@ -104,14 +104,18 @@ _SQUINT = {"left": "eyeSquintLeft", "right": "eyeSquintRight"}
 def guarded_deviation(baseline: Baseline, frame: FaceFrame, measure: str, side: Side, value: float, *,
                       with_squint: bool = True) -> float:
     deviation = baseline.deviation(measure, side, value)
-    if measure != "eye_aperture" or not with_squint or deviation <= -BLINK_LEVEL:
+    if measure != "eye_aperture" or not with_squint:
+        return deviation
+    return eye_signal(deviation, squint_rise(baseline, frame, side))
+
+
+def eye_signal(lids: float, squint_rise: float | None) -> float:
+    """The eye's guarded deviation from the lids' relative deviation and the squint's rise over rest."""
+    if squint_rise is None or lids <= -BLINK_LEVEL:
         # An eye closing (a blink, a wink) is the lids' business: the squint says nothing of a shut eye.
-        return deviation
-    rise = squint_rise(baseline, frame, side)
-    if rise is None:
-        return deviation
+        return lids
     # A squint rising by s narrows the eye as much as the lids closing by a share s of their rest opening.
-    return (1 - EYE_SQUINT_SHARE) * deviation - EYE_SQUINT_SHARE * rise
+    return (1 - EYE_SQUINT_SHARE) * lids - EYE_SQUINT_SHARE * squint_rise
 
 
 def squint_rise(baseline: Baseline, frame: FaceFrame, side: Side) -> float | None:
@@ -301,16 +305,18 @@ class GuardMonitor:
                 if value is None:
                     continue
                 history = self._history.setdefault((measure, side), _History())
-                weighed[(measure, side)] = history.push(
-                    guarded_deviation(self.baseline, frame, measure, side, value, with_squint=with_squint))
+                deviation = self.baseline.deviation(measure, side, value)
                 if measure == "eye_aperture" and with_squint:
+                    rise = squint_rise(self.baseline, frame, side)
+                    weighed[(measure, side)] = history.push(eye_signal(deviation, rise))
                     raw = self._history.setdefault((f"{measure} as measured", side), _History())
-                    lids = measured[(measure, side)] = raw.push(self.baseline.deviation(measure, side, value))
-                    squint = self._smoothed_squint(frame, side, shut=lids <= -BLINK_LEVEL)
-                    if squint is not None:
-                        squints[side] = squint
+                    lids = measured[(measure, side)] = raw.push(deviation)
+                    if rise is not None:
+                        squint = self._history.setdefault(("eye squint", side), _History()).push(rise)
+                        if lids > -BLINK_LEVEL:  # the squint says nothing of a shut eye
+                            squints[side] = squint
                 else:
-                    measured[(measure, side)] = weighed[(measure, side)]
+                    weighed[(measure, side)] = measured[(measure, side)] = history.push(deviation)
 
         def per_guard(deviations: dict[tuple[str, Side], float]) -> dict[tuple[int, Side], tuple[float, float]]:
             return {
@@ -322,13 +328,6 @@ class GuardMonitor:
             }
 
         return per_guard(weighed), per_guard(measured), squints
-
-    def _smoothed_squint(self, frame: FaceFrame, side: Side, *, shut: bool) -> float | None:
-        rise = squint_rise(self.baseline, frame, side)
-        if rise is None:
-            return None
-        smoothed = self._history.setdefault(("eye squint", side), _History()).push(rise)
-        return None if shut else smoothed
 
     def _note_peaks(self, amounts: dict[tuple[int, Side], tuple[float, float]], *, skip_eyes: bool) -> None:
         for (index, side), (amount, _) in amounts.items():
