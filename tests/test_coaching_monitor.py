@@ -27,9 +27,9 @@ def during(value, start, end, rest):
     return lambda t: value if start <= t < end else rest
 
 
-def headless(frames, *, affected="left", blendshapes=None, guards=(EYE_GUARD,), target=SMILE):
+def headless(frames, *, affected="left", blendshapes=None, guards=(EYE_GUARD,), target=SMILE, baseline=None):
     """Runs the monitor as `analyze` does (no phases); returns the events and the armed flag per frame."""
-    monitor = MovementMonitor(guards, target, resting_baseline(), affected)
+    monitor = MovementMonitor(guards, target, baseline or resting_baseline(), affected)
     armed = []
     events = []
     for frame in frames:
@@ -155,12 +155,10 @@ def test_the_eye_guard_hears_the_squint_blendshape_too():
     # Without the blendshapes (an older baseline) the lids alone decide, and 7 % is not enough; 10 % is (the
     # eye's own floor is 8.75 %, just above the issue's smallest grade, ~8 %; it used to be 11.25 %).
     def lids_alone(factor: float) -> list[tuple[str, str]]:
-        monitor = MovementMonitor((EYE_GUARD,), SMILE, resting_baseline(), "left")
-        for frame in trace(4.0, mouth_corner_lift_left=during(LIFT + 0.03, 0.5, 3.5, LIFT),
-                           mouth_corner_lift_right=during(LIFT + 0.03, 0.5, 3.5, LIFT),
-                           eye_aperture_left=during(OPEN * factor, 1.0, 3.0, OPEN)):
-            monitor.update(frame)
-        return [(e.region, e.side) for e in monitor.finish(4.0)]
+        events, _, _ = headless(trace(4.0, mouth_corner_lift_left=during(LIFT + 0.03, 0.5, 3.5, LIFT),
+                                      mouth_corner_lift_right=during(LIFT + 0.03, 0.5, 3.5, LIFT),
+                                      eye_aperture_left=during(OPEN * factor, 1.0, 3.0, OPEN)))
+        return [(e.region, e.side) for e in events]
 
     assert lids_alone(0.93) == []
     assert lids_alone(0.90) == [("eye", "left")]
@@ -180,10 +178,8 @@ def test_an_eye_does_not_warn_while_the_other_eyes_squint_rises_more():
                        eye_aperture_right=during(OPEN * (1 + right_lids), 1.0, 3.0, OPEN))
         squints = lambda t: ({"eyeSquintLeft": 0.05 + left_rise, "eyeSquintRight": 0.05 + right_rise}
                              if 1.0 <= t < 3.0 else {"eyeSquintLeft": 0.05, "eyeSquintRight": 0.05})
-        monitor = MovementMonitor((EYE_GUARD,), SMILE, rest, "left")
-        for frame in frames:
-            monitor.update(dataclasses.replace(frame, blendshapes=squints(frame.timestamp)))
-        return [(e.region, e.side) for e in monitor.finish(4.0)]
+        events, _, _ = headless(frames, blendshapes=squints, baseline=rest)
+        return [(e.region, e.side) for e in events]
 
     assert warned(-0.44, -0.10, 0.30, 0.40) == []
     assert warned(-0.44, -0.10, 0.40, 0.30) == [("eye", "left")]
