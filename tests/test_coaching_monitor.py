@@ -245,3 +245,33 @@ def test_a_pucker_arms_once_held_but_the_pucker_flickers_of_speech_do_not():
     armed, events = run(lambda t: 0.6 if 1.0 <= t < 3.6 else 0.0)
     assert armed.index(True) / 30 == pytest.approx(1.0 + PUCKER_LONGER_THAN, abs=0.04)
     assert [(e.region, e.side) for e in events] == [("eye", "left")]
+
+
+def test_a_held_pucker_stays_armed_through_a_one_frame_dip_of_the_evidence():
+    # A held pucker whose blendshape drops for single frames every second (as the tracker does on some faces):
+    # once under way, the pucker need not prove again that it is longer than speech, so the guards stay armed
+    # and the narrowing eye is warned.
+    frames = trace(5.0, eye_aperture_left=during(OPEN * 0.75, 1.5, 4.5, OPEN))
+
+    def glitching(t):
+        return {"mouthPucker": 0.6 if 1.0 <= t < 4.8 and round(t * 30) % 30 != 0 else 0.0}
+
+    events, armed, _ = headless(frames, target=PUCKER, blendshapes=glitching)
+    first = armed.index(True)
+    last = len(armed) - 1 - armed[::-1].index(True)
+    assert all(armed[first:last + 1])
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
+
+
+def test_an_eye_narrowing_after_the_smile_has_ended_is_not_warned():
+    # Headless, the release of a movement is not watched (live, the guards disarm at the end of the hold): a
+    # strong narrowing that begins a quarter of a second after the smile's evidence has gone raises nothing,
+    # while the same narrowing inside the smile is warned.
+    def smile_until(end):
+        return lambda t: {"mouthSmileRight": 0.4 if 1.0 <= t < end else 0.0}
+
+    late = trace(5.0, eye_aperture_left=during(OPEN * 0.4, 2.25, 4.0, OPEN))
+    events, _, _ = headless(late, blendshapes=smile_until(2.0))
+    assert events == []
+    events, _, _ = headless(late, blendshapes=smile_until(4.0))
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
