@@ -177,3 +177,17 @@ def test_warnings_only_start_while_armed():
         monitor.update(frame, armed=frame.timestamp >= 1.5)
     events = monitor.finish(3.0)
     assert [(e.side, round(e.start_s, 1)) for e in events] == [("left", 1.5)]
+
+
+def test_a_pending_deviation_survives_a_dip_as_long_as_a_warning_would():
+    # A pulsing hold: 0.2 s over the threshold, a quarter of a second under it, 0.2 s over again.  Neither
+    # stretch alone lasts the 0.31 s that a 40 % narrowing needs, but together they do: the dip, which would
+    # not end a raised warning (RELEASE_SECONDS), does not cancel the pending one either.
+    def pulsing(t):
+        return OPEN * 0.6 if 1.0 <= t < 1.2 or 1.45 <= t < 1.65 else OPEN
+
+    events, _ = run(trace(3.0, eye_aperture_left=pulsing))
+    assert [(e.region, e.side) for e in events] == [("eye", "left")]
+    # Over for 0.2 s once is still too short.
+    events, _ = run(trace(3.0, eye_aperture_left=narrowing(0.4, 1.0, 1.2)))
+    assert events == []

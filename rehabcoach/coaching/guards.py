@@ -67,7 +67,11 @@ REFERENCE_RULES = {
 DEFAULT_REFERENCE_RULE = ReferenceRule(own_share=0.5, margin_share=0.3, proportional=1.0)
 RELEASE_RATIO = 0.6  # a warning ends below this share of its threshold (hysteresis) ...
 RELEASE_SECONDS = 0.3  # ... sustained for this long
-PENDING_GAP_SECONDS = 0.15  # a pending deviation survives dips this short
+# A pending deviation survives a dip as long as a raised warning does (it charges only while over the threshold,
+# so the dip adds no persistence).  A held movement pulses: at 0.15 s, dips in held puckers and closures reset
+# deviations that were building up; at 0.3 s two more held movements are warned and no false alarm is added
+# (docs/evaluation.md, "Each engine change and its effect").
+PENDING_GAP_SECONDS = RELEASE_SECONDS
 # Persistence scales with strength: a pending deviation charges at the rate of how many times its threshold
 # it reaches (capped), and warns once the charge reaches the guard's minimum duration.  Just over the
 # threshold it takes the full min_duration (0.5 s in the library); twice over, half of it.  The cap keeps a
