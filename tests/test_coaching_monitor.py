@@ -138,7 +138,7 @@ def test_face_loss_rule():
 def test_the_eye_guard_hears_the_squint_blendshape_too():
     # The mesh registers only a 7 % narrowing of the left lids (under the eye's own floor, 0.35 x 0.25), while
     # the left eye's squint blendshape rises by 0.45 over its rest: the guard's eye signal is the mean of both.
-    from rehabcoach.coaching.guards import guarded_deviation
+    from rehabcoach.coaching.guards import eye_signal, squint_rise
 
     rest = dataclasses.replace(resting_baseline(), blendshapes={"eyeSquintLeft": 0.05, "eyeSquintRight": 0.05})
     frames = trace(4.0, mouth_corner_lift_left=during(LIFT + 0.03, 0.5, 3.5, LIFT),
@@ -146,8 +146,8 @@ def test_the_eye_guard_hears_the_squint_blendshape_too():
                    eye_aperture_left=during(OPEN * 0.93, 1.0, 3.0, OPEN))
     squinting = lambda t: {"eyeSquintLeft": 0.5 if 1.0 <= t < 3.0 else 0.05, "eyeSquintRight": 0.05}
     frames = [dataclasses.replace(f, blendshapes=squinting(f.timestamp)) for f in frames]
-    assert guarded_deviation(rest, frames[60], "eye_aperture", "left", OPEN * 0.93) == pytest.approx(
-        0.5 * -0.07 - 0.5 * 0.45, abs=0.01)
+    lids = rest.deviation("eye_aperture", "left", OPEN * 0.93)
+    assert eye_signal(lids, squint_rise(rest, frames[60], "left")) == pytest.approx(0.5 * -0.07 - 0.5 * 0.45, abs=0.01)
     monitor = MovementMonitor((EYE_GUARD,), SMILE, rest, "left")
     for frame in frames:
         monitor.update(frame)

@@ -105,14 +105,6 @@ EYE_SQUINT_SHARE = 0.5
 _SQUINT = {"left": "eyeSquintLeft", "right": "eyeSquintRight"}
 
 
-def guarded_deviation(baseline: Baseline, frame: FaceFrame, measure: str, side: Side, value: float, *,
-                      with_squint: bool = True) -> float:
-    deviation = baseline.deviation(measure, side, value)
-    if measure != "eye_aperture" or not with_squint:
-        return deviation
-    return eye_signal(deviation, squint_rise(baseline, frame, side))
-
-
 def eye_signal(lids: float, squint_rise: float | None) -> float:
     """The eye's guarded deviation from the lids' relative deviation and the squint's rise over rest."""
     if squint_rise is None or lids <= -BLINK_LEVEL:
