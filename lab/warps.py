@@ -2,7 +2,7 @@
 
 The evaluation has no footage of patients, so it builds it: during the subject's own smiles one eye is
 made to narrow, during eye closures one mouth corner is made to pull.  Each warp is a smooth local
-displacement (``cv2.remap``) centred on the region and fading out with distance, so the face around it
+displacement (a bilinear resampling, the same on every machine) centred on the region and fading out with distance, so the face around it
 stays intact and the face tracker sees a plausible movement rather than a pasted patch.
 
 Each warp is exact where it matters: ``narrow_eye(..., reduction=0.4)`` moves the lid landmarks so that
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 from rehabcoach.vision.landmarks import SIDE_LANDMARKS
@@ -83,14 +82,37 @@ def _patch(image: np.ndarray, centre: np.ndarray, radius: float) -> tuple[int, i
     return x0, x1, y0, y1
 
 
+def _reflect(index: np.ndarray, size: int) -> np.ndarray:
+    """Indices past an edge mirrored back into the image, the edge pixel repeated (OpenCV's BORDER_REFLECT)."""
+    index = np.where(index < 0, -index - 1, index)
+    index = np.where(index >= size, 2 * size - index - 1, index)
+    return np.clip(index, 0, size - 1)
+
+
 def _remap_patch(image: np.ndarray, box: tuple[int, int, int, int], map_x: np.ndarray, map_y: np.ndarray) -> np.ndarray:
-    """A copy of ``image`` whose ``box`` is resampled from full-image coordinates (map_x, map_y)."""
+    """A copy of ``image`` whose ``box`` is resampled from full-image coordinates (map_x, map_y).
+
+    Bilinear interpolation in float64, rounded to the nearest grey level: the same as ``cv2.remap`` with
+    INTER_LINEAR and BORDER_REFLECT to within a grey level, but exact IEEE arithmetic, so every machine
+    and every OpenCV build warps a frame to the same bytes.  ``cv2.remap`` interpolates in fixed point, and
+    OpenCV 4.11 and 5.1 gave frames differing by up to 2 grey levels on about 0.4 % of the pixels, which the
+    face tracker turns into different evaluation figures (docs/evaluation.md, "Latest figures").
+    """
     x0, x1, y0, y1 = box
+    height, width = image.shape[:2]
+    left, top = np.floor(map_x), np.floor(map_y)
+    fx, fy = map_x - left, map_y - top
+    if image.ndim == 3:
+        fx, fy = fx[..., None], fy[..., None]
+    xa, ya = left.astype(np.intp), top.astype(np.intp)
+    xb, yb = _reflect(xa + 1, width), _reflect(ya + 1, height)
+    xa, ya = _reflect(xa, width), _reflect(ya, height)
+    pixels = image.astype(np.float64)
+    upper = pixels[ya, xa] * (1.0 - fx) + pixels[ya, xb] * fx
+    lower = pixels[yb, xa] * (1.0 - fx) + pixels[yb, xb] * fx
+    resampled = upper * (1.0 - fy) + lower * fy
     out = image.copy()
-    out[y0:y1, x0:x1] = cv2.remap(
-        image, map_x.astype(np.float32), map_y.astype(np.float32),
-        interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT,
-    )
+    out[y0:y1, x0:x1] = np.clip(np.rint(resampled), 0, np.iinfo(image.dtype).max).astype(image.dtype)
     return out
 
 

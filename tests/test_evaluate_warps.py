@@ -169,3 +169,28 @@ def test_envelope_ramps_smoothly_and_holds():
     assert all(b >= a for a, b in zip(values, values[1:]))  # rising without a jump
     assert max(np.diff(values)) < 0.1
     assert envelope(1.1, 1.0, 1.2) == pytest.approx(1.0)  # a short interval peaks in its middle
+
+
+def test_resampling_matches_opencv_remap_within_a_grey_level():
+    """The warps resample in float64 (the same bytes with any OpenCV build), as cv2.remap would."""
+    import cv2
+
+    from lab.warps import _remap_patch
+
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, size=(40, 60, 3), dtype=np.uint8)
+    ys, xs = np.mgrid[5:35, 0:60].astype(np.float64)
+    # Smooth displacements with fractional parts, running past the left and top edges (reflected there).
+    map_x = xs + 2.3 * np.sin(ys / 7.0) - 1.4
+    map_y = ys + 1.7 * np.cos(xs / 9.0) - 6.2
+    ours = _remap_patch(image, (0, 60, 5, 35), map_x, map_y)
+    reference = cv2.remap(image, map_x.astype(np.float32), map_y.astype(np.float32),
+                          interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    assert np.abs(ours[5:35].astype(int) - reference.astype(int)).max() <= 1
+    assert np.array_equal(ours[:5], image[:5]) and np.array_equal(ours[35:], image[35:])  # outside the box: untouched
+    # Half a pixel to the right of a horizontal ramp is the mean of its two neighbours; one past the edge reflects.
+    ramp = np.tile(np.arange(0, 200, 10, dtype=np.uint8), (4, 1))
+    rows, cols = np.mgrid[0:4, 0:20].astype(np.float64)
+    shifted = _remap_patch(ramp, (0, 20, 0, 4), cols + 0.5, rows)
+    assert shifted[0, :19].tolist() == [5 + 10 * k for k in range(19)]
+    assert shifted[0, 19] == 190  # between the last pixel and its reflection, itself
