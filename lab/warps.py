@@ -189,7 +189,7 @@ def pull_mouth_corner(image: np.ndarray, landmarks: np.ndarray, side: str, amoun
     """Return a copy of ``image`` in which one mouth corner is pulled up and out by ``amount_iod`` IODs.
 
     A point q moves to ``q + D * w(q)`` with ``w`` a Gaussian around the corner (w = 1 at the corner,
-    so the corner moves by exactly D).  The inverse needed by ``remap`` is found by fixed-point
+    so the corner moves by exactly D).  The inverse needed by the resampling is found by fixed-point
     iteration, which converges because D stays well below the spread.
     """
     if not 0.0 <= amount_iod <= 0.3:
