@@ -18,6 +18,7 @@ from typing import Callable
 
 from rehabcoach.analysis.split_tracking import tracked
 from rehabcoach.coaching.calibration import Calibrator
+from rehabcoach.coaching.guards import POSE_LIMIT_DEG, turned_from_calibration
 from rehabcoach.coaching.monitor import FaceLoss, MovementMonitor
 from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, ResolvedGuard, ResolvedTarget
 from rehabcoach.errors import UserError
@@ -27,6 +28,9 @@ from rehabcoach.vision.sources import FrameSource
 from rehabcoach.vision.types import FaceFrame
 
 MIN_CALIBRATION_FRAMES = 10
+# From this share of the movement phase spent turned away from the calibrated pose, the summary says so:
+# a recording that shows no warning may simply not have been judged.
+TURNED_AWAY_NOTE_SHARE = 0.2
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -58,6 +62,7 @@ class AnalysisResult:
     rows: list[FrameRow] = field(default_factory=list, repr=False)
     guarded: list[tuple[str, Side]] = field(default_factory=list)  # (region, side) pairs with a guard
     region_peaks: tuple[RegionPeak, ...] = ()  # over the whole movement phase, while armed
+    turned_seconds: float = 0.0  # movement phase with the head turned past the pose limit (not judged)
 
     def summary(self) -> dict:
         by_key: dict[str, dict] = {}
@@ -68,6 +73,13 @@ class AnalysisResult:
             if abs(event.peak) > abs(entry["peak"]):
                 entry["peak"] = round(event.peak, 4)
         movement_s = max(0.0, self.duration_s - self.calibration["end_s"])
+        notes = []
+        if movement_s > 0 and self.turned_seconds >= TURNED_AWAY_NOTE_SHARE * movement_s:
+            notes.append(
+                f"For {self.turned_seconds:.1f} s ({100 * self.turned_seconds / movement_s:.0f} % of the movement) the "
+                f"head was turned, nodded or tilted more than {POSE_LIMIT_DEG:.0f} degrees from where it was during "
+                "calibration, and no warning could start then. Calibrate facing the camera the way the face is held "
+                "during the exercise.")
         return {
             "events": len(self.events),
             "by_region_side": by_key,
@@ -76,11 +88,13 @@ class AnalysisResult:
             "events_per_minute": round(len(self.events) / (movement_s / 60), 3) if movement_s > 0 else 0.0,
             "face_lost_seconds": round(sum(b - a for a, b in self.face_lost), 3),
             "face_lost": [{"start_s": round(a, 3), "end_s": round(b, 3)} for a, b in self.face_lost],
+            "turned_away_seconds": round(self.turned_seconds, 3),
             "target_best": {side: round(v, 3) for side, v in self.target_best.items()},
             # How much, not only how often: per guarded measure and side, the largest unwanted deviation
             # from the resting face and the largest excess over the other side.
             "region_peaks": [asdict(p) for p in self.region_peaks],
             "note": "Measurements to support therapy, not a diagnosis.",
+            "notes": notes,
         }
 
     def to_json(self) -> dict:
@@ -163,13 +177,14 @@ def analyze(
     face_loss = FaceLoss()
     frames = face_frames = 0
     last_t = 0.0
+    turned_s = 0.0
     guarded = sorted({(g.region, side) for g in guards for side in g.sides})
     try:
         if faces is None:
             faces = tracked(source, pipeline)
         for face_frame in faces:
             frames += 1
-            last_t = face_frame.timestamp
+            previous_t, last_t = last_t, face_frame.timestamp
             face_frames += face_frame.face
             face_loss.note(face_frame.timestamp, face_frame.face)
             active: set[tuple[str, Side]] = set()
@@ -184,6 +199,8 @@ def analyze(
                     monitor = MovementMonitor(guards, target, baseline, affected_side)
             else:
                 phase = "movement"
+                if baseline is not None and face_frame.face and turned_from_calibration(face_frame, baseline):
+                    turned_s += face_frame.timestamp - previous_t
                 reading = monitor.update(face_frame)  # armed from the face itself: no phases here
                 events.extend(monitor.pop_finished())
                 active = {(w.region, w.side) for w in reading.warnings}
@@ -225,6 +242,7 @@ def analyze(
         rows=rows,
         guarded=guarded,
         region_peaks=monitor.region_peaks() if monitor is not None else (),
+        turned_seconds=turned_s,
     )
 
 

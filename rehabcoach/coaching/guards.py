@@ -266,9 +266,7 @@ class GuardMonitor:
     def _reliable(self, frame: FaceFrame) -> bool:
         if not frame.face or not frame.measures:
             return False
-        if frame.pose is not None and frame.pose.distance(self.baseline.pose) > POSE_LIMIT_DEG:
-            return False
-        return True
+        return not turned_from_calibration(frame, self.baseline)
 
     def _hold_unreliable(self, t: float) -> None:
         # Nothing is learnt from this frame, for or against: a deviation in progress survives a short gap but not
@@ -443,6 +441,12 @@ class GuardMonitor:
         track.state = "idle"
         track.below_since = None
         track.peak_ratio = 0.0
+
+
+def turned_from_calibration(frame: FaceFrame, baseline: Baseline) -> bool:
+    """The head is turned, nodded or tilted further than POSE_LIMIT_DEG from its calibrated pose: the guards
+    do not judge such a frame (its measures drift with the pose), so no warning can start during it."""
+    return frame.pose is not None and frame.pose.distance(baseline.pose) > POSE_LIMIT_DEG
 
 
 def _other(side: Side) -> Side:

@@ -1,0 +1,52 @@
+"""`analyze` says how long the head was turned away from its calibrated pose: those frames are not judged."""
+
+from __future__ import annotations
+
+from synthetic_faces import face_frame
+
+from rehabcoach.analysis.analyze import analyze
+from rehabcoach.routines.loader import load_library, resolve_exercise
+from rehabcoach.vision.sources import FrameSource
+from rehabcoach.vision.types import HeadPose
+
+FPS = 30.0
+
+
+class _NoPipeline:
+    """analyze() is given the face frames, so its pipeline is never asked for one."""
+
+    def process(self, frame):
+        raise AssertionError("the face frames were given")
+
+    def close(self) -> None:
+        pass
+
+
+def _frames(seconds: float, turned_from: float, turned_to: float):
+    for i in range(int(seconds * FPS)):
+        t = i / FPS
+        pose = HeadPose(25.0, 0.0, 0.0) if turned_from <= t < turned_to else HeadPose(0.0, 0.0, 0.0)
+        yield face_frame(t, i, pose=pose)
+
+
+def _summary(turned_from: float, turned_to: float) -> dict:
+    source = FrameSource()
+    source.name, source.fps, source.frame_count = "synthetic", FPS, int(6 * FPS)
+    exercise = resolve_exercise(load_library().exercise("gentle-smile"))
+    result = analyze(source, exercise, "left", calibration_seconds=1.5, pipeline=_NoPipeline(),
+                     faces=_frames(6.0, turned_from, turned_to))
+    return result.to_json()["summary"]
+
+
+def test_time_turned_away_is_counted_and_explained_when_it_is_a_large_share():
+    summary = _summary(2.0, 4.0)
+    assert abs(summary["turned_away_seconds"] - 2.0) <= 1.5 / FPS
+    (note,) = summary["notes"]
+    assert "15 degrees" in note and "calibrat" in note and "no warning could start" in note
+
+
+def test_a_short_turn_is_counted_without_a_note_and_a_still_head_has_neither():
+    short = _summary(3.0, 3.5)
+    assert abs(short["turned_away_seconds"] - 0.5) <= 1.5 / FPS and short["notes"] == []
+    still = _summary(10.0, 10.0)
+    assert still["turned_away_seconds"] == 0 and still["notes"] == []
