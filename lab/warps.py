@@ -2,8 +2,9 @@
 
 The evaluation has no footage of patients, so it builds it: during the subject's own smiles one eye is
 made to narrow, during eye closures one mouth corner is made to pull.  Each warp is a smooth local
-displacement (a bilinear resampling, the same on every machine) centred on the region and fading out with distance, so the face around it
-stays intact and the face tracker sees a plausible movement rather than a pasted patch.
+displacement (a bilinear resampling, the same on every machine) centred on the region and fading out with
+distance, so the face around it stays intact and the face tracker sees a plausible movement rather than a
+pasted patch.
 
 Each warp is exact where it matters: ``narrow_eye(..., reduction=0.4)`` moves the lid landmarks so that
 the lid distance becomes 60 % of what it was; ``pull_mouth_corner(..., amount_iod=0.08)`` moves the
