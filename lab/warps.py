@@ -108,9 +108,12 @@ def _remap_patch(image: np.ndarray, box: tuple[int, int, int, int], map_x: np.nd
     xa, ya = left.astype(np.intp), top.astype(np.intp)
     xb, yb = _reflect(xa + 1, width), _reflect(ya + 1, height)
     xa, ya = _reflect(xa, width), _reflect(ya, height)
-    pixels = image.astype(np.float64)
-    upper = pixels[ya, xa] * (1.0 - fx) + pixels[ya, xb] * fx
-    lower = pixels[yb, xa] * (1.0 - fx) + pixels[yb, xb] * fx
+    # Only the sampled pixels become float64, not the whole frame (a 1080p frame is 50 MB in float64).
+    def corner(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return image[rows, cols].astype(np.float64)
+
+    upper = corner(ya, xa) * (1.0 - fx) + corner(ya, xb) * fx
+    lower = corner(yb, xa) * (1.0 - fx) + corner(yb, xb) * fx
     resampled = upper * (1.0 - fy) + lower * fy
     out = image.copy()
     out[y0:y1, x0:x1] = np.clip(np.rint(resampled), 0, np.iinfo(image.dtype).max).astype(image.dtype)
