@@ -200,10 +200,38 @@ def test_a_database_from_before_region_peaks_upgrades_and_keeps_its_reps(tmp_pat
         started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
         sessions.begin_session(store, sessions.SessionStart("old", profile.id, "daily-practice", started, "test"))
         sessions.record_rep(store, "old", "old-1", rep("gentle-smile", 1, [event()]), started)
-        with store.transaction() as tx:  # as RehabCoach left it before the region peaks
+        with store.transaction() as tx:  # as RehabCoach left it before the region peaks (and what came after)
             tx.execute("DROP TABLE rep_region_peaks")
+            tx.execute("ALTER TABLE reps DROP COLUMN turned_away_s")
             tx.execute(f"PRAGMA user_version = {added_in - 1}")
     with open_records(url) as store:
         assert store.schema_version() == LATEST_VERSION >= added_in
         (session,) = load_sessions(store, profile.id)
         assert [(r.rep, len(r.events), r.region_peaks) for r in session.reps] == [(1, 1, ())]
+
+
+def test_turned_away_seconds_are_stored_and_exported_and_older_reps_read_zero(tmp_path):
+    from rehabcoach.records.schema import LATEST_VERSION, MIGRATIONS
+
+    added_in = next(v for v, statements in MIGRATIONS.items() if any("turned_away_s" in s for s in statements))
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    started = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
+    with open_records(url) as store:
+        profile = profiles.add_profile(store, "Anna", "left")
+        sessions.begin_session(store, sessions.SessionStart("old", profile.id, "daily-practice", started, "test"))
+        sessions.record_rep(store, "old", "old-1", rep("gentle-smile", 1), started)
+        with store.transaction() as tx:  # as RehabCoach left it before the turned-away seconds
+            tx.execute("ALTER TABLE reps DROP COLUMN turned_away_s")
+            tx.execute(f"PRAGMA user_version = {added_in - 1}")
+    with open_records(url) as store:
+        assert store.schema_version() == LATEST_VERSION >= added_in
+        turned = rep("gentle-smile", 2)
+        turned.turned_away_s = 1.25
+        assert sessions.record_rep(store, "old", "old-2", turned, started)
+        (session,) = load_sessions(store, profile.id)
+        assert [(r.rep, r.turned_away_s) for r in session.reps] == [(1, 0.0), (2, 1.25)]
+        data = export_data(store, profile)
+    assert [r["turned_away_s"] for r in data["sessions"][0]["reps"]] == [0.0, 1.25]
+    (reps_csv,) = [p for p in write_csv(data, tmp_path / "csv") if p.name == "reps.csv"]
+    with reps_csv.open() as f:
+        assert [row["turned_away_s"] for row in csv.DictReader(f)] == ["0.0", "1.25"]

@@ -39,15 +39,16 @@ REST = {
 }
 
 
-def face_frame(t: float, *, face: bool = True, smile: float = 0.0, eye_left: float = 1.0) -> FaceFrame:
-    """A synthetic frame: resting values, a smile of ``smile`` IOD on both mouth corners, the left eye scaled."""
+def face_frame(t: float, *, face: bool = True, smile: float = 0.0, eye_left: float = 1.0, yaw: float = 0.0) -> FaceFrame:
+    """A synthetic frame: resting values, a smile of ``smile`` IOD on both mouth corners, the left eye scaled,
+    the head turned ``yaw`` degrees."""
     if not face:
         return FaceFrame(index=int(t * FPS), timestamp=t, face=False)
     measures = {name: {side: REST[name] for side in SIDES} for name in MEASURES}
     for side in SIDES:
         measures["mouth_corner_excursion"][side] += smile
     measures["eye_aperture"]["left"] *= eye_left
-    return FaceFrame(index=int(t * FPS), timestamp=t, face=True, measures=measures, pose=HeadPose(0.0, 0.0, 0.0))
+    return FaceFrame(index=int(t * FPS), timestamp=t, face=True, measures=measures, pose=HeadPose(yaw, 0.0, 0.0))
 
 
 def massage(ex_id: str = "cheek-strokes") -> ResolvedExercise:
@@ -351,6 +352,57 @@ def test_face_lost_during_hold_stops_the_countdown_and_short_losses_are_tolerate
     driver.run(60)
     rep = driver.of(RepCompleted)[0].summary
     assert rep.face_missing_s == pytest.approx(3.2, abs=0.1)
+
+
+def test_a_head_turned_during_the_hold_is_told_to_face_the_camera_and_counted_as_not_judged():
+    driver = Driver([smile(reps=1, hold=5)])
+    driver.engine.start()
+    driver.run(60, until=lambda s: s.phase == "hold")
+    driver.run(1.0)
+    remaining = driver.engine.state.phase_seconds_remaining
+    smiling = driver.face
+    turned_at = driver.clock.now()
+    driver.face = lambda state: face_frame(driver.clock.now(), smile=0.06, yaw=25.0)  # past the 15-degree limit
+    driver.run(0.4)
+    assert not driver.engine.state.face_turned  # a glance is not worth a word
+    driver.run(0.2)
+    state = driver.engine.state
+    assert state.face_turned and state.face_turned_reason == cues.FACE_TURNED and not state.face_lost
+    driver.run(1.4)
+    assert driver.spoken().count(cues.FACE_TURNED) == 1  # said once per turn, shown throughout
+    assert driver.engine.state.face_turned
+    # The face is seen, so the hold goes on: only a lost face stops the countdown.
+    assert driver.engine.state.phase_seconds_remaining == pytest.approx(remaining - 2.0, abs=0.07)
+    turned_for = driver.clock.now() - turned_at
+    driver.face = smiling
+    driver.run(1 / FPS)
+    assert not driver.engine.state.face_turned and driver.engine.state.face_turned_reason is None
+    driver.run(60)
+    rep = driver.of(RepCompleted)[0].summary
+    assert rep.turned_away_s == pytest.approx(turned_for, abs=2 / FPS)
+    assert rep.face_missing_s == 0
+
+
+def test_a_head_turned_while_the_guards_rest_or_for_a_moment_is_neither_told_nor_counted():
+    driver = Driver([smile(reps=2, hold=3, rest=3)])
+    driver.engine.start()
+    driver.run(60, until=lambda s: s.phase == "hold")
+    driver.face = lambda state: face_frame(driver.clock.now(), smile=0.06 if state.phase in ("move", "hold") else 0,
+                                           yaw=0.0 if state.phase in ("move", "hold") else 30.0)
+    seen = []
+    driver.run(60, until=lambda s: seen.append(s.face_turned) or (s.rep == 2 and s.phase == "hold"))
+    # Glances of 0.3 s in the hold: ridden through by the guards, not worth a word.
+    glancing = driver.face
+    for _ in range(3):
+        driver.face = lambda state: face_frame(driver.clock.now(), smile=0.06, yaw=20.0)
+        driver.run(0.3, until=lambda s: seen.append(s.face_turned))
+        driver.face = glancing
+        driver.run(0.2, until=lambda s: seen.append(s.face_turned))
+    driver.run(60)
+    assert not any(seen) and cues.FACE_TURNED not in driver.spoken()
+    reps = [e.summary for e in driver.of(RepCompleted)]
+    assert reps[0].turned_away_s == 0  # the turns of the relax and get-ready phases are not the rep's
+    assert 0.6 < reps[1].turned_away_s < 1.0  # the glances are counted, though not told (3 x 0.3 s)
 
 
 # -- warnings and spoken reminders ----------------------------------------------------------------

@@ -42,6 +42,23 @@ class FacePresent:
         return FaceFrame(index=frame.index, timestamp=frame.timestamp, face=not lost)
 
 
+class HeadTurned:
+    """A pipeline that sees a face, turned 25 degrees (past the guards' limit) between ``from_s`` and ``to_s``."""
+
+    def __init__(self, from_s, to_s):
+        self.from_s, self.to_s = from_s, to_s
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def process(self, frame):
+        yaw = 25.0 if self.from_s <= frame.timestamp < self.to_s else 0.0
+        return FaceFrame(index=frame.index, timestamp=frame.timestamp, face=True, pose=HeadPose(yaw, 0.0, 0.0))
+
+
 class SteadyTarget:
     def __init__(self, target, baseline):
         self.best = {side: 0.0 for side in target.sides}
@@ -133,6 +150,34 @@ def test_the_hold_waits_while_the_face_is_out_of_view(qtbot, tmp_path, screensho
         assert countdown == "hold 2"
         qtbot.waitUntil(lambda: window.engine.state.rep == 2, timeout=30_000)
         assert window.engine.clock.now() > 6.0, "rep 1 ended while the face was still missing"
+    finally:
+        window._end_session()
+        window.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720)])
+def test_a_head_turned_during_the_hold_is_told_to_face_the_camera(qtbot, tmp_path, screenshot, size):
+    # The first hold runs from 3 to 5 s; the head turns at 3.5 s: told from 4 s, while the hold goes on.
+    window = make_window(qtbot, tmp_path, HeadTurned(3.5, 6.0), baseline=BASELINE)
+    window.resize(*size)
+    seen = {}
+
+    def look():
+        state = window.engine.state if window.engine else None
+        if state and state.phase == "hold" and state.face_turned and window.clock.now() >= 4.3 and "turned" not in seen:
+            seen["turned"] = (window.movement_screen.notice.text(), window.movement_screen.notice.isVisible())
+            screenshot(window, f"movement-head-turned-{size[0]}x{size[1]}")
+        if state and state.rep == 2 and state.phase in ("move", "hold") and "back" not in seen:
+            seen["back"] = window.movement_screen.notice.isVisible()
+
+    window.frame_shown.connect(look)
+    try:
+        window.start_exercise("test-gentle-smile")
+        qtbot.waitUntil(lambda: "turned" in seen and "back" in seen, timeout=30_000)
+        text, visible = seen["turned"]
+        assert visible and "head is turned" in text and "face the camera" in text
+        assert "timer" not in text  # the face is seen, so the hold does not wait
+        assert seen["back"] is False  # facing the camera again: the notice is gone
     finally:
         window._end_session()
         window.close()

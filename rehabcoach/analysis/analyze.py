@@ -18,7 +18,7 @@ from typing import Callable
 
 from rehabcoach.analysis.split_tracking import tracked
 from rehabcoach.coaching.calibration import Calibrator
-from rehabcoach.coaching.guards import POSE_LIMIT_DEG, turned_from_calibration
+from rehabcoach.coaching.guards import POSE_LIMIT_DEG
 from rehabcoach.coaching.monitor import FaceLoss, MovementMonitor
 from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, ResolvedGuard, ResolvedTarget
 from rehabcoach.errors import UserError
@@ -199,9 +199,9 @@ def analyze(
                     monitor = MovementMonitor(guards, target, baseline, affected_side)
             else:
                 phase = "movement"
-                if baseline is not None and face_frame.face and turned_from_calibration(face_frame, baseline):
-                    turned_s += face_frame.timestamp - previous_t
                 reading = monitor.update(face_frame)  # armed from the face itself: no phases here
+                if reading.turned:
+                    turned_s += face_frame.timestamp - previous_t
                 events.extend(monitor.pop_finished())
                 active = {(w.region, w.side) for w in reading.warnings}
                 armed = reading.armed

@@ -251,6 +251,8 @@ class SessionPrinter:
             s = event.summary
             reached = ", ".join(f"{side} {value:.0%}" for side, value in sorted(s.target_reached.items()))
             extra = f"; face out of view {s.face_missing_s:.1f} s" if s.face_missing_s >= 0.1 else ""
+            if s.turned_away_s >= 0.1:
+                extra += f"; head turned, not judged, {s.turned_away_s:.1f} s"
             self.line(f"  rep {s.rep} done: target reached {reached or '-'}; "
                       f"{len(s.events)} unwanted movement{'s' if len(s.events) != 1 else ''}{extra}")
             if s.region_peaks:

@@ -23,6 +23,7 @@ RESUMED = "Let's continue"
 CALIBRATION_START = "Let's measure your resting face. Look at the camera and let your face rest."
 CALIBRATION_DONE = "Thank you. Calibration done."
 FACE_LOST = "I can't see your face: move back into view."
+FACE_TURNED = "Your head is turned: face the camera so I can see the movement."
 CAMERA_MISSING = (
     "This exercise needs the camera, and no camera is working. Choose another camera, "
     "or continue with the massage and relaxation exercises only."

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
 
-from rehabcoach.coaching.guards import GuardMonitor
+from rehabcoach.coaching.guards import GuardMonitor, turned_from_calibration
 from rehabcoach.coaching.target import TargetMeter
 from rehabcoach.coaching.types import ActiveWarning, Baseline, MovementEvent, RegionPeak, ResolvedGuard, ResolvedTarget
 from rehabcoach.vision.catalogue import SIDES, Side
@@ -151,14 +151,17 @@ class FaceLoss:
 
 @dataclass(frozen=True)
 class MonitorReading:
-    """What one frame changed: the target level per side, the warnings now active, whether armed, and per
+    """What one frame changed: the target level per side, the warnings now active, whether armed, per
     side how close the unwanted movement is to a warning (1 = at the threshold; for the sound feedback,
-    which must fade in before a warning starts)."""
+    which must fade in before a warning starts), and whether the head was turned too far from its
+    calibrated pose for the guards to judge the frame (so no warning could start: the patient and the
+    analysis summary are told)."""
 
     target_levels: dict[Side, float]
     warnings: list[ActiveWarning]
     armed: bool
     guard_levels: dict[Side, float] = field(default_factory=dict)
+    turned: bool = False
 
 
 class MovementMonitor:
@@ -195,7 +198,8 @@ class MovementMonitor:
             armed = self.movement_under_way(frame)
         warnings = self.guards.update(frame, armed=armed)
         return MonitorReading(target_levels=levels, warnings=warnings, armed=armed,
-                              guard_levels=dict(self.guards.levels))
+                              guard_levels=dict(self.guards.levels),
+                              turned=frame.face and turned_from_calibration(frame, self.baseline))
 
     def movement_under_way(self, frame: FaceFrame) -> bool:
         """Headless arming: is there small, one-sided evidence of the practised movement (or was there just now)?"""

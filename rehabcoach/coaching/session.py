@@ -78,6 +78,12 @@ if TYPE_CHECKING:  # the loader imports nothing from here; keep the dependency o
 log = logging.getLogger(__name__)
 
 FACE_REMINDER_KEY = ("face", "-")
+TURNED_REMINDER_KEY = ("face", "turned")
+# While the guards are armed, a head turned past their pose limit for this long is told to face the camera:
+# the guards do not judge such frames (guards.turned_from_calibration), so an unwanted movement would go
+# unwarned.  Shorter turns are glances, or a head hovering at the limit in a lively smile for a few frames,
+# which the guards ride through; telling the patient about those would nag.
+TURNED_NOTICE_AFTER_SECONDS = 0.5
 SKIPPED_BY_THE_PATIENT = "skipped by the patient"
 NO_CAMERA = "no camera"
 PHASE_CUES: dict[MovementPhase, str] = {"get_ready": cues.GET_READY, "hold": cues.HOLD, "relax": cues.RELAX,
@@ -124,6 +130,10 @@ class SessionState:
     camera_available: bool
     face_lost: bool
     face_lost_reason: str | None
+    # The head has been turned too far from its calibrated pose, while the guards are armed, for the coach
+    # to see an unwanted movement (TURNED_NOTICE_AFTER_SECONDS); the reason says what to do.
+    face_turned: bool
+    face_turned_reason: str | None
     calibration: CalibrationStatus | None
     baseline_ready: bool
     target_levels: dict[Side, float]  # fraction of the target reached now (0..1)
@@ -142,6 +152,7 @@ class _RepTracking:
     started_s: float = 0.0
     events: list[MovementEvent] = field(default_factory=list)
     face_missing_s: float = 0.0
+    turned_away_s: float = 0.0
 
 
 class Calibrating(Protocol):
@@ -208,6 +219,9 @@ class SessionEngine:
         self._rep_tracking = _RepTracking()
         self._face_loss = FaceLoss(grace=self.settings.face_lost_grace)
         self._face_lost_announced = False
+        self._turned_since: float | None = None  # while armed: when the head turned past the pose limit
+        self._last_turned_at = 0.0
+        self._turned_announced = False
         self._last_frame_ts: float | None = None
 
     # -- listeners --------------------------------------------------------------------------------
@@ -418,6 +432,7 @@ class SessionEngine:
             rep, reps = counted_rep(exercise, here)
         seconds = here.duration if here.screen in ("step", "movement") else None
         lost = self._face_loss.lost(now) and here.needs_face
+        turned = self._face_turned(now) and not lost
         return SessionState(
             screen=here.screen,
             started=self._started_at is not None,
@@ -439,6 +454,8 @@ class SessionEngine:
             camera_available=self._camera,
             face_lost=lost,
             face_lost_reason=cues.FACE_LOST if lost else None,
+            face_turned=turned,
+            face_turned_reason=cues.FACE_TURNED if turned else None,
             calibration=self._calibration,
             baseline_ready=self.baseline is not None,
             target_levels=dict(self._target_levels),
@@ -474,6 +491,10 @@ class SessionEngine:
         if not here.watched or self._pause is not None or self._monitor is None:
             return False
         return here.phase == "hold" or here.elapsed >= ARM_SETTLE_SECONDS
+
+    def _face_turned(self, now: float) -> bool:
+        return (self._turned_since is not None and self._guards_armed
+                and now - self._turned_since >= TURNED_NOTICE_AFTER_SECONDS - 1e-9)
 
     def _advance(self, now: float) -> None:
         if self._last_now is None or now <= self._last_now:
@@ -693,6 +714,7 @@ class SessionEngine:
         if self._monitor is None:
             return
         reading = self._monitor.update(frame, armed=self._guards_armed)
+        self._note_turned(reading.armed and reading.turned, now)
         self._target_levels = reading.target_levels
         self._guard_levels = reading.guard_levels
         self._record_ended(self._monitor.pop_finished())
@@ -704,6 +726,22 @@ class SessionEngine:
                 if self._warning_reminders.allow(warning.region, warning.side, now):
                     self._speak(cues.warning_sentence(exercise.target, warning), "warning")
         self._warnings = current
+
+    def _note_turned(self, turned: bool, now: float) -> None:
+        """Count and tell the time the guards, armed, could not judge because the head was turned."""
+        if not turned:
+            self._turned_since = None
+            self._turned_announced = False
+            return
+        if self._turned_since is None:
+            self._turned_since = now
+        else:  # the time between two turned frames of one stretch (as `analyze` counts it)
+            self._rep_tracking.turned_away_s += now - self._last_turned_at
+        self._last_turned_at = now
+        if self._face_turned(now) and not self._turned_announced:
+            self._turned_announced = True
+            if self._other_reminders.allow(*TURNED_REMINDER_KEY, now):
+                self._speak(cues.FACE_TURNED, "info")
 
     def _record_ended(self, events: list[MovementEvent]) -> None:
         for event in events:
@@ -729,6 +767,7 @@ class SessionEngine:
             events=list(self._rep_tracking.events),
             thresholds={guard.measure: guard.threshold for guard in exercise.guards},
             face_missing_s=round(self._rep_tracking.face_missing_s, 3),
+            turned_away_s=round(self._rep_tracking.turned_away_s, 3),
             region_peaks=self._monitor.region_peaks() if self._monitor is not None else (),
         )
         self._tallies[self._position.index].reps.append(summary)

@@ -111,6 +111,9 @@ class RepSummary:
     events: list[MovementEvent] = field(default_factory=list)
     thresholds: dict[str, float] = field(default_factory=dict)  # measure -> threshold used
     face_missing_s: float = 0.0
+    # Seconds of the move and hold with the head turned past the guards' pose limit: not judged, so a rep
+    # without warnings is not a clean rep when this is large.
+    turned_away_s: float = 0.0
     # Per guarded measure and side, how far it moved during the rep (filled by the engine; empty for
     # reps recorded before these numbers existed).
     region_peaks: tuple[RegionPeak, ...] = ()

@@ -69,8 +69,8 @@ CSV_TABLES = {
     "sessions": ["session", "profile", "routine", "started_at", "ended_at", "status", "end_reason", "supervised",
                  "reps", "warnings", "app_version"],
     "reps": ["session", "exercise", "rep", "started_s", "ended_s", "target_measure", "target_left",
-             "target_right", "unwanted_left_s", "unwanted_right_s", "warnings", "face_missing_s", "thresholds",
-             "recorded_at"],
+             "target_right", "unwanted_left_s", "unwanted_right_s", "warnings", "face_missing_s", "turned_away_s",
+             "thresholds", "recorded_at"],
     "events": ["session", "exercise", "rep", "region", "side", "measure", "start_s", "end_s", "duration_s", "peak",
                "threshold"],
     # Per rep, guarded measure and side: how far it moved (see coaching.types.RegionPeak).
@@ -98,6 +98,7 @@ def csv_rows(data: dict) -> dict[str, list[dict]]:
                 "target_left": r["target_reached"].get("left"), "target_right": r["target_reached"].get("right"),
                 "unwanted_left_s": r["unwanted_seconds"]["left"], "unwanted_right_s": r["unwanted_seconds"]["right"],
                 "warnings": len(r["events"]), "face_missing_s": r["face_missing_s"],
+                "turned_away_s": r.get("turned_away_s", 0.0),  # absent in data exported before schema 5
                 "thresholds": json.dumps(r["thresholds"], sort_keys=True), "recorded_at": r["recorded_at"]})
             for e in r["events"]:
                 tables["events"].append({"session": s["uuid"], "exercise": r["exercise"], "rep": r["rep"], **e})
@@ -147,7 +148,8 @@ def _session_json(s: SessionRecord) -> dict:
             "exercise": r.exercise_id, "rep": r.rep, "started_s": r.started_s, "ended_s": r.ended_s,
             "target_measure": r.target_measure, "target_reached": r.target_reached,
             "unwanted_seconds": {side: round(r.unwanted_seconds(side), 3) for side in ("left", "right")},
-            "face_missing_s": r.face_missing_s, "thresholds": r.thresholds, "recorded_at": to_iso(r.recorded_at),
+            "face_missing_s": r.face_missing_s, "turned_away_s": r.turned_away_s, "thresholds": r.thresholds,
+            "recorded_at": to_iso(r.recorded_at),
             "events": [{"region": e.region, "side": e.side, "measure": e.measure, "start_s": e.start_s,
                         "end_s": e.end_s, "duration_s": round(e.duration_s, 3), "peak": e.peak,
                         "threshold": e.threshold} for e in r.events],

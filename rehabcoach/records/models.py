@@ -68,8 +68,10 @@ class RepRecord:
     thresholds: dict[str, float]
     events: tuple[MovementEvent, ...]
     recorded_at: datetime
-    # Per guarded measure and side, how far it moved (empty for reps stored before schema version 3).
+    # Per guarded measure and side, how far it moved (empty for reps stored before schema version 4).
     region_peaks: tuple[RegionPeak, ...] = ()
+    # Move and hold with the head turned too far for the guards to judge (0 for reps stored before schema 5).
+    turned_away_s: float = 0.0
 
     def unwanted_seconds(self, side: Side | None = None) -> float:
         return sum(e.duration_s for e in self.events if side is None or e.side == side)

@@ -166,6 +166,12 @@ MIGRATIONS: dict[int, list[str]] = {
         # No uniqueness on (rep, measure, side): a rep is never refused over how its guards were set up.
         "CREATE INDEX region_peaks_by_rep ON rep_region_peaks (rep_id)",
     ],
+    # Seconds of each rep's move and hold with the head turned too far from the calibrated pose for the guards
+    # to judge (coaching.types.RepSummary.turned_away_s): a rep without warnings is not a clean rep when this is
+    # large.  Reps stored before this version read 0.
+    5: [
+        "ALTER TABLE reps ADD COLUMN turned_away_s {real} NOT NULL DEFAULT 0",
+    ],
 }
 
 LATEST_VERSION = max(MIGRATIONS)

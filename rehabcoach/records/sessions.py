@@ -62,11 +62,13 @@ def record_rep(store: Store, session_uuid: str, rep_uuid: str, summary: RepSumma
         session_id = _session_id(tx, session_uuid)
         row = tx.one(
             "INSERT INTO reps (uuid, session_id, exercise_id, rep, started_s, ended_s, target_measure, target_left, "
-            "target_right, face_missing_s, thresholds, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "target_right, face_missing_s, turned_away_s, thresholds, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (uuid) DO NOTHING RETURNING id",
             (rep_uuid, session_id, summary.exercise_id, int(summary.rep), float(summary.started_s),
              float(summary.ended_s), target_measure, _side_value(summary.target_reached, "left"),
              _side_value(summary.target_reached, "right"), float(summary.face_missing_s),
+             float(summary.turned_away_s),
              json.dumps(summary.thresholds, sort_keys=True), to_iso(recorded_at)),
         )
         if row is None:
@@ -173,6 +175,7 @@ def load_sessions(store: Store, profile_id: int, since: datetime | None = None, 
         reps.setdefault(r["session_id"], []).append(RepRecord(
             exercise_id=r["exercise_id"], rep=r["rep"], started_s=r["started_s"], ended_s=r["ended_s"],
             target_measure=r["target_measure"], target_reached=target, face_missing_s=r["face_missing_s"],
+            turned_away_s=r["turned_away_s"],
             thresholds=json.loads(r["thresholds"]), events=tuple(events.get(r["id"], ())),
             recorded_at=from_iso(r["recorded_at"]), region_peaks=tuple(peaks.get(r["id"], ()))))
     marks: dict[int, list[SessionMark]] = {}

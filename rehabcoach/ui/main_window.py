@@ -760,6 +760,8 @@ class MainWindow(QMainWindow):
             notice = state.face_lost_reason or cues.FACE_LOST
             if phase == "hold":
                 notice += " The hold timer waits for you."
+        elif state.face_turned:
+            notice = state.face_turned_reason or cues.FACE_TURNED
         levels = state.target_levels if phase in ("move", "hold") else {}
         if exercise.target is not None and phase in ("move", "hold"):
             levels = {side: levels.get(side, 0.0) for side in exercise.target.sides}
