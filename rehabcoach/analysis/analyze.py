@@ -20,6 +20,7 @@ from rehabcoach.analysis.split_tracking import tracked
 from rehabcoach.coaching.calibration import Calibrator
 from rehabcoach.coaching.guards import POSE_LIMIT_DEG
 from rehabcoach.coaching.monitor import FaceLoss, MovementMonitor
+from rehabcoach.coaching.summary import TURNED_AWAY_NOTE_SHARE
 from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, ResolvedGuard, ResolvedTarget
 from rehabcoach.errors import UserError
 from rehabcoach.vision.catalogue import MEASURE_NAMES, SIDES, Side
@@ -28,9 +29,6 @@ from rehabcoach.vision.sources import FrameSource
 from rehabcoach.vision.types import FaceFrame
 
 MIN_CALIBRATION_FRAMES = 10
-# From this share of the movement phase spent turned away from the calibrated pose, the summary says so:
-# a recording that shows no warning may simply not have been judged.
-TURNED_AWAY_NOTE_SHARE = 0.2
 
 ProgressCallback = Callable[[int, int | None], None]
 

@@ -281,6 +281,8 @@ def format_summary(summary: SessionSummary) -> str:
             text += f"; unwanted movements: {warnings or 'none'}"
             if ex.region_peaks:
                 text += f"; per rep, largest (mean): {describe_peaks(ex.region_peaks)}"
+            if ex.turned_away_s >= 0.1:
+                text += f"; head turned, not judged, {ex.turned_away_s:.1f} of {ex.watched_s:.1f} s"
         else:
             text = ""
         why = f" ({ex.skipped_reason})" if ex.skipped_reason else ""

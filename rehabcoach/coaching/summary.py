@@ -38,6 +38,10 @@ class ExerciseSummary:
     # How much, not only how often: per guarded measure and side, the mean over completed reps of each
     # rep's peak deviation from the resting face and of its excess over the other side.
     region_peaks: tuple[RegionPeak, ...] = ()
+    # Of the completed reps' move and hold (watched_s), the seconds with the head turned too far from the
+    # calibrated pose for the guards to judge.
+    turned_away_s: float = 0.0
+    watched_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,22 @@ class ExerciseTally:
             warnings=tally_warnings(self.events),
             skipped_reason=self.skipped_reason,
             region_peaks=mean_region_peaks(self.reps),
+            turned_away_s=round(sum(rep.turned_away_s for rep in self.reps), 3),
+            watched_s=round(sum(rep.ended_s - rep.started_s for rep in self.reps), 3),
         )
+
+
+# From this share of the watched time spent turned past the guards' pose limit, a summary says so: "no unwanted
+# movement" may then only mean that none could be judged.  One rule for the session summary and `analyze`.
+TURNED_AWAY_NOTE_SHARE = 0.2
+
+
+def not_judged_line(exercise: ExerciseSummary) -> str | None:
+    """Plain words when the head was turned for much of an exercise's reps (TURNED_AWAY_NOTE_SHARE), else None."""
+    if exercise.watched_s <= 0 or exercise.turned_away_s < TURNED_AWAY_NOTE_SHARE * exercise.watched_s:
+        return None
+    return (f"For {exercise.turned_away_s:.0f} s of {exercise.watched_s:.0f} s your head was turned too far for the "
+            "coach to see unwanted movements. Face the camera while you practise.")
 
 
 def tally_warnings(events: list[MovementEvent]) -> tuple[WarningTally, ...]:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from rehabcoach.coaching.guards import REGION_NOUNS
-from rehabcoach.coaching.summary import ExerciseSummary, SessionSummary, size_lines
+from rehabcoach.coaching.summary import ExerciseSummary, SessionSummary, not_judged_line, size_lines
 from rehabcoach.ui.meters import FaceMap, TargetMeter
 from rehabcoach.ui.theme import Theme
 from rehabcoach.ui.widgets import MARGIN, SPACING, button, card, disclaimer, format_duration, label
@@ -111,6 +111,9 @@ class SummaryScreen(QWidget):
             text.addWidget(
                 label("\n".join(lines) if lines else "No unwanted movement noticed.", name="Unwanted movements")
             )
+            not_judged = not_judged_line(exercise)
+            if not_judged:
+                text.addWidget(label(not_judged, "notice", name="Not judged"))
             sizes = size_lines(exercise.region_peaks)
             if sizes:
                 # How much, not only how often: what the therapist reads between visits.
