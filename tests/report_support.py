@@ -56,7 +56,9 @@ def build_history(store, count: int, last: date, name: str = "Anna Berg", hour: 
                 region = "eye" if guarded == "eye_aperture" else "mouth"
                 summary = RepSummary(exercise, rep_number, 10.0 * rep_number, 10.0 * rep_number + 8.0,
                                      {"left": 0.5 + 0.4 * progress, "right": 0.9}, events, {guarded: threshold},
-                                     0.0, region_peaks=peaks(progress, guarded, region))
+                                     0.0, region_peaks=peaks(progress, guarded, region),
+                                     # the last session's second reps: the head turned for part of them
+                                     turned_away_s=1.25 if index == count - 1 and rep_number == 2 else 0.0)
                 sessions.record_rep(store, uid, f"{uid}-{number_in_session}-{rep_number}", summary,
                                     started + timedelta(seconds=30 * rep_number), target)
         sessions.end_session(store, uid, started + timedelta(minutes=10), "completed")

@@ -215,3 +215,13 @@ def test_one_session_tables_give_its_values_not_a_change(reports):
     assert "1.0 s" in page and "50 % / 90 %" in page
     assert re.search(r"Eyebrow raise\s+eye aperture \(% of rest\)\s+40%\s+8%\s+left by 32%\s+3\s", page)
     assert "→" in re.sub(r"<[^>]+>", " ", reports[2][0].html)  # two sessions: first → last
+
+
+def test_the_sessions_table_gives_the_time_not_judged_because_the_head_was_turned(reports):
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", reports[2][0].html))
+    sessions_table = page.split(" Sessions ")[1].split("Exercises: first and last session")[0]
+    assert "Head turned" in sessions_table and "for the coach to see unwanted movements (not judged)" in sessions_table
+    sessions_table = sessions_table.split("Head turned:")[0]
+    first, last = re.findall(r"\d\d \w\w\w 2026 \d\d:\d\d [^:]*?(?= \d\d \w\w\w 2026|$)", sessions_table.strip())
+    assert first.endswith(" s -")  # nothing turned away in the first session
+    assert last.endswith(" 2.5 s")  # two of its practice exercises' second reps, 1.25 s each

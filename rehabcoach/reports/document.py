@@ -95,10 +95,16 @@ def build_html(content: ReportContent, charts: dict[str, bytes]) -> str:
         rows = []
         for s in content.sessions:
             unwanted = sum(r.unwanted_seconds() for r in s.reps)
+            # Time the coach could not judge: a session without warnings is not a clean one when this is large.
+            turned = sum(r.turned_away_s for r in s.reps)
             rows.append([s.started_at.astimezone().strftime("%d %b %Y %H:%M"), s.routine_id,
                          STATUS_WORDS.get(s.status, s.status), str(len(s.reps)), str(s.warnings),
-                         f"{unwanted:.1f} s"])
-        parts.append(_table(["Started", "Routine", "Status", "Reps", "Warnings", "Unwanted movement"], rows))
+                         f"{unwanted:.1f} s", f"{turned:.1f} s" if turned >= 0.05 else "-"])
+        parts.append(_table(["Started", "Routine", "Status", "Reps", "Warnings", "Unwanted movement", "Head turned"],
+                            rows))
+        if any(row[-1] != "-" for row in rows):
+            parts.append('<p class="note">Head turned: time in the repetitions with the head turned too far from '
+                         "where it was at calibration for the coach to see unwanted movements (not judged).</p>")
     else:
         parts.append("<p>No sessions in this period.</p>")
 
