@@ -23,7 +23,9 @@ RESUMED = "Let's continue"
 CALIBRATION_START = "Let's measure your resting face. Look at the camera and let your face rest."
 CALIBRATION_DONE = "Thank you. Calibration done."
 FACE_LOST = "I can't see your face: move back into view."
-FACE_TURNED = "Your head is turned: face the camera so I can see the movement."
+# "as you did at the start": the guards compare with the calibrated pose, which calibration keeps within 15 degrees
+# of facing the camera but not exactly facing it.
+FACE_TURNED = "Your head is turned: face the camera as you did at the start, so I can see the movement."
 CAMERA_MISSING = (
     "This exercise needs the camera, and no camera is working. Choose another camera, "
     "or continue with the massage and relaxation exercises only."
