@@ -19,12 +19,14 @@ def smile():
     return load_library().exercise("gentle-smile")  # three levels
 
 
-def session(day, exercise_id="gentle-smile", reps=6, warnings=0, reached=0.9):
+def session(day, exercise_id="gentle-smile", reps=6, warnings=0, reached=0.9, turned_reps=0, turned_s=4.0):
+    """``reps`` reps of 8 s; the first ``warnings`` warned; the last ``turned_reps`` with the head turned ``turned_s``."""
     when = START + timedelta(days=day)
     events = [MovementEvent("eye", "left", "eye_aperture", 1.0, 2.0, -0.3, 0.25)]
     records = tuple(
         RepRecord(exercise_id, n, 0.0, 8.0, "mouth_corner_lift", {"left": reached, "right": 1.0}, 0.0, {},
-                  tuple(events) if n <= warnings else (), when)
+                  tuple(events) if n <= warnings else (), when,
+                  turned_away_s=turned_s if n > reps - turned_reps else 0.0)
         for n in range(1, reps + 1)
     )
     return SessionRecord(f"s{day}", 1, "daily-practice", when, when, "completed", False, None, None, "t", records)
@@ -43,6 +45,8 @@ def test_three_calm_sessions_suggest_the_next_level(smile):
     ([session(0), session(1, warnings=3), session(2, warnings=2)], {}),  # 5 warnings in 18 reps
     ([session(0, reached=0.5), session(1, reached=0.6), session(2, reached=0.7)], {}),  # target not reached
     ([session(0), session(1), session(2, reps=2)], {}),  # a session with too few reps does not count
+    # reps done with the head turned half the time were not judged: the third session has only 2 that count
+    ([session(0), session(1), session(2, turned_reps=4)], {}),
     ([session(0), session(1), session(2)], {"locked": True}),  # the prescription locks the level
     ([session(0), session(1), session(2)], {"since": START + timedelta(days=1)}),  # level set on day 1
 ])
@@ -54,6 +58,12 @@ def test_no_level_beyond_the_last_and_none_for_exercises_without_levels(smile):
     calm = [session(0), session(1), session(2)]
     assert suggest_level(smile, calm, current=3) is None
     assert suggest_level(load_library().exercise("snarl"), [session(d, "snarl") for d in range(3)], current=1) is None
+
+
+def test_reps_turned_away_for_a_moment_still_count(smile):
+    # 1 s of an 8 s rep (an eighth) is a glance: the rep was judged.
+    history = [session(0, turned_reps=6, turned_s=1.0), session(1), session(2, turned_reps=6, turned_s=1.0)]
+    assert suggest_level(smile, history, current=1).sessions == 3
 
 
 def test_other_exercises_in_the_session_do_not_count(smile):

@@ -20,7 +20,7 @@ from rehabcoach.analysis.split_tracking import tracked
 from rehabcoach.coaching.calibration import Calibrator
 from rehabcoach.coaching.guards import POSE_LIMIT_DEG
 from rehabcoach.coaching.monitor import FaceLoss, MovementMonitor
-from rehabcoach.coaching.summary import TURNED_AWAY_NOTE_SHARE
+from rehabcoach.coaching.summary import mostly_not_judged
 from rehabcoach.coaching.types import Baseline, MovementEvent, RegionPeak, ResolvedGuard, ResolvedTarget
 from rehabcoach.errors import UserError
 from rehabcoach.vision.catalogue import MEASURE_NAMES, SIDES, Side
@@ -72,7 +72,7 @@ class AnalysisResult:
                 entry["peak"] = round(event.peak, 4)
         movement_s = max(0.0, self.duration_s - self.calibration["end_s"])
         notes = []
-        if movement_s > 0 and self.turned_seconds >= TURNED_AWAY_NOTE_SHARE * movement_s:
+        if mostly_not_judged(self.turned_seconds, movement_s):
             notes.append(
                 f"For {self.turned_seconds:.1f} s ({100 * self.turned_seconds / movement_s:.0f} % of the movement) the "
                 f"head was turned, nodded or tilted more than {POSE_LIMIT_DEG:.0f} degrees from where it was during "

@@ -102,9 +102,14 @@ class ExerciseTally:
 TURNED_AWAY_NOTE_SHARE = 0.2
 
 
+def mostly_not_judged(turned_away_s: float, watched_s: float) -> bool:
+    """A fifth or more (TURNED_AWAY_NOTE_SHARE) of the watched time was not judged because the head was turned."""
+    return watched_s > 0 and turned_away_s >= TURNED_AWAY_NOTE_SHARE * watched_s
+
+
 def not_judged_line(exercise: ExerciseSummary) -> str | None:
-    """Plain words when the head was turned for much of an exercise's reps (TURNED_AWAY_NOTE_SHARE), else None."""
-    if exercise.watched_s <= 0 or exercise.turned_away_s < TURNED_AWAY_NOTE_SHARE * exercise.watched_s:
+    """Plain words when the head was turned for much of an exercise's reps, else None."""
+    if not mostly_not_judged(exercise.turned_away_s, exercise.watched_s):
         return None
     return (f"For {exercise.turned_away_s:.0f} s of {exercise.watched_s:.0f} s your head was turned too far for the "
             "coach to see unwanted movements. Face the camera while you practise.")

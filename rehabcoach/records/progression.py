@@ -9,6 +9,10 @@ idea that a movement is made harder only once it is controlled (few unwanted mov
 - over those sessions, at most ``MAX_WARNINGS_PER_REP`` unwanted movements per repetition (one in
   five) and, when the exercise has a target, at least ``MIN_TARGET_REACHED`` of it reached on average.
 
+A repetition counts only when the coach could judge it: one done with the head turned too far from its
+calibrated pose for a fifth of it or more (``coaching.summary.mostly_not_judged``) has few warnings because
+no warning could start, not because the movement was controlled.
+
 Sessions do not record the level they were done at, so the caller passes ``since``: when the current
 level was set (sessions before it were done at another level and must not count).
 """
@@ -20,7 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from rehabcoach.records.models import PrescriptionRecord, Profile, SessionRecord
+from rehabcoach.coaching.summary import mostly_not_judged
+from rehabcoach.records.models import PrescriptionRecord, Profile, RepRecord, SessionRecord
 from rehabcoach.records.store import Store
 from rehabcoach.routines.loader import Library
 from rehabcoach.routines.models import Exercise, side_words
@@ -59,7 +64,7 @@ def suggest_level(exercise: Exercise, sessions: Iterable[SessionRecord], current
     for session in sorted(sessions, key=lambda s: s.started_at):
         if since is not None and session.started_at < since:
             continue
-        reps = [rep for rep in session.reps if rep.exercise_id == exercise.id]
+        reps = [rep for rep in session.reps if rep.exercise_id == exercise.id and _judged(rep)]
         if len(reps) >= MIN_REPS:
             recent.append(reps)
     recent = recent[-SESSIONS_NEEDED:]
@@ -76,6 +81,10 @@ def suggest_level(exercise: Exercise, sessions: Iterable[SessionRecord], current
     following = levels[current]  # levels are numbered from 1: this is level current + 1
     return LevelSuggestion(exercise.id, current, current + 1, following.name, side_words(following.about, None),
                            len(recent), round(warnings_per_rep, 2))
+
+
+def _judged(rep: RepRecord) -> bool:
+    return not mostly_not_judged(rep.turned_away_s, rep.ended_s - rep.started_s)
 
 
 def suggestions_for(store: Store, profile: Profile, library: Library, exercise_ids: Iterable[str],
