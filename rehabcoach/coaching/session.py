@@ -616,6 +616,7 @@ class SessionEngine:
         self._guard_levels = {}
         if phase == "move":
             self._rep_tracking = _RepTracking(started_s=self.clock.now())
+            self._turned_since = None  # a turn is counted within one rep (move and hold), never across two
             if self._monitor is not None:
                 self._monitor.begin_rep()
         elif phase == "hold" and self._monitor is not None:
