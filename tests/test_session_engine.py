@@ -405,6 +405,22 @@ def test_a_head_turned_while_the_guards_rest_or_for_a_moment_is_neither_told_nor
     assert 0.6 < reps[1].turned_away_s < 1.0  # the glances are counted, though not told (3 x 0.3 s)
 
 
+def test_a_turn_is_counted_within_its_rep_even_when_no_frame_comes_between_two_reps():
+    driver = Driver([smile(reps=2, hold=3, rest=3)])
+    driver.engine.start()
+    driver.run(60, until=lambda s: s.phase == "hold")
+    driver.face = lambda state: face_frame(driver.clock.now(), smile=0.06, yaw=25.0)  # turned from here on
+    driver.run(60, until=lambda s: s.phase == "relax")
+    driver.camera = False  # the camera stalls through the relax and get-ready phases, into the next move
+    driver.run(60, until=lambda s: s.rep == 2 and s.phase == "move")
+    driver.run(0.5)
+    driver.camera = True
+    driver.run(60)
+    first, second = (e.summary for e in driver.of(RepCompleted))
+    assert first.turned_away_s == pytest.approx(3.0, abs=0.1)  # its hold
+    assert second.turned_away_s == pytest.approx(1.5 - 0.5 + 3.0, abs=0.15)  # its move once seen, and its hold
+
+
 # -- warnings and spoken reminders ----------------------------------------------------------------
 
 
