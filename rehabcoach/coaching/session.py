@@ -736,7 +736,7 @@ class SessionEngine:
             return
         if self._turned_since is None:
             self._turned_since = now
-        else:  # the time between two turned frames of one stretch (as `analyze` counts it)
+        else:  # the time between two turned frames of one stretch: a camera stall before it is not counted
             self._rep_tracking.turned_away_s += now - self._last_turned_at
         self._last_turned_at = now
         if self._face_turned(now) and not self._turned_announced:
