@@ -367,9 +367,10 @@ def test_a_head_turned_during_the_hold_is_told_to_face_the_camera_and_counted_as
     assert not driver.engine.state.face_turned  # a glance is not worth a word
     driver.run(0.2)
     state = driver.engine.state
-    assert state.face_turned and state.face_turned_reason == cues.FACE_TURNED and not state.face_lost
+    told = "Your head is turned to your left: turn it back a little, so I can see the movement."  # yaw > 0
+    assert state.face_turned and state.face_turned_reason == told and not state.face_lost
     driver.run(1.4)
-    assert driver.spoken().count(cues.FACE_TURNED) == 1  # said once per turn, shown throughout
+    assert driver.spoken().count(told) == 1  # said once per turn, shown throughout
     assert driver.engine.state.face_turned
     # The face is seen, so the hold goes on: only a lost face stops the countdown.
     assert driver.engine.state.phase_seconds_remaining == pytest.approx(remaining - 2.0, abs=0.07)
@@ -399,7 +400,7 @@ def test_a_head_turned_while_the_guards_rest_or_for_a_moment_is_neither_told_nor
         driver.face = glancing
         driver.run(0.2, until=lambda s: seen.append(s.face_turned))
     driver.run(60)
-    assert not any(seen) and cues.FACE_TURNED not in driver.spoken()
+    assert not any(seen) and not any("turn it back" in said for said in driver.spoken())
     reps = [e.summary for e in driver.of(RepCompleted)]
     assert reps[0].turned_away_s == 0  # the turns of the relax and get-ready phases are not the rep's
     assert 0.6 < reps[1].turned_away_s < 1.0  # the glances are counted, though not told (3 x 0.3 s)
@@ -690,3 +691,17 @@ def test_calibration_done_is_not_cut_off_by_the_next_cue():
     done = next(i for i, r in enumerate(requests) if r.text == cues.CALIBRATION_DONE)
     assert requests[done].interrupt  # it may cut the calibration instructions short ...
     assert requests[done + 1].text == "Smile gently, eyes soft." and not requests[done + 1].interrupt  # ... but is heard
+
+
+@pytest.mark.parametrize("pose, told", [
+    (HeadPose(20.0, 0.0, 0.0), "Your head is turned to your left: turn it back a little"),
+    (HeadPose(-20.0, 5.0, 0.0), "Your head is turned to your right: turn it back a little"),
+    (HeadPose(3.0, 18.0, 0.0), "Your chin is down: lift it a little"),
+    (HeadPose(0.0, -17.0, 9.0), "Your chin is up: lower it a little"),
+    (HeadPose(0.0, 0.0, 16.0), "Your head leans to your right: straighten it a little"),
+    (HeadPose(-10.0, 0.0, -16.0), "Your head leans to your left: straighten it a little"),
+])
+def test_the_head_turned_cue_says_the_way_back_from_the_calibrated_pose(pose, told):
+    calibrated = HeadPose(2.0, -1.0, 0.5)
+    moved = HeadPose(pose.yaw + calibrated.yaw, pose.pitch + calibrated.pitch, pose.roll + calibrated.roll)
+    assert cues.face_turned(*moved.largest_change(calibrated)) == f"{told}, so I can see the movement."

@@ -24,8 +24,18 @@ CALIBRATION_START = "Let's measure your resting face. Look at the camera and let
 CALIBRATION_DONE = "Thank you. Calibration done."
 FACE_LOST = "I can't see your face: move back into view."
 # "as you did at the start": the guards compare with the calibrated pose, which calibration keeps within 15 degrees
-# of facing the camera but not exactly facing it.
+# of facing the camera but not exactly facing it.  Said when the way back is not known (no pose).
 FACE_TURNED = "Your head is turned: face the camera as you did at the start, so I can see the movement."
+# The way back, by the axis the head moved furthest on since calibration and the sign of that change (HeadPose's
+# conventions: yaw > 0 turned to the patient's left, pitch > 0 chin down, roll > 0 towards the right shoulder).
+_TURNED_WORDS: dict[tuple[str, int], str] = {
+    ("yaw", 1): "Your head is turned to your left: turn it back a little",
+    ("yaw", -1): "Your head is turned to your right: turn it back a little",
+    ("pitch", 1): "Your chin is down: lift it a little",
+    ("pitch", -1): "Your chin is up: lower it a little",
+    ("roll", 1): "Your head leans to your right: straighten it a little",
+    ("roll", -1): "Your head leans to your left: straighten it a little",
+}
 CAMERA_MISSING = (
     "This exercise needs the camera, and no camera is working. Choose another camera, "
     "or continue with the massage and relaxation exercises only."
@@ -63,6 +73,12 @@ _RELAX_BY_REGION: dict[str, str] = {
     "nose": "keep your nose relaxed",
 }
 _DEFAULT_ADVICE = "make the movement smaller and slower"
+
+
+def face_turned(axis: str, change: float) -> str:
+    """What to do when the head has moved ``change`` degrees on ``axis`` from its calibrated pose."""
+    words = _TURNED_WORDS.get((axis, 1 if change > 0 else -1))
+    return f"{words}, so I can see the movement." if words else FACE_TURNED
 
 
 def move_cue(target: ResolvedTarget | None) -> str:

@@ -220,6 +220,7 @@ class SessionEngine:
         self._face_loss = FaceLoss(grace=self.settings.face_lost_grace)
         self._face_lost_announced = False
         self._turned_since: float | None = None  # while armed: when the head turned past the pose limit
+        self._turned_words = cues.FACE_TURNED  # what to do about it, from the latest turned frame
         self._last_turned_at = 0.0
         self._turned_announced = False
         self._last_frame_ts: float | None = None
@@ -455,7 +456,7 @@ class SessionEngine:
             face_lost=lost,
             face_lost_reason=cues.FACE_LOST if lost else None,
             face_turned=turned,
-            face_turned_reason=cues.FACE_TURNED if turned else None,
+            face_turned_reason=self._turned_words if turned else None,
             calibration=self._calibration,
             baseline_ready=self.baseline is not None,
             target_levels=dict(self._target_levels),
@@ -715,6 +716,8 @@ class SessionEngine:
         if self._monitor is None:
             return
         reading = self._monitor.update(frame, armed=self._guards_armed)
+        if reading.turned and frame.pose is not None and self.baseline is not None:
+            self._turned_words = cues.face_turned(*frame.pose.largest_change(self.baseline.pose))
         self._note_turned(reading.armed and reading.turned, now)
         self._target_levels = reading.target_levels
         self._guard_levels = reading.guard_levels
@@ -742,7 +745,7 @@ class SessionEngine:
         if self._face_turned(now) and not self._turned_announced:
             self._turned_announced = True
             if self._other_reminders.allow(*TURNED_REMINDER_KEY, now):
-                self._speak(cues.FACE_TURNED, "info")
+                self._speak(self._turned_words, "info")
 
     def _record_ended(self, events: list[MovementEvent]) -> None:
         for event in events:

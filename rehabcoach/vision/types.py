@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -18,9 +19,14 @@ class Frame:
     image: np.ndarray
 
 
+PoseAxis = Literal["yaw", "pitch", "roll"]
+
+
 @dataclass(frozen=True)
 class HeadPose:
-    """Head rotation in degrees, from the face transformation matrix (patient's view: yaw>0 = turned to their left)."""
+    """Head rotation in degrees, from the face transformation matrix, in the patient's own terms: yaw > 0 =
+    turned to their left, pitch > 0 = chin down, roll > 0 = tilted towards their right shoulder (checked on
+    recordings in ../shared/media: tests/test_head_pose_media.py)."""
 
     yaw: float
     pitch: float
@@ -28,6 +34,13 @@ class HeadPose:
 
     def distance(self, other: "HeadPose") -> float:
         return max(abs(self.yaw - other.yaw), abs(self.pitch - other.pitch), abs(self.roll - other.roll))
+
+    def largest_change(self, reference: "HeadPose") -> tuple[PoseAxis, float]:
+        """The axis on which this pose is furthest from ``reference``, and the signed change (this - reference)."""
+        changes: dict[PoseAxis, float] = {"yaw": self.yaw - reference.yaw, "pitch": self.pitch - reference.pitch,
+                                          "roll": self.roll - reference.roll}
+        axis = max(changes, key=lambda name: abs(changes[name]))
+        return axis, changes[axis]
 
 
 @dataclass(frozen=True)
