@@ -98,3 +98,14 @@ def test_noise_is_the_trackers_frame_to_frame_jitter_not_a_slow_drift_of_the_fac
     assert noise < spread / 3  # the drift's own spread (what the old rule measured) is far larger
     steady = baseline_from([face_frame(i / 30, i) for i in range(10)]).noise["mouth_corner_lift"]["left"]
     assert steady == 0.0  # a perfectly still synthetic face has no noise
+
+
+@pytest.mark.parametrize("pose, told", [
+    (HeadPose(25, 3, 0), "Your head is turned to your left: turn it back a little to look straight at the camera."),
+    (HeadPose(-20, 0, 0), "Your head is turned to your right: turn it back a little to look straight at the camera."),
+    (HeadPose(5, 22, 30), "Your chin is down: lift it a little to look straight at the camera."),  # tilt is allowed
+    (HeadPose(0, -18, 0), "Your chin is up: lower it a little to look straight at the camera."),
+])
+def test_a_turned_head_is_told_which_way_to_face_the_camera(pose, told):
+    status = Calibrator().feed(face_frame(0, pose=pose))
+    assert status.problem == "head_turned" and status.message == told

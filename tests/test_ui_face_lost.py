@@ -197,3 +197,19 @@ def test_calibration_says_what_is_wrong(qtbot, tmp_path, screenshot):
     finally:
         window._end_session()
         window.close()
+
+
+def test_calibration_says_which_way_to_turn_back(qtbot, tmp_path, screenshot):
+    window = make_window(qtbot, tmp_path, HeadTurned(0.0, 1e9))  # turned 25 degrees to the patient's left throughout
+    window.resize(1280, 720)
+    try:
+        window.start_exercise("test-gentle-smile")
+        qtbot.waitUntil(lambda: window.current_screen() == "calibration" and "turned" in window.calibration_screen.help.text(),
+                        timeout=30_000)
+        assert window.calibration_screen.help.text() == (
+            "Your head is turned to your left: turn it back a little to look straight at the camera.")
+        assert window.calibration_screen.progress.value() == 0
+        screenshot(window, "calibration-head-turned-1280x720")
+    finally:
+        window._end_session()
+        window.close()

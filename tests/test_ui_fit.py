@@ -55,7 +55,7 @@ def fill_screen(window, name: str, clock: ManualClock) -> None:
             name = "movement"
         elif name == "calibration":
             window.calibration_screen.show_status(
-                0.4, "head_turned", "Turn your head a little towards the camera, so both eyes are equally visible.")
+                0.4, "head_turned", "Your head is turned to your right: turn it back a little to look straight at the camera.")
             window.calibration_screen.show_paused(True)
         else:
             window.camera_missing_screen.show_problem(

@@ -8,11 +8,12 @@ averaged in.  When frames keep being rejected the status says why, in words the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
+from rehabcoach.coaching import cues
 from rehabcoach.coaching.types import Baseline
 from rehabcoach.errors import UserError
 from rehabcoach.vision.catalogue import MEASURES, SIDES, Side
@@ -79,7 +80,13 @@ class Calibrator:
                 self.baseline = baseline_from(self._accepted)
         else:
             self._problem_counts[problem] = self._problem_counts.get(problem, 0) + 1
-        return self._status(problem)
+        status = self._status(problem)
+        if problem == "head_turned" and frame.pose is not None:
+            # Which way back to facing the camera (the rule looks at the turn and the nod, not the tilt).
+            words = cues.way_back(*HeadPose(frame.pose.yaw, frame.pose.pitch, 0.0).largest_change(HeadPose(0, 0, 0)))
+            if words:
+                status = replace(status, message=f"{words} to look straight at the camera.")
+        return status
 
     def finalize(self, min_frames: int = 10) -> Baseline:
         """Baseline from the frames accepted so far (for recordings: calibrate on a fixed window)."""

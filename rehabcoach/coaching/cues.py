@@ -75,9 +75,15 @@ _RELAX_BY_REGION: dict[str, str] = {
 _DEFAULT_ADVICE = "make the movement smaller and slower"
 
 
+def way_back(axis: str, change: float) -> str | None:
+    """Which way the head moved (``change`` degrees on ``axis``) and what undoes it, e.g. "Your chin is down:
+    lift it a little"; None for an axis without words."""
+    return _TURNED_WORDS.get((axis, 1 if change > 0 else -1))
+
+
 def face_turned(axis: str, change: float) -> str:
     """What to do when the head has moved ``change`` degrees on ``axis`` from its calibrated pose."""
-    words = _TURNED_WORDS.get((axis, 1 if change > 0 else -1))
+    words = way_back(axis, change)
     return f"{words}, so I can see the movement." if words else FACE_TURNED
 
 
