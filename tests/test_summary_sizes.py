@@ -36,6 +36,7 @@ def test_the_summary_screen_shows_the_sizes(qtbot, screenshot):
     screen.show()
     texts = [w.text() for w in screen.cards["gentle-smile"].findChildren(type(screen.heading))]
     assert "Eye: left 18%, right 9% of its resting opening" in texts
+    assert "could not be judged" not in screen.overview.text()  # nothing was turned away
     screenshot(screen, "summary-sizes")
 
 
@@ -69,6 +70,8 @@ def test_the_summary_screen_says_when_the_head_was_turned_too_much_to_judge(qtbo
     screen.resize(1280, 720)
     screen.show_summary(SessionSummary(0.0, 600.0, True, "left", (exercise,), "It does not diagnose."))
     screen.show()
+    assert screen.overview.text().endswith(
+        "no unwanted movement was noticed. Some repetitions could not be judged because your head was turned: see below.")
     texts = [w.text() for w in screen.cards["gentle-smile"].findChildren(type(screen.heading))]
     assert "No unwanted movement noticed." in texts
     assert "For 21 s of 52 s your head was turned too far for the coach to see unwanted movements. " \

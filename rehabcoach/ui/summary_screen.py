@@ -74,10 +74,12 @@ class SummaryScreen(QWidget):
             if total_warnings == 0
             else f"{total_warnings} unwanted movement{'s were' if total_warnings != 1 else ' was'} noticed"
         )
-        self.overview.setText(
-            f"You practised for {format_duration(summary.duration_s)} and finished {done} of "
-            f"{len(summary.exercises)} exercises; {warned}."
-        )
+        overview = (f"You practised for {format_duration(summary.duration_s)} and finished {done} of "
+                    f"{len(summary.exercises)} exercises; {warned}.")
+        if any(not_judged_line(exercise) for exercise in summary.exercises):
+            # "No unwanted movement" must not read as a clean session when much of it could not be judged.
+            overview += " Some repetitions could not be judged because your head was turned: see below."
+        self.overview.setText(overview)
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.setSpacing(SPACING)
