@@ -191,3 +191,41 @@ def test_a_pending_deviation_survives_a_dip_as_long_as_a_warning_would():
     # Over for 0.2 s once is still too short.
     events, _ = run(trace(3.0, eye_aperture_left=narrowing(0.4, 1.0, 1.2)))
     assert events == []
+
+
+def pulses(*spans: tuple[float, float], amount: float = 0.4):
+    """The left eye narrowed by ``amount`` during each (start, end) span."""
+    return lambda t: OPEN * (1 - amount) if any(a <= t < b for a, b in spans) else OPEN
+
+
+def test_a_warning_raised_again_within_a_second_is_the_same_episode():
+    # Warned, released (the eye opens for 0.6 s), warned again: one unwanted movement, one event over both.
+    events, active = run(trace(5.0, eye_aperture_left=pulses((1.0, 2.0), (2.6, 3.6))))
+    assert len(events) == 1
+    assert events[0].start_s == pytest.approx(1.0, abs=0.1) and events[0].end_s == pytest.approx(3.6, abs=0.1)
+    # The display is unchanged: the warning was cleared in the gap and shown again.
+    shown = [("eye", "left") in keys for keys in active]
+    assert shown[int(1.8 * 30)] and not shown[int(2.5 * 30)] and shown[int(3.4 * 30)]
+
+
+def test_a_warning_raised_again_after_longer_is_a_new_episode():
+    events, _ = run(trace(6.0, eye_aperture_left=pulses((1.0, 2.0), (3.3, 4.3))))
+    assert [(round(e.start_s), round(e.end_s)) for e in events] == [(1, 2), (3, 4)]
+
+
+def test_an_episode_kept_back_is_given_out_once_the_movement_stays_away_or_at_finish():
+    monitor = GuardMonitor((EYE,), resting_baseline())
+    frames = trace(4.0, eye_aperture_left=pulses((1.0, 2.0)))
+    given = {}
+    for frame in frames:
+        monitor.update(frame)
+        for event in monitor.pop_finished():
+            given[round(frame.timestamp, 2)] = event
+    (when, event), = given.items()
+    assert 2.9 < when < 3.2  # ended at 2.0 s (released from about 2.07), given out a second after
+    assert event.end_s == pytest.approx(2.0, abs=0.1)
+    # At the end of a hold the episode is closed at once.
+    monitor = GuardMonitor((EYE,), resting_baseline())
+    for frame in trace(2.5, eye_aperture_left=pulses((1.0, 2.0))):
+        monitor.update(frame)
+    assert monitor.pop_finished() == [] and len(monitor.finish(2.5)) == 1

@@ -705,3 +705,25 @@ def test_the_head_turned_cue_says_the_way_back_from_the_calibrated_pose(pose, to
     calibrated = HeadPose(2.0, -1.0, 0.5)
     moved = HeadPose(pose.yaw + calibrated.yaw, pose.pitch + calibrated.pitch, pose.roll + calibrated.roll)
     assert cues.face_turned(*moved.largest_change(calibrated)) == f"{told}, so I can see the movement."
+
+
+def test_an_unwanted_movement_that_comes_back_within_a_second_is_recorded_once():
+    driver = Driver([smile(reps=1, hold=5)])
+    driver.engine.start()
+    driver.run(60, until=lambda s: s.phase == "hold")
+    hold_start = driver.clock.now()
+
+    def pulsing(state):
+        t = driver.clock.now() - hold_start
+        narrowed = 0.5 <= t < 1.5 or 2.1 <= t < 3.1  # the eye opens for 0.6 s between two narrowings
+        return face_frame(driver.clock.now(), smile=0.06, eye_left=0.6 if narrowed else 1.0)
+
+    driver.face = pulsing
+    driver.run(60)
+    assert len(driver.of(WarningStarted)) == 2  # shown, cleared in the gap, shown again
+    (ended,) = driver.of(WarningEnded)
+    (rep,) = [e.summary for e in driver.of(RepCompleted)]
+    assert rep.events == [ended.event]
+    assert ended.event.start_s == pytest.approx(hold_start + 0.5, abs=0.15)
+    assert ended.event.end_s == pytest.approx(hold_start + 3.1, abs=0.15)
+    assert sum("narrowing" in said for said in driver.spoken()) == 1  # and said once
