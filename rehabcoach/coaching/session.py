@@ -719,8 +719,8 @@ class SessionEngine:
         if self._monitor is None:
             return
         reading = self._monitor.update(frame, armed=self._guards_armed)
-        if reading.turned and frame.pose is not None and self.baseline is not None:
-            self._turned_words = cues.face_turned(*frame.pose.largest_change(self.baseline.pose))
+        if reading.turned and frame.pose is not None:  # the way back to the pose the monitor judged the turn against
+            self._turned_words = cues.face_turned(*frame.pose.largest_change(self._monitor.baseline.pose))
         self._note_turned(reading.armed and reading.turned, now)
         self._target_levels = reading.target_levels
         self._guard_levels = reading.guard_levels
