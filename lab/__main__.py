@@ -1,9 +1,10 @@
-"""``python -m lab evaluate|bench|bench-window ...`` from the top of a source checkout.
+"""``python -m lab evaluate|bench|bench-window|sweep ...`` from the top of a source checkout.
 
 - ``evaluate``: detection rate and false alarms per minute on labelled cases built from ../shared/media
   (docs/evaluation.md);
 - ``bench``: how fast ``analyze`` runs on a recording (frames per second, per-stage times, memory);
-- ``bench-window``: the real window on a recording: frames shown and dropped, GUI stalls, latency, memory.
+- ``bench-window``: the real window on a recording: frames shown and dropped, GUI stalls, latency, memory;
+- ``sweep``: ``evaluate``'s bars over a grid of the guards' thresholds and minimum durations.
 
 Each command is a module here with ``register(subparsers, parser)``, as in ``rehabcoach/cli/``; mistakes
 are reported the way ``rehabcoach`` reports them (one line, a non-zero exit).
@@ -21,6 +22,7 @@ COMMAND_MODULES = [
     "lab.evaluate_command",  # evaluate
     "lab.bench_command",  # bench
     "lab.bench_window_command",  # bench-window
+    "lab.sweep_command",  # sweep
 ]
 
 
