@@ -52,3 +52,11 @@ def test_a_bad_factor_is_a_clear_error_from_the_command():
                             capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "--thresholds" in result.stderr and "'x' is not a number" in result.stderr
+
+
+def test_every_bar_shown_is_one_that_evaluate_reports():
+    # The line picks the bars by their labels: a label renamed in lab.evaluate would print "-" for ever.
+    from lab.evaluate import bars
+
+    labels = {bar["bar"] for bar in bars({}, "all")}
+    assert set(SHOWN) <= labels
