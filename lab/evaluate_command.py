@@ -54,18 +54,35 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
     evaluate.set_defaults(run=run_evaluate)
 
 
+def note(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def gather_for_command(media_option: Path | None, json_option: Path | None, clip_set: str):
+    """What `evaluate` and `sweep` start with: the media folder and the --json folder checked (before the
+    long work), then the clips of ``clip_set`` and their cases, with progress on stderr.
+    Returns (media, clips, traces, cases)."""
+    from lab.eval_cases import clips_in_set
+    from lab.evaluate import check_media, default_media_folder, gather_cases
+
+    media = check_media(media_option.expanduser() if media_option else default_media_folder())
+    if json_option is not None and not json_option.parent.expanduser().resolve().is_dir():
+        raise UserError(f"--json: folder {json_option.parent} does not exist")
+    clips = clips_in_set(clip_set)
+    traces, cases = gather_cases(media, clips, progress=note)
+    if not traces:
+        raise UserError(f"none of the evaluation clips is in {media} (expected e.g. {clips[0]})")
+    return media, clips, traces, cases
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     # Imported here: the evaluation pulls in OpenCV and the face pipeline, which other commands do not need.
-    from lab.eval_cases import clips_in_set
     from lab.evaluate import (
         TABLE_HEADER,
         assign_grades,
-        check_media,
-        default_media_folder,
         format_breakdown,
         format_details,
         format_totals,
-        gather_cases,
         report_json,
         run_case,
         select_cases,
@@ -74,17 +91,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         write_json,
     )
 
-    media = check_media(args.media.expanduser() if args.media else default_media_folder())
-    if args.json is not None and not args.json.parent.expanduser().resolve().is_dir():
-        raise UserError(f"--json: folder {args.json.parent} does not exist")
-
-    def note(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    clips = clips_in_set(args.clip_set)
-    traces, cases = gather_cases(media, clips, progress=note)
-    if not traces:
-        raise UserError(f"none of the evaluation clips is in {media} (expected e.g. {clips[0]})")
+    media, clips, traces, cases = gather_for_command(args.media, args.json, args.clip_set)
     chosen = select_cases(cases, args.cases)
     if not chosen:
         raise UserError(f"no case matches {' '.join(args.cases)}; `python -m lab evaluate --list` shows them")

@@ -3,15 +3,14 @@
 Every guard's threshold and minimum duration (``min_duration``) are the knobs a therapist has (a
 patient threshold, an exercise file); this scales both for every exercise, or for one, over a grid,
 and prints the issue's bars for each setting, one line each.  The face frames come from the cache an
-earlier ``evaluate`` left (the tracker is not run when they are there), so a grid of 45 settings takes a
-few minutes.  docs/evaluation.md has what it measured.
+earlier ``evaluate`` left (the tracker is not run when they are there), so a setting takes about 10 s.
+docs/evaluation.md has what it measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 
 from rehabcoach.errors import UserError
@@ -80,33 +79,19 @@ SHOWN = (
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.eval_cases import clips_in_set
-    from lab.evaluate import (
-        assign_grades,
-        bars,
-        breakdown,
-        check_media,
-        default_media_folder,
-        gather_cases,
-        run_case,
-        write_json,
-    )
+    from lab.eval_cases import EXERCISE_REGION
+    from lab.evaluate import assign_grades, bars, breakdown, run_case, write_json
+    from lab.evaluate_command import gather_for_command
     from rehabcoach.routines.loader import load_library, resolve_exercise
 
     threshold_factors = parse_factors(args.thresholds, "--thresholds")
     duration_factors = parse_factors(args.durations, "--durations")
-    media = check_media(args.media.expanduser() if args.media else default_media_folder())
-    if args.json is not None and not args.json.parent.expanduser().resolve().is_dir():
-        raise UserError(f"--json: folder {args.json.parent} does not exist")
-    clips = clips_in_set("all")
-    traces, cases = gather_cases(media, clips, progress=lambda m: print(m, file=sys.stderr, flush=True))
-    if not traces:
-        raise UserError(f"none of the evaluation clips is in {media} (expected e.g. {clips[0]})")
-    library = load_library()
-    names = sorted({c.exercise for c in cases})
-    if args.exercise is not None and args.exercise not in names:
+    names = sorted(EXERCISE_REGION)
+    if args.exercise is not None and args.exercise not in names:  # before the cases, which may take minutes
         raise UserError(f"--exercise {args.exercise!r}: the evaluation's exercises are {', '.join(names)}")
-    exercises = {name: resolve_exercise(library.exercise(name)) for name in names}
+    media, _clips, traces, cases = gather_for_command(args.media, args.json, "all")
+    library = load_library()
+    exercises = {name: resolve_exercise(library.exercise(name)) for name in sorted({c.exercise for c in cases})}
     print("Guard settings swept on the evaluation's cases (held ~15 % / held ~8 % / natural / false alarms a "
           "minute / warned latency, s); a measurement of the detector, not a diagnosis")
     rows = []

@@ -60,3 +60,12 @@ def test_every_bar_shown_is_one_that_evaluate_reports():
 
     labels = {bar["bar"] for bar in bars({}, "all")}
     assert set(SHOWN) <= labels
+
+
+def test_an_exercise_the_evaluation_lacks_is_named_before_any_case_is_built(tmp_path):
+    # Building the cases can run the tracker for minutes on a fresh machine: the mistake is caught first.
+    result = subprocess.run([sys.executable, "-m", "lab", "sweep", "--exercise", "gentle-smiles",
+                             "--media", str(tmp_path / "no-such-folder")],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--exercise 'gentle-smiles'" in result.stderr and "gentle-eye-closure, gentle-smile, lip-pucker" in result.stderr
