@@ -35,7 +35,7 @@ import inspect
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -427,11 +427,15 @@ def pucker_intervals(trace: ClipTrace) -> list[Interval]:
 
 
 # -- cases ----------------------------------------------------------------------------------------------
+# The induced mouth pulls, by the warp's direction (lab/warps.py, MOUTH_PULL_DIRECTIONS).
+PULL_KINDS = {"pull_mouth": "up-and-out", "pull_mouth_sideways": "sideways"}
+
+
 @dataclass(frozen=True)
 class Movement:
     """One movement applied by a warp, in replay time (seconds from the start of the replay)."""
 
-    kind: str  # "narrow_eye", "pull_mouth" or "close_eyes"
+    kind: str  # "narrow_eye", "pull_mouth" (up and out), "pull_mouth_sideways" or "close_eyes"
     side: Side | None  # None for close_eyes (both eyes)
     start: float
     end: float
@@ -476,8 +480,8 @@ class Case:
     @property
     def induced_movements(self) -> list[Movement]:
         """The synkinesis this case must detect; empty for controls."""
-        wanted = "pull_mouth" if self.exercise == "gentle-eye-closure" else "narrow_eye"
-        return [m for m in self.movements if m.kind == wanted and m.side == self.affected_side]
+        wanted = PULL_KINDS if self.exercise == "gentle-eye-closure" else ("narrow_eye",)
+        return [m for m in self.movements if m.kind in wanted and m.side == self.affected_side]
 
     @property
     def induced(self) -> list[Interval]:
@@ -702,6 +706,14 @@ def held_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", 
 
 
 # -- replaying a case -------------------------------------------------------------------------------
+def with_mouth_pull(cases: Sequence[Case], direction: str) -> list[Case]:
+    """The same cases with every induced mouth pull going in ``direction`` (a key of
+    warps.MOUTH_PULL_DIRECTIONS): the same closures, sides, times and amounts, other replays."""
+    kind = next(k for k, d in PULL_KINDS.items() if d == direction)
+    return [replace(case, movements=tuple(replace(m, kind=kind) if m.kind in PULL_KINDS else m for m in case.movements))
+            for case in cases]
+
+
 def replay_frames(case: Case, frame_count: int, fps: float) -> list[int]:
     """The clip frame index of every replay frame."""
     if case.timeline is not None:
@@ -788,8 +800,8 @@ class WarpedSource(FrameSource):
                 image = close_eyes(image, landmarks, level)
             elif movement.kind == "narrow_eye":
                 image = narrow_eye(image, landmarks, movement.side, level)
-            elif movement.kind == "pull_mouth":
-                image = pull_mouth_corner(image, landmarks, movement.side, level)
+            elif movement.kind in PULL_KINDS:
+                image = pull_mouth_corner(image, landmarks, movement.side, level, PULL_KINDS[movement.kind])
         return image
 
     def close(self) -> None:

@@ -44,6 +44,7 @@ from lab.eval_cases import (
     replay_key,
     save_replay,
     untouched_cases,
+    with_mouth_pull,
 )
 from rehabcoach.coaching.guards import amount_in_direction
 from rehabcoach.coaching.types import Baseline, MovementEvent, ResolvedGuard
@@ -223,7 +224,7 @@ def induced_strength(case: Case, trace: ClipTrace, times: Sequence[float], measu
     warp the face mesh leaks across, which eats into an other-side reference.
 
     Eye narrowing: relative change of eye_aperture (-0.2 = 20 % narrower than the untouched frame).
-    Mouth pull: change of mouth_corner_lift in IODs.
+    Mouth pull (either direction): change of mouth_corner_lift in IODs.
     """
     side = side or case.affected_side
     side_index = 0 if side == "right" else 1
@@ -348,13 +349,19 @@ def grade_of(excess: float | None, kind: str) -> str:
     return "below" if excess < low else ("mild" if excess < high else "moderate")
 
 
+# The measure whose excess over the other side grades an induced movement: a pull straight sideways moves the
+# corner outwards, not up (for it the lift registers next to nothing).
+REGISTERED_MEASURE = {"narrow_eye": "eye_aperture", "pull_mouth": "mouth_corner_lift",
+                      "pull_mouth_sideways": "mouth_corner_excursion"}
+
+
 def registered_excess(result: CaseResult, twin: CaseResult) -> list[float | None]:
     """Per induced movement, the median over its fully engaged frames of the affected side's change
     minus the other side's, warped replay against the twin (same frames, nothing induced).
 
     Eye: ((other_warped - other_twin) / other_rest) - ((affected_warped - affected_twin) / affected_rest),
     positive when the affected eye narrows more.  Mouth: (affected_warped - affected_twin) -
-    (other_warped - other_twin) of mouth_corner_lift, in IODs.
+    (other_warped - other_twin) of mouth_corner_lift (of mouth_corner_excursion for a sideways pull), in IODs.
     """
     case = result.case
     affected = case.affected_side
@@ -362,7 +369,7 @@ def registered_excess(result: CaseResult, twin: CaseResult) -> list[float | None
     baseline = result.baseline
     values: list[float | None] = []
     for movement in case.induced_movements:
-        measure = "eye_aperture" if movement.kind == "narrow_eye" else "mouth_corner_lift"
+        measure = REGISTERED_MEASURE[movement.kind]
         diffs = []
         full = fully_engaged_level(movement)
         for t, warped, plain in zip(result.times, result.measures, twin.measures):
@@ -444,8 +451,9 @@ def clip_cases(trace: ClipTrace, order: int) -> list[Case]:
 
 
 def gather_cases(media: Path, clips: Iterable[str], *, progress: Callable[[str], None] | None = None,
-                 pipeline_factory=None) -> tuple[dict[str, ClipTrace], list[Case]]:
-    """First pass over every available clip, then every case it offers."""
+                 pipeline_factory=None, mouth_pull: str = "up-and-out") -> tuple[dict[str, ClipTrace], list[Case]]:
+    """First pass over every available clip, then every case it offers (with the induced mouth pulls going in
+    ``mouth_pull``'s direction)."""
     from lab.eval_cases import CLIPS
 
     traces: dict[str, ClipTrace] = {}
@@ -466,7 +474,7 @@ def gather_cases(media: Path, clips: Iterable[str], *, progress: Callable[[str],
             progress(f"first pass: {clip} ({len(trace.times)} frames, {time.perf_counter() - started:.1f} s)")
         traces[clip] = trace
         cases.extend(clip_cases(trace, order))
-    return traces, cases
+    return traces, (cases if mouth_pull == "up-and-out" else with_mouth_pull(cases, mouth_pull))
 
 
 # -- reporting ----------------------------------------------------------------------------------------

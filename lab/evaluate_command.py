@@ -35,12 +35,21 @@ def register(subparsers, parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--set", choices=("tune", "check", "all"), default="all", dest="clip_set",
                           help="clips to use: 'tune' (those the engine is tuned on), 'check' (held out of tuning) "
                           "or 'all' (default; the report shows the two sets separately)")
+    evaluate.add_argument("--mouth-pull", choices=("up-and-out", "sideways"), default="up-and-out",
+                          help="direction of the mouth-corner pulls induced during eye closures: 'up-and-out' "
+                          "(default; zygomaticus-like) or 'sideways' (straight out, risorius-like; these cases are "
+                          "graded by mouth_corner_excursion and replayed on their first run, a few minutes)")
     evaluate.add_argument("--list", action="store_true", help="list the cases and exit")
     evaluate.add_argument("--eye-signals", action="store_true",
                           help="compare candidate per-side eye-opening signals (lid/eye width, lid/iris, contour "
                           "area, eyeBlink/eyeSquint, combinations) by how well they separate an induced one-sided "
                           "narrowing from natural two-sided narrowing, on the face frames cached by an earlier "
                           "run (the tracker is not run); prints AUC and d' per signal and grade")
+    evaluate.add_argument("--mouth-signals", action="store_true",
+                          help="compare candidate per-side mouth-corner signals (lift, excursion, sideways distance "
+                          "from the nose, mouth blendshapes) by how well they separate an induced one-sided pull from "
+                          "the same eye closure untouched, on the face frames cached by an earlier run (with "
+                          "--mouth-pull: of those pulls); prints AUC and d' per signal")
     evaluate.add_argument("--pixels", action="store_true",
                           help="with --eye-signals: add the pixel-based signal (each eye's own pixels matched "
                           "against its rest patch, lab/pixel_lid.py); decodes and warps every replay frame again")
@@ -58,7 +67,8 @@ def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def gather_for_command(media_option: Path | None, json_option: Path | None, clip_set: str):
+def gather_for_command(media_option: Path | None, json_option: Path | None, clip_set: str,
+                       mouth_pull: str = "up-and-out"):
     """What `evaluate` and `sweep` start with: the media folder and the --json folder checked (before the
     long work), then the clips of ``clip_set`` and their cases, with progress on stderr.
     Returns (media, clips, traces, cases)."""
@@ -69,7 +79,7 @@ def gather_for_command(media_option: Path | None, json_option: Path | None, clip
     if json_option is not None and not json_option.parent.expanduser().resolve().is_dir():
         raise UserError(f"--json: folder {json_option.parent} does not exist")
     clips = clips_in_set(clip_set)
-    traces, cases = gather_cases(media, clips, progress=note)
+    traces, cases = gather_cases(media, clips, progress=note, mouth_pull=mouth_pull)
     if not traces:
         raise UserError(f"none of the evaluation clips is in {media} (expected e.g. {clips[0]})")
     return media, clips, traces, cases
@@ -91,12 +101,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
         write_json,
     )
 
-    media, clips, traces, cases = gather_for_command(args.media, args.json, args.clip_set)
+    media, clips, traces, cases = gather_for_command(args.media, args.json, args.clip_set, args.mouth_pull)
     chosen = select_cases(cases, args.cases)
     if not chosen:
         raise UserError(f"no case matches {' '.join(args.cases)}; `python -m lab evaluate --list` shows them")
     if args.eye_signals:
         return run_eye_signals(args, media, clips, note)
+    if args.mouth_signals:
+        return run_mouth_signals(args, media, clips)
     if args.list:
         for case in chosen:
             induced = ", ".join(f"{m.start:.2f}-{m.end:.2f} (onset {m.onset:.2f}, {m.amount:g})"
@@ -118,6 +130,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(f"media: {media}   set: {args.clip_set}   cases: {len(chosen)}   calibration: 1.5 s")
     if thresholds:
         print("thresholds tried: " + ", ".join(f"{m}={v:g}" for m, v in thresholds.items()))
+    if args.mouth_pull != "up-and-out":
+        print(f"mouth pulls: {args.mouth_pull} (graded by mouth_corner_excursion)")
     print(TABLE_HEADER)
     results = []
     for case in chosen:
@@ -141,6 +155,31 @@ def run_evaluate(args: argparse.Namespace) -> int:
             print(line)
     if args.json is not None:
         write_json(args.json, report_json(results, media))
+        note(f"wrote {args.json}")
+    return 0
+
+
+def run_mouth_signals(args: argparse.Namespace, media: Path, clips: list[str]) -> int:
+    from lab.evaluate import write_json
+    from lab.mouth_signals import format_table, run
+
+    rows, samples, skipped = run(media, clips, args.mouth_pull)
+    positives = len(samples.kinds)
+    if not positives:
+        raise UserError("no induced mouth pull has its face frames cached yet: run `python -m lab evaluate"
+                        + ("" if args.mouth_pull == "up-and-out" else f" --mouth-pull {args.mouth_pull} --cases closure")
+                        + "` first")
+    print(f"Mouth signals ({args.mouth_pull} pulls): separation of an induced one-sided corner pull (positives: "
+          "induced pulls) from the same frames untouched (negatives: the control twin, both sides); A = the affected "
+          "side's change minus the other side's, from each replay's own rest")
+    print(f"positives: {positives} induced pulls; cases skipped (replay not cached): {skipped}")
+    for line in format_table(rows):
+        print(line)
+    for row in rows:
+        print(f"  {row['signal']}: {row['formula']}")
+    if args.json is not None:
+        write_json(args.json, {"mouth_pull": args.mouth_pull, "signals": rows, "positives": positives,
+                               "skipped": skipped, "kinds": samples.kinds, "cases": samples.labels})
         note(f"wrote {args.json}")
     return 0
 

@@ -31,6 +31,10 @@ MOUTH_SPREAD = 0.22
 # Direction of a corner pull: mostly up, partly outwards, as zygomaticus pulls the modiolus.
 MOUTH_PULL_UP = 0.8
 MOUTH_PULL_OUT = 0.6
+# The directions a pull can take, as (up, out) weights: the evaluation's usual one, and straight sideways, as
+# risorius pulls, which the face mesh registers far less well on its own side (docs/evaluation.md, "Which mouth
+# signal registers one corner's pull").
+MOUTH_PULL_DIRECTIONS = {"up-and-out": (MOUTH_PULL_UP, MOUTH_PULL_OUT), "sideways": (0.0, 1.0)}
 NEWTON_STEPS = 8
 # A warp touches pixels out to this many spreads from its centre; beyond it the weight is < 1e-4.
 PATCH_SPREADS = 4.3
@@ -175,8 +179,10 @@ def close_eyes(image: np.ndarray, landmarks: np.ndarray, closure: float = 0.9) -
     return narrow_eye(out, landmarks, "left", closure)
 
 
-def mouth_pull_direction(points: np.ndarray, side: str) -> np.ndarray:
-    """Unit vector (pixels) of a corner pull: up towards the eyes and outwards from the mouth's middle."""
+def mouth_pull_direction(points: np.ndarray, side: str, direction: str = "up-and-out") -> np.ndarray:
+    """Unit vector (pixels) of a corner pull, by ``MOUTH_PULL_DIRECTIONS``: up towards the eyes and outwards
+    from the mouth's middle, or outwards only."""
+    weight_up, weight_out = MOUTH_PULL_DIRECTIONS[direction]
     right, left = SIDE_LANDMARKS["right"], SIDE_LANDMARKS["left"]
     eyes_mid = (points[right.eye_outer] + points[right.eye_inner] + points[left.eye_outer] + points[left.eye_inner]) / 4
     mouth_mid = (points[right.mouth_corner] + points[left.mouth_corner]) / 2
@@ -185,12 +191,14 @@ def mouth_pull_direction(points: np.ndarray, side: str) -> np.ndarray:
     out = points[SIDE_LANDMARKS[side].mouth_corner] - mouth_mid
     out = out - up * float(out @ up)  # outwards = across the face, square to "up"
     out /= max(np.linalg.norm(out), 1e-9)
-    direction = MOUTH_PULL_UP * up + MOUTH_PULL_OUT * out
-    return direction / np.linalg.norm(direction)
+    pull = weight_up * up + weight_out * out
+    return pull / np.linalg.norm(pull)
 
 
-def pull_mouth_corner(image: np.ndarray, landmarks: np.ndarray, side: str, amount_iod: float) -> np.ndarray:
-    """Return a copy of ``image`` in which one mouth corner is pulled up and out by ``amount_iod`` IODs.
+def pull_mouth_corner(image: np.ndarray, landmarks: np.ndarray, side: str, amount_iod: float,
+                      direction: str = "up-and-out") -> np.ndarray:
+    """Return a copy of ``image`` in which one mouth corner is pulled by ``amount_iod`` IODs, up and out
+    (or, with ``direction="sideways"``, straight out).
 
     A point q moves to ``q + D * w(q)`` with ``w`` a Gaussian around the corner (w = 1 at the corner,
     so the corner moves by exactly D).  The inverse needed by the resampling is found by fixed-point
@@ -205,7 +213,7 @@ def pull_mouth_corner(image: np.ndarray, landmarks: np.ndarray, side: str, amoun
     if iod < 4.0:
         return image.copy()
     corner = points[SIDE_LANDMARKS[side].mouth_corner]
-    shift = mouth_pull_direction(points, side) * amount_iod * iod
+    shift = mouth_pull_direction(points, side, direction) * amount_iod * iod
     spread = MOUTH_SPREAD * iod
     box = _patch(image, corner + shift / 2, PATCH_SPREADS * spread + float(np.linalg.norm(shift)))
     xs, ys = np.meshgrid(np.arange(box[0], box[1], dtype=np.float64), np.arange(box[2], box[3], dtype=np.float64))
@@ -216,10 +224,11 @@ def pull_mouth_corner(image: np.ndarray, landmarks: np.ndarray, side: str, amoun
     return _remap_patch(image, box, src_x, src_y)
 
 
-def move_points_like_mouth_pull(points: np.ndarray, side: str, amount_iod: float) -> np.ndarray:
+def move_points_like_mouth_pull(points: np.ndarray, side: str, amount_iod: float,
+                                direction: str = "up-and-out") -> np.ndarray:
     """Where ``pull_mouth_corner`` sends given pixel points (the forward map), for tests and overlays."""
     iod = interocular_pixels(points)
     corner = points[SIDE_LANDMARKS[side].mouth_corner]
-    shift = mouth_pull_direction(points, side) * amount_iod * iod
+    shift = mouth_pull_direction(points, side, direction) * amount_iod * iod
     w = np.exp(-0.5 * np.sum((points - corner) ** 2, axis=1) / (MOUTH_SPREAD * iod) ** 2)
     return points + w[:, None] * shift[None, :]

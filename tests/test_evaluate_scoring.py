@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -518,6 +519,42 @@ def test_registered_excess_is_the_affected_sides_extra_narrowing_against_the_twi
     alone = eye_result(case, warped_left, warped_right)
     assign_grades([alone])  # the twin was not run: nothing to grade against
     assert alone.grades == ["ungraded"]
+
+
+def test_sideways_pulls_are_the_same_cases_with_other_replays_graded_by_the_excursion(tmp_path):
+    from lab.eval_cases import replay_key, with_mouth_pull
+    from lab.evaluate import assign_grades
+
+    closure = Movement("close_eyes", None, 0.5, 4.0, 0.9)
+    pull = Movement("pull_mouth", "left", 1.0, 3.0, 0.08, ramp=0.2)
+    case = Case("c-left", "clip.mp4", "gentle-eye-closure", "left", False, None, 0.0, (closure, pull),
+                twin="c-control-left")
+    twin_case = Case("c-control-left", "clip.mp4", "gentle-eye-closure", "left", True, None, 0.0, (closure,))
+    sideways, twin_again = with_mouth_pull([case, twin_case], "sideways")
+    assert [m.kind for m in sideways.movements] == ["close_eyes", "pull_mouth_sideways"]
+    assert sideways.induced_movements == [replace(pull, kind="pull_mouth_sideways")]
+    assert sideways.induced == case.induced and twin_again == twin_case
+    (tmp_path / "clip.mp4").write_bytes(b"frames")
+    assert replay_key(sideways, tmp_path) != replay_key(case, tmp_path)  # other frames, another replay
+    assert replay_key(twin_again, tmp_path) == replay_key(twin_case, tmp_path)  # the twin's frames are the same
+
+    # Graded by how much further out the pulled corner went than the other, against the twin: a sideways pull
+    # hardly lifts the corner, so the lift would grade it as nothing.
+    def mouth_result(c: Case, lift: float, out_left: float, out_right: float) -> CaseResult:
+        measures = [{"mouth_corner_lift": {"left": lift, "right": lift},
+                     "mouth_corner_excursion": {"left": out_left if 1.0 <= i / FPS < 3.0 else 0.45,
+                                                "right": out_right if 1.0 <= i / FPS < 3.0 else 0.45}}
+                    for i in range(40)]
+        return CaseResult(c, Score(), Score(), [], 1.5, 4.0, 0.0, [], [], 0, times=[i / FPS for i in range(40)],
+                          measures=measures, baseline=baseline_at_rest())
+
+    for warped in (sideways, case):
+        result = mouth_result(warped, 0.1, 0.50, 0.47)  # the mesh widens the whole mouth: +0.05 here, +0.02 there
+        assign_grades([result, mouth_result(twin_case, 0.1, 0.45, 0.45)])
+        if warped is sideways:
+            assert result.excess == [pytest.approx(0.03)] and result.grades == ["mild"]
+        else:
+            assert result.excess == [pytest.approx(0.0)] and result.grades == ["below"]
 
 
 def test_onset_latency_runs_from_half_the_warp_to_the_first_matching_event():

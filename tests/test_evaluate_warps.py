@@ -129,6 +129,23 @@ def test_pull_mouth_corner_moves_that_corner_up_and_out_by_the_amount():
     assert np.abs(out[:200].astype(int) - image[:200]).max() <= 1
 
 
+def test_a_sideways_pull_moves_the_corner_straight_out_by_the_amount():
+    image, landmarks = synthetic_face(), synthetic_landmarks()
+    iod = interocular_pixels(pixel_points(landmarks, image))
+    out = pull_mouth_corner(image, landmarks, "left", 0.1, "sideways")  # patient's left = image right (x = 250)
+    shift = dark_centre(out, 200, 300, 240, 320) - np.array([250, 290])
+    assert shift[0] == pytest.approx(0.1 * iod, abs=1.5)  # outwards: the patient's left corner moves to the image right
+    assert abs(shift[1]) < 1.0  # not up
+    assert np.allclose(dark_centre(out, 100, 200, 240, 320), (150, 290), atol=0.6)  # the other corner stays put
+    # The forward map agrees, and the default direction is still up and out.
+    moved = move_points_like_mouth_pull(pixel_points(landmarks, image), "left", 0.1, "sideways")
+    assert np.allclose(dark_centre(out, 200, 300, 240, 320), moved[SIDE_LANDMARKS["left"].mouth_corner, :2], atol=1.5)
+    assert np.array_equal(pull_mouth_corner(image, landmarks, "left", 0.1),
+                          pull_mouth_corner(image, landmarks, "left", 0.1, "up-and-out"))
+    with pytest.raises(KeyError):
+        pull_mouth_corner(image, landmarks, "left", 0.1, "diagonal")
+
+
 def test_mouth_pull_forward_map_agrees_with_the_image():
     image, landmarks = synthetic_face(), synthetic_landmarks()
     pts = pixel_points(landmarks, image)
