@@ -106,7 +106,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if not chosen:
         raise UserError(f"no case matches {' '.join(args.cases)}; `python -m lab evaluate --list` shows them")
     if args.eye_signals:
-        return run_eye_signals(args, media, clips, note)
+        return run_eye_signals(args, media, clips)
     if args.mouth_signals:
         return run_mouth_signals(args, media, clips)
     if args.list:
@@ -160,7 +160,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_mouth_signals(args: argparse.Namespace, media: Path, clips: list[str]) -> int:
-    from lab.evaluate import write_json
     from lab.mouth_signals import format_table, run
 
     rows, samples, skipped = run(media, clips, args.mouth_pull)
@@ -169,40 +168,45 @@ def run_mouth_signals(args: argparse.Namespace, media: Path, clips: list[str]) -
         raise UserError("no induced mouth pull has its face frames cached yet: run `python -m lab evaluate"
                         + ("" if args.mouth_pull == "up-and-out" else f" --mouth-pull {args.mouth_pull} --cases closure")
                         + "` first")
-    print(f"Mouth signals ({args.mouth_pull} pulls): separation of an induced one-sided corner pull (positives: "
-          "induced pulls) from the same frames untouched (negatives: the control twin, both sides); A = the affected "
-          "side's change minus the other side's, from each replay's own rest")
-    print(f"positives: {positives} induced pulls; cases skipped (replay not cached): {skipped}")
-    for line in format_table(rows):
-        print(line)
-    for row in rows:
-        print(f"  {row['signal']}: {row['formula']}")
-    if args.json is not None:
-        write_json(args.json, {"mouth_pull": args.mouth_pull, "signals": rows, "positives": positives,
-                               "skipped": skipped, "kinds": samples.kinds, "cases": samples.labels})
-        note(f"wrote {args.json}")
-    return 0
+    return print_signal_comparison(
+        args, f"Mouth signals ({args.mouth_pull} pulls): separation of an induced one-sided corner pull (positives: "
+        "induced pulls) from the same frames untouched (negatives: the control twin, both sides); A = the affected "
+        "side's change minus the other side's, from each replay's own rest",
+        f"positives: {positives} induced pulls; cases skipped (replay not cached): {skipped}", format_table(rows), rows,
+        {"mouth_pull": args.mouth_pull, "signals": rows, "positives": positives, "skipped": skipped,
+         "kinds": samples.kinds, "cases": samples.labels})
 
 
-def run_eye_signals(args: argparse.Namespace, media: Path, clips: list[str], note) -> int:
-    from lab.evaluate import write_json
+def run_eye_signals(args: argparse.Namespace, media: Path, clips: list[str]) -> int:
     from lab.eye_signals import format_table, run
 
     rows, samples, skipped = run(media, clips, pixels=args.pixels)
     positives = len(samples.grades)
     if not positives:
         raise UserError("no induced eye case has its face frames cached yet: run `python -m lab evaluate` first")
-    print("Eye signals: separation of an induced one-sided narrowing (positives: induced movements) from the same "
-          "frames untouched (negatives: the control twin, both sides); A = other side's deviation minus the "
-          "affected side's, from each replay's own rest")
-    print(f"positives: {positives} induced movements; cases skipped (replay not cached): {skipped}")
-    for line in format_table(rows):
+    return print_signal_comparison(
+        args, "Eye signals: separation of an induced one-sided narrowing (positives: induced movements) from the same "
+        "frames untouched (negatives: the control twin, both sides); A = other side's deviation minus the "
+        "affected side's, from each replay's own rest",
+        f"positives: {positives} induced movements; cases skipped (replay not cached): {skipped}", format_table(rows),
+        rows, {"signals": rows, "positives": positives, "skipped": skipped, "grades": samples.grades,
+               "kinds": samples.kinds, "cases": samples.labels})
+
+
+def print_signal_comparison(args: argparse.Namespace, about: str, counts: str, table: list[str], rows: list[dict],
+                            payload: dict) -> int:
+    """What --eye-signals and --mouth-signals print: what was compared, how many, the table, each signal's formula;
+    and with --json everything in ``payload``."""
+    from lab.evaluate import write_json
+
+    print(about)
+    print(counts)
+    for line in table:
         print(line)
     for row in rows:
         print(f"  {row['signal']}: {row['formula']}")
     if args.json is not None:
-        write_json(args.json, {"signals": rows, "positives": positives, "skipped": skipped,
-                               "grades": samples.grades, "kinds": samples.kinds, "cases": samples.labels})
+        write_json(args.json, payload)
         note(f"wrote {args.json}")
     return 0
 

@@ -82,3 +82,28 @@ def test_cases_without_cached_replays_are_counted_not_guessed(monkeypatch, tmp_p
     monkeypatch.setattr(mouth_signals, "load_replay", lambda key: None)
     samples, skipped = collect([case, twin], tmp_path, {"clip.mp4": FPS})
     assert skipped == 1 and samples.kinds == [] and compare(samples) == []
+
+
+def test_the_command_prints_the_table_writes_json_and_says_what_to_run_first(monkeypatch, tmp_path, capsys):
+    import argparse
+    import json
+
+    from lab import evaluate_command
+    from lab.mouth_signals import Samples
+    from rehabcoach.errors import UserError
+
+    samples = Samples(positives={"mouth_corner_lift": [0.04, 0.05]}, negatives={"mouth_corner_lift": [0.0, 0.01]},
+                      kinds=["held", "natural"], labels=["a-left", "b-right"])
+    monkeypatch.setattr(mouth_signals, "run", lambda media, clips, pull: (compare(samples), samples, 1))
+    args = argparse.Namespace(mouth_pull="sideways", json=tmp_path / "mouth.json")
+    assert evaluate_command.run_mouth_signals(args, tmp_path, []) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Mouth signals (sideways pulls)")
+    assert "positives: 2 induced pulls; cases skipped (replay not cached): 1" in out
+    assert "| mouth_corner_lift | 1.00 |" in out and "  mouth_corner_lift: pipeline measure" in out
+    written = json.loads((tmp_path / "mouth.json").read_text())
+    assert written["mouth_pull"] == "sideways" and written["cases"] == ["a-left", "b-right"]
+
+    monkeypatch.setattr(mouth_signals, "run", lambda media, clips, pull: ([], Samples(), 4))
+    with pytest.raises(UserError, match="--mouth-pull sideways --cases closure` first"):
+        evaluate_command.run_mouth_signals(args, tmp_path, [])
