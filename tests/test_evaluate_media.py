@@ -17,6 +17,7 @@ from lab.eval_cases import WarpedSource, build_cases, first_pass, smile_interval
 from lab.evaluate import run_case
 from rehabcoach.routines.loader import load_library, resolve_exercise
 from rehabcoach.vision.pipeline import FacePipeline
+from rehabcoach.vision.types import Frame
 
 MEDIA = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
 CLIP = "liveportrait__driving_d0.mp4"  # 78 frames: rest, one broad smile, a blink
@@ -131,3 +132,36 @@ def test_detection_regression_a_held_smile_with_one_eye_narrowing_warns_on_that_
         (start, end), = case.induced
         assert any(e.start_s < end and e.end_s > start for e in eye), (name, warped.events)
         assert twin.engine.false_alarms == 0, (name, twin.events)
+
+
+def test_the_tracker_shows_a_pull_upwards_on_its_side_and_a_sideways_pull_as_the_mouth_widening(trace):
+    """What docs/evaluation.md ("Which mouth signal registers one corner's pull") found on the evaluation's cases,
+    here on the clip's resting frames: an up-and-out pull shows in the pulled corner's lift and not the other's,
+    while the excursion (measured from the lips' midline) rises on both sides; a pull straight sideways barely
+    lifts and widens the whole mouth.  Should a new face model register it otherwise, the mouth guards' figures
+    must be measured again."""
+    import cv2
+
+    from lab.warps import pull_mouth_corner
+
+    capture = cv2.VideoCapture(str(MEDIA / CLIP))
+    images = [capture.read()[1] for _ in range(15)]  # 0.6 s at rest, before the smile
+    capture.release()
+    change: dict[str, np.ndarray] = {}
+    for direction in ("up-and-out", "sideways"):
+        rows = []
+        with FacePipeline() as plain, FacePipeline() as pulled:
+            for i, image in enumerate(images):
+                before = plain.process(Frame(index=i, timestamp=i / trace.fps, image=image))
+                after = pulled.process(Frame(index=i, timestamp=i / trace.fps,
+                                             image=pull_mouth_corner(image, trace.landmarks[i], "left", 0.1, direction)))
+                assert before.face and after.face
+                rows.append([after.value(m, s) - before.value(m, s) for m in ("mouth_corner_lift", "mouth_corner_excursion")
+                             for s in ("left", "right")])
+        change[direction] = np.median(np.array(rows), axis=0)  # lift left, lift right, excursion left, excursion right
+    lift_left, lift_right, out_left, out_right = change["up-and-out"]
+    assert lift_left > 0.03 and abs(lift_right) < 0.3 * lift_left  # the lift knows the side
+    assert out_right > 0.5 * out_left > 0  # the excursion does not: the lips' midline follows the pulled corner
+    lift_left, lift_right, out_left, out_right = change["sideways"]
+    assert abs(lift_left) < 0.02 and out_left > 0.03  # straight out: no lift to speak of
+    assert out_right > 0.3 * out_left  # and the other corner seems to move out too
