@@ -478,7 +478,8 @@ def gather_cases(media: Path, clips: Iterable[str], *, progress: Callable[[str],
 
 
 # -- reporting ----------------------------------------------------------------------------------------
-def _rate(value: float | None, digits: int = 2) -> str:
+def figure(value: float | None, digits: int = 2) -> str:
+    """A table cell: the value rounded, or "-" when there is none (every lab table prints its figures so)."""
     return "-" if value is None else f"{value:.{digits}f}"
 
 
@@ -660,13 +661,13 @@ def format_breakdown(results: Sequence[CaseResult]) -> list[str]:
                     controls = grade == "all"
                     lines.append(
                         f"{exercise:<19} {kind:<8} {GRADE_LABEL.get(grade, grade):<12} {tally.induced:>7} {tally.detected:>4}"
-                        f" {_rate(tally.sensitivity):>5} {_rate(tally.median_latency):>7}s"
-                        f" {_rate(tally.median_warning_latency):>6}s"
-                        + (f" | {tally.minutes:>8.2f} {tally.false_alarms:>3} {_rate(tally.false_alarms_per_minute):>6}"
+                        f" {figure(tally.sensitivity):>5} {figure(tally.median_latency):>7}s"
+                        f" {figure(tally.median_warning_latency):>6}s"
+                        + (f" | {tally.minutes:>8.2f} {tally.false_alarms:>3} {figure(tally.false_alarms_per_minute):>6}"
                            if controls else ""))
         lines.append(f"bars (issue 8, item 7), set {which}:")
         for bar in bars(groups, which, results):
-            value = "-" if bar["value"] is None else f"{bar['value']:.2f}"
+            value = figure(bar["value"])
             lines.append(f"  {bar['bar']:<50} {value:>6} ({bar['detail']}) {bar['op']} {bar['threshold']:g}  {bar['verdict']}")
         lines.append("")
     return lines
@@ -680,7 +681,7 @@ def table_row(result: CaseResult) -> str:
     # Printed as each case finishes, before the grades are known (they need the twin): see the breakdown.
     e, p = result.engine, result.baseline_detector
     return (f"{result.case.name:<40} {result.case.set:<5} {e.induced:>7} {e.detected:>4} "
-            f"{e.false_alarms:>3} {e.minutes:>5.2f} {_rate(e.false_alarms_per_minute):>6}"
+            f"{e.false_alarms:>3} {e.minutes:>5.2f} {figure(e.false_alarms_per_minute):>6}"
             f" | {p.detected:>9} {p.false_alarms:>4}")
 
 
@@ -712,13 +713,13 @@ def format_totals(results: Sequence[CaseResult]) -> list[str]:
         by_side = " " in key
         label = f"  {key.split(' ')[1]} side" if by_side else key
         lines.append(
-            f"{label:<20} induced {engine.induced:>3}  detected {engine.detected:>3}  rate {_rate(engine.detection_rate)}"
-            f"  false alarms {engine.false_alarms:>3} in {engine.minutes:.2f} min = {_rate(engine.false_alarms_per_minute)}/min"
+            f"{label:<20} induced {engine.induced:>3}  detected {engine.detected:>3}  rate {figure(engine.detection_rate)}"
+            f"  false alarms {engine.false_alarms:>3} in {engine.minutes:.2f} min = {figure(engine.false_alarms_per_minute)}/min"
         )
         if not by_side:
             lines.append(
-                f"{'  plain threshold':<20} induced {plain.induced:>3}  detected {plain.detected:>3}  rate {_rate(plain.detection_rate)}"
-                f"  false alarms {plain.false_alarms:>3} in {plain.minutes:.2f} min = {_rate(plain.false_alarms_per_minute)}/min"
+                f"{'  plain threshold':<20} induced {plain.induced:>3}  detected {plain.detected:>3}  rate {figure(plain.detection_rate)}"
+                f"  false alarms {plain.false_alarms:>3} in {plain.minutes:.2f} min = {figure(plain.false_alarms_per_minute)}/min"
             )
     return lines
 

@@ -406,13 +406,8 @@ def compare(samples: Samples) -> list[dict]:
     return rows
 
 
-def figure(value: float | None, digits: int = 2) -> str:
-    """A table cell: the value rounded, or "-" when there is none."""
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
 def format_table(rows: Sequence[dict]) -> list[str]:
-    f = figure
+    from lab.evaluate import figure as f
     lines = ["| signal | AUC | AUC gain over eye_aperture [95 % CI] | d' | AUC ~8 % | AUC ~15 % | AUC below grade | "
              "AUC pixels <=35 % | AUC pixels >35 % | AUC held | AUC natural | sens. at 5 % FP | median A+ | 95th pct A- |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from lab.eval_cases import CALIBRATION_SECONDS, Case, Replay, load_replay, replay_key
-from lab.eye_signals import _POSITION, BLEND_SIDE, _blendshape, _measure, _median, auc, d_prime, figure, head_frame
+from lab.eye_signals import _POSITION, BLEND_SIDE, _blendshape, _measure, _median, auc, d_prime, head_frame
 from rehabcoach.vision.landmarks import NOSE_BRIDGE, NOSE_TIP, SIDE_LANDMARKS
 
 
@@ -155,7 +155,7 @@ def compare(samples: Samples) -> list[dict]:
 
 
 def format_table(rows: Sequence[dict]) -> list[str]:
-    f = figure
+    from lab.evaluate import figure as f
     lines = ["| signal | AUC | d' | AUC held | AUC natural | sens. at 5 % FP |", "|---|---|---|---|---|---|"]
     lines += [f"| {r['signal']} | {f(r['auc'])} | {f(r['d_prime'])} | {f(r['auc_held'])} | {f(r['auc_natural'])} | "
               f"{f(r['sensitivity_at_5pct_fp'])} |" for r in rows]

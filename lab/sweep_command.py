@@ -57,14 +57,13 @@ def scaled(exercise, threshold_factor: float, duration_factor: float):
 
 def setting_line(threshold_factor: float, duration_factor: float, figures: dict[str, list[dict]]) -> str:
     """One printed line: the factors, then per set held ~15 % / held ~8 % / natural / FA a minute / warned."""
-    def fmt(value: float | None) -> str:
-        return "-" if value is None else f"{value:.2f}"
+    from lab.evaluate import figure
 
     parts = []
     for which, found in figures.items():
         by_label = {bar["bar"]: bar["value"] for bar in found}
         values = [by_label.get(label) for label in SHOWN]
-        parts.append(f"{which} " + " / ".join(fmt(v) for v in values))
+        parts.append(f"{which} " + " / ".join(figure(v) for v in values))
     return f"threshold x{threshold_factor:g} duration x{duration_factor:g}: " + " | ".join(parts)
 
 
