@@ -37,6 +37,7 @@ from lab.eval_cases import (
     CALIBRATION_SECONDS,
     KEPT_LANDMARKS,
     Case,
+    Movement,
     Replay,
     load_replay,
     replay_key,
@@ -282,66 +283,98 @@ def pixel_deviations(case: Case, key: str, replay: Replay, media: Path, trace) -
     return {"pixel_scale": {side: values - 1.0 for side, values in scales.items()}}
 
 
-def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float], traces: dict | None = None
-            ) -> tuple[Samples, int]:
-    """Samples from every induced eye case whose replay and twin's replay are both cached; returns the
-    samples and how many such cases were skipped for want of a cached replay.  With ``traces`` (the clips'
-    first passes) the pixel-based signal is added too (slower: every replay frame is decoded and warped)."""
-    from lab.evaluate import fully_engaged_level, grade_of
+@dataclass(frozen=True)
+class PairedWindow:
+    """One induced movement and its twin's same frames, both as per-signal, per-side deviations."""
 
-    by_name = {c.name: c for c in cases}
-    samples = Samples()
-    skipped = 0
-    seen_negative: set[tuple[str, float, float]] = set()
-    cache: dict[str, tuple[Replay, dict] | None] = {}
+    case: Case
+    movement: Movement
+    engaged: np.ndarray  # per frame: the warp fully engaged
+    warped: dict[str, dict[str, np.ndarray]]
+    plain: dict[str, dict[str, np.ndarray]]
+    new_twin_window: bool  # the first time this window of the twin comes up (its negatives are taken once)
 
-    def replay_of(case: Case):
+
+def paired_windows(cases: Sequence[Case], region: str, media: Path, fps_of: dict[str, float],
+                   deviations_of: Callable[[Case, str, Replay], dict]) -> tuple[list[PairedWindow], int]:
+    """Every induced movement of ``region`` whose replay and whose twin's replay are cached, with at least 3
+    fully engaged frames; and how many such cases were skipped for want of a cached replay.
+    ``deviations_of(case, key, replay)`` gives a cached replay's per-signal, per-side deviations (once per replay)."""
+    from lab.evaluate import fully_engaged_level
+
+    cache: dict[str, dict | None] = {}
+
+    def deviations_of_case(case: Case) -> tuple[str, dict | None]:
         key = replay_key(case, media)
         if key not in cache:
             replay = load_replay(key)
-            if replay is None:
-                cache[key] = None
-            else:
-                dev = deviations(replay, fps_of[case.clip])
-                if traces is not None:
-                    dev.update(pixel_deviations(case, key, replay, media, traces[case.clip]))
-                    combine(dev, PIXEL_COMBINATIONS)
-                cache[key] = (replay, dev)
+            cache[key] = None if replay is None else deviations_of(case, key, replay)
         return key, cache[key]
 
+    by_name = {c.name: c for c in cases}
+    found: list[PairedWindow] = []
+    skipped = 0
+    seen: set[tuple[str, float, float]] = set()
     for case in cases:
-        if case.control or case.region != "eye" or not case.twin or case.twin not in by_name:
+        if case.control or case.region != region or not case.twin or case.twin not in by_name:
             continue
-        twin = by_name[case.twin]
-        key, warped = replay_of(case)
-        twin_key, plain = replay_of(twin)
+        _, warped = deviations_of_case(case)
+        twin_key, plain = deviations_of_case(by_name[case.twin])
         if warped is None or plain is None:
             skipped += 1
             continue
-        fps = fps_of[case.clip]
-        times = np.arange(len(warped[0].frames)) / fps
+        times = np.arange(len(next(iter(warped.values()))["right"])) / fps_of[case.clip]
         for movement in case.induced_movements:
             full = fully_engaged_level(movement)
             engaged = np.array([movement.level(t) >= full for t in times])
             if engaged.sum() < 3:
                 continue
-            # The grade, as evaluate computes it: the current eye_aperture's excess over the twin.
-            other = "left" if case.affected_side == "right" else "right"
-            ap = {side: (warped[1]["eye_aperture"][side], plain[1]["eye_aperture"][side]) for side in ("right", "left")}
-            excess = _median((ap[other][0] - ap[other][1])[engaged] - (ap[case.affected_side][0] - ap[case.affected_side][1])[engaged])
-            samples.grades.append(grade_of(float(excess) if np.isfinite(excess) else None, "narrow_eye"))
-            samples.kinds.append(case.kind)
-            samples.amounts.append(movement.amount)
-            samples.labels.append(case.name)
-            for name, dev in warped[1].items():
-                samples.positives.setdefault(name, []).append(_median(asymmetry(dev, case.affected_side)[engaged]))
             window = (twin_key, round(movement.start, 3), round(movement.end, 3))
-            if window in seen_negative:
-                continue
-            seen_negative.add(window)
-            for name, dev in plain[1].items():
-                for side in ("right", "left"):
-                    samples.negatives.setdefault(name, []).append(_median(asymmetry(dev, side)[engaged]))
+            found.append(PairedWindow(case, movement, engaged, warped, plain, window not in seen))
+            seen.add(window)
+    return found, skipped
+
+
+def take_samples(positives: dict[str, list[float]], negatives: dict[str, list[float]], window: PairedWindow,
+                 asymmetry_of: Callable[[dict[str, np.ndarray], str], np.ndarray]) -> None:
+    """Per signal, the window's positive (the median asymmetry on the affected side over the engaged frames) and,
+    the first time the twin's window comes up, its negatives (the same, untouched, for both sides)."""
+    for name, dev in window.warped.items():
+        positives.setdefault(name, []).append(_median(asymmetry_of(dev, window.case.affected_side)[window.engaged]))
+    if window.new_twin_window:
+        for name, dev in window.plain.items():
+            for side in ("right", "left"):
+                negatives.setdefault(name, []).append(_median(asymmetry_of(dev, side)[window.engaged]))
+
+
+def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float], traces: dict | None = None
+            ) -> tuple[Samples, int]:
+    """Samples from every induced eye case whose replay and twin's replay are both cached; returns the
+    samples and how many such cases were skipped for want of a cached replay.  With ``traces`` (the clips'
+    first passes) the pixel-based signal is added too (slower: every replay frame is decoded and warped)."""
+    from lab.evaluate import grade_of
+
+    samples = Samples()
+
+    def deviations_of(case: Case, key: str, replay: Replay) -> dict:
+        dev = deviations(replay, fps_of[case.clip])
+        if traces is not None:
+            dev.update(pixel_deviations(case, key, replay, media, traces[case.clip]))
+            combine(dev, PIXEL_COMBINATIONS)
+        return dev
+
+    windows, skipped = paired_windows(cases, "eye", media, fps_of, deviations_of)
+    for window in windows:
+        case, engaged = window.case, window.engaged
+        # The grade, as evaluate computes it: the current eye_aperture's excess over the twin.
+        other = "left" if case.affected_side == "right" else "right"
+        ap = {side: (window.warped["eye_aperture"][side], window.plain["eye_aperture"][side]) for side in ("right", "left")}
+        excess = _median((ap[other][0] - ap[other][1])[engaged] - (ap[case.affected_side][0] - ap[case.affected_side][1])[engaged])
+        samples.grades.append(grade_of(float(excess) if np.isfinite(excess) else None, "narrow_eye"))
+        samples.kinds.append(case.kind)
+        samples.amounts.append(window.movement.amount)
+        samples.labels.append(case.name)
+        take_samples(samples.positives, samples.negatives, window, asymmetry)
     return samples, skipped
 
 

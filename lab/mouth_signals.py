@@ -19,8 +19,19 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from lab.eval_cases import CALIBRATION_SECONDS, Case, Replay, load_replay, replay_key
-from lab.eye_signals import _POSITION, BLEND_SIDE, _blendshape, _measure, _median, auc, d_prime, head_frame
+from lab.eval_cases import CALIBRATION_SECONDS, Case, Replay
+from lab.eye_signals import (
+    _POSITION,
+    BLEND_SIDE,
+    _blendshape,
+    _measure,
+    _median,
+    auc,
+    d_prime,
+    head_frame,
+    paired_windows,
+    take_samples,
+)
 from rehabcoach.vision.landmarks import NOSE_BRIDGE, NOSE_TIP, SIDE_LANDMARKS
 
 
@@ -88,47 +99,13 @@ class Samples:
 def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float]) -> tuple[Samples, int]:
     """Samples from every induced mouth pull whose replay and twin's replay are both cached; returns the samples and
     how many such cases were skipped for want of a cached replay."""
-    from lab.evaluate import fully_engaged_level
-
-    by_name = {c.name: c for c in cases}
     samples = Samples()
-    skipped = 0
-    seen_negative: set[tuple[str, float, float]] = set()
-    cache: dict[str, dict | None] = {}
-
-    def deviations_of(case: Case) -> tuple[str, dict | None]:
-        key = replay_key(case, media)
-        if key not in cache:
-            replay = load_replay(key)
-            cache[key] = None if replay is None else deviations(replay, fps_of[case.clip])
-        return key, cache[key]
-
-    for case in cases:
-        if case.control or case.region != "mouth" or not case.twin or case.twin not in by_name:
-            continue
-        _, warped = deviations_of(case)
-        twin_key, plain = deviations_of(by_name[case.twin])
-        if warped is None or plain is None:
-            skipped += 1
-            continue
-        frames = len(next(iter(warped.values()))["right"])
-        times = np.arange(frames) / fps_of[case.clip]
-        for movement in case.induced_movements:
-            full = fully_engaged_level(movement)
-            engaged = np.array([movement.level(t) >= full for t in times])
-            if engaged.sum() < 3:
-                continue
-            samples.kinds.append(case.kind)
-            samples.labels.append(case.name)
-            for name, dev in warped.items():
-                samples.positives.setdefault(name, []).append(_median(asymmetry(dev, case.affected_side)[engaged]))
-            window = (twin_key, round(movement.start, 3), round(movement.end, 3))
-            if window in seen_negative:
-                continue
-            seen_negative.add(window)
-            for name, dev in plain.items():
-                for side in ("right", "left"):
-                    samples.negatives.setdefault(name, []).append(_median(asymmetry(dev, side)[engaged]))
+    windows, skipped = paired_windows(cases, "mouth", media, fps_of,
+                                      lambda case, key, replay: deviations(replay, fps_of[case.clip]))
+    for window in windows:
+        samples.kinds.append(window.case.kind)
+        samples.labels.append(window.case.name)
+        take_samples(samples.positives, samples.negatives, window, asymmetry)
     return samples, skipped
 
 

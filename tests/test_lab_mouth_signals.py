@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lab import mouth_signals
+from lab import eye_signals, mouth_signals
 from lab.eval_cases import KEPT_LANDMARKS, Case, Movement, Replay
 from lab.mouth_signals import collect, compare, deviations, format_table
 from rehabcoach.vision.landmarks import NOSE_BRIDGE, NOSE_TIP, SIDE_LANDMARKS
@@ -51,8 +51,8 @@ def test_a_one_sided_pull_is_a_positive_for_the_signals_that_see_its_side(monkey
                 twin="c-control-left")
     twin = Case("c-control-left", "clip.mp4", "gentle-eye-closure", "left", True, None, 0.0)
     replays = {"c-left": replay(pulled), "c-control-left": replay([False] * n)}
-    monkeypatch.setattr(mouth_signals, "replay_key", lambda c, media: c.name)
-    monkeypatch.setattr(mouth_signals, "load_replay", lambda key: replays[key])
+    monkeypatch.setattr(eye_signals, "replay_key", lambda c, media: c.name)
+    monkeypatch.setattr(eye_signals, "load_replay", lambda key: replays[key])
 
     dev = deviations(replays["c-left"], FPS)
     assert dev["sideways_from_nose_tip"]["left"][30] == pytest.approx(0.1, abs=1e-6)
@@ -78,8 +78,8 @@ def test_cases_without_cached_replays_are_counted_not_guessed(monkeypatch, tmp_p
     case = Case("c-right", "clip.mp4", "gentle-eye-closure", "right", False, None, 0.0, (movement,),
                 twin="c-control-right")
     twin = Case("c-control-right", "clip.mp4", "gentle-eye-closure", "right", True, None, 0.0)
-    monkeypatch.setattr(mouth_signals, "replay_key", lambda c, media: c.name)
-    monkeypatch.setattr(mouth_signals, "load_replay", lambda key: None)
+    monkeypatch.setattr(eye_signals, "replay_key", lambda c, media: c.name)
+    monkeypatch.setattr(eye_signals, "load_replay", lambda key: None)
     samples, skipped = collect([case, twin], tmp_path, {"clip.mp4": FPS})
     assert skipped == 1 and samples.kinds == [] and compare(samples) == []
 
