@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from rehabcoach import __version__
@@ -24,6 +25,10 @@ COMMAND_MODULES = [
     "rehabcoach.cli.selftest_command",  # self-test, --self-test
     "rehabcoach.cli.app_command",  # the window's options: --camera, --source, --routine
 ]
+# The measuring commands live in lab/, outside the installed package (they only measure the product), but
+# people look for them here (issue texts say `rehabcoach bench`): point the way instead of "invalid choice".
+# tests/test_cli_library.py checks that this is exactly lab's list.
+DEVELOPMENT_COMMANDS = ("evaluate", "bench", "bench-window", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +63,12 @@ def _main(argv: list[str] | None) -> int:
         # package checks ask for it and should get it in a blink. argparse prints the same line otherwise.
         print(f"rehabcoach {__version__}")
         return 0
+    words = sys.argv[1:] if argv is None else argv
+    if words and words[0] in DEVELOPMENT_COMMANDS:
+        print(f"rehabcoach: error: '{words[0]}' is a development command, not part of the installed app; from "
+              f"the top of a source checkout run `python -m lab {words[0]} ...` (README, \"Benchmarks and "
+              "measurements\")", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
@@ -74,6 +85,14 @@ def run_command(run, args) -> int:
     except UserError as exc:
         print(f"rehabcoach: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader went away (`rehabcoach list | head`): not an error.  Before OSError, its parent class.
+        # Point stdout at nothing so that the interpreter's final flush does not complain again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout without a file behind it has nothing left to flush there
+            pass
+        return 0
     except OSError as exc:
         # The system refused a file the user named (too long a name, no permission, a full disk) in a
         # place that does not check for it itself: still one line naming the file, never a traceback.
@@ -83,8 +102,6 @@ def run_command(run, args) -> int:
     except KeyboardInterrupt:
         print("rehabcoach: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":
