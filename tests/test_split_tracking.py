@@ -38,14 +38,37 @@ def test_skip_keeps_each_frames_index_time_and_picture(tmp_path):
         assert source.skip(100) == 40 and list(source) == []
 
 
+@pytest.mark.parametrize("megapixels", [0.23, 0.92, 2.07])  # 480x480, 1280x720, 1920x1080
 @pytest.mark.parametrize("frames", [300, 1000, 5000])
-def test_the_split_gives_the_second_tracker_fewer_frames_to_pay_for_its_start(frames):
-    split = split_point(frames)
-    first = split * split_tracking.TRACK_SECONDS
-    second = (split_tracking.START_SECONDS + (split - split_tracking.WARM_UP_FRAMES) * split_tracking.PASS_SECONDS
-              + (frames - split + split_tracking.WARM_UP_FRAMES) * split_tracking.TRACK_SECONDS)
+def test_the_split_gives_the_second_tracker_fewer_frames_to_pay_for_its_start(frames, megapixels):
+    split = split_point(frames, megapixels=megapixels)
+    track = split_tracking.TRACK_SECONDS + split_tracking.READ_SECONDS_PER_MEGAPIXEL * megapixels
+    passing = split_tracking.PASS_SECONDS_PER_MEGAPIXEL * megapixels
+    first = split * track
+    second = (split_tracking.START_SECONDS + (split - split_tracking.WARM_UP_FRAMES) * passing
+              + (frames - split + split_tracking.WARM_UP_FRAMES) * track)
     assert frames / 2 < split < frames
-    assert abs(first - second) < 2 * split_tracking.TRACK_SECONDS  # balanced to a frame or so
+    assert abs(first - second) < 2 * track  # balanced to a frame or so
+
+
+def test_larger_pictures_leave_the_second_tracker_fewer_frames():
+    # Passing over a frame is decoding it, which costs more the larger the picture: the second tracker, which
+    # passes over the whole first part, gets less of the tracking to do.
+    splits = [split_point(1000, megapixels=mp) for mp in (0.23, 0.92, 2.07)]
+    assert splits == sorted(splits) and splits[0] < splits[-1]
+
+
+def test_the_split_follows_the_recordings_frame_size(tmp_path, monkeypatch):
+    video = tmp_path / "numbered.avi"
+    write_numbered_video(video, 40)
+    asked: list[float] = []
+    monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
+    monkeypatch.setattr(split_tracking, "split_point",
+                        lambda frames, warm_up=None, megapixels=0.0: asked.append(megapixels) or frames)
+    with VideoFileSource(video) as source:
+        assert source.frame_size == (64, 48)
+        list(face_frames(source, FakePipeline("unused"), trackers=2))
+    assert asked == [pytest.approx(64 * 48 / 1e6)]
 
 
 class FakePipeline:
@@ -87,7 +110,8 @@ def test_two_trackers_give_every_frame_once_in_order_and_the_second_part_from_th
     monkeypatch.setattr(split_tracking, "START_SECONDS", 0.0)  # a 78-frame clip: an even split
     with VideoFileSource(MEDIA / CLIP) as source, FacePipeline() as pipeline:
         count = source.frame_count
-        split = split_point(count, 10)
+        width, height = source.frame_size
+        split = split_point(count, 10, megapixels=width * height / 1e6)
         seen: list[int] = []
         original = pipeline.process
         monkeypatch.setattr(pipeline, "process", lambda frame: seen.append(frame.index) or original(frame))

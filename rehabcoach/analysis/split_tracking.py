@@ -33,26 +33,32 @@ log = logging.getLogger(__name__)
 # 1 s at 30 fps: the second tracker's lead-in, long enough for it to settle on the face (tracking
 # converges within a few frames of the first detection), dropped from the results.
 WARM_UP_FRAMES = 30
-# Below this the second process's start (about 1.5 s: Python, MediaPipe, the model) is not worth it.
+# Below this the second process's start (about 1.2 s: Python, MediaPipe, the model) is not worth it.
 MIN_FRAMES_TO_SPLIT = 300
-# For dividing the work (measured on the 2-core machine, 640 px frames): tracking one frame, passing over
-# one frame without tracking it, and starting the second process, in seconds.
-TRACK_SECONDS = 0.0135
-PASS_SECONDS = 0.002
-START_SECONDS = 1.5
+# For dividing the work, per frame: tracking it (the face tracker, on a frame shrunk to at most 640 px), decoding
+# it into a picture, and passing over it without tracking it (decoding alone, ``VideoFileSource.skip``); and
+# starting the second process (Python, the imports, loading the model).  Decoding grows with the picture: measured
+# on the 2-core machine (session 25) at 0.5-0.8 ms a pass and 1.2-1.5 ms a read for 480-640 px
+# frames, 1-2.3 and 2.8-3.6 ms at 1280x720, 5 and 10-11 ms at 1920x1080; starting took 1.1-1.3 s.
+TRACK_SECONDS = 0.014
+READ_SECONDS_PER_MEGAPIXEL = 0.005
+PASS_SECONDS_PER_MEGAPIXEL = 0.0025
+START_SECONDS = 1.2
+TYPICAL_MEGAPIXELS = 0.3  # when the frame size is not known
 
 
 def default_trackers() -> int:
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
-def split_point(frames: int, warm_up: int | None = None) -> int:
+def split_point(frames: int, warm_up: int | None = None, megapixels: float = TYPICAL_MEGAPIXELS) -> int:
     """The first frame of the second part: both parts then take about the same time.  This process
     tracks ``split`` frames; the other starts, passes over ``split - warm_up`` frames and tracks the
-    ``frames - split + warm_up`` others."""
+    ``frames - split + warm_up`` others.  ``megapixels``: the size of the decoded frames."""
     warm_up = WARM_UP_FRAMES if warm_up is None else warm_up
-    split = (START_SECONDS + TRACK_SECONDS * (frames + warm_up) - PASS_SECONDS * warm_up) / (
-        2 * TRACK_SECONDS - PASS_SECONDS)
+    track = TRACK_SECONDS + READ_SECONDS_PER_MEGAPIXEL * megapixels
+    passing = PASS_SECONDS_PER_MEGAPIXEL * megapixels
+    split = (START_SECONDS + track * (frames + warm_up) - passing * warm_up) / (2 * track - passing)
     return max(warm_up, min(frames - 1, round(split)))
 
 
@@ -77,7 +83,8 @@ def face_frames(source: FrameSource, pipeline: FacePipeline, *, trackers: int | 
     if trackers < 2 or not isinstance(source, VideoFileSource) or count is None or count < MIN_FRAMES_TO_SPLIT:
         yield from tracked(source, pipeline)
         return
-    split = split_point(count)
+    width, height = source.frame_size
+    split = split_point(count, megapixels=width * height / 1e6)
     model = str(pipeline.landmarker.model_path)
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         second: Future = pool.submit(track_part, str(source.path), split - WARM_UP_FRAMES, split, model)

@@ -75,6 +75,7 @@ class VideoFileSource(FrameSource):
             self._capture.release()
             raise UserError(f"cannot read video {self.path}: no frame could be decoded (corrupt or empty file)")
         self._pending: np.ndarray | None = first
+        self.frame_size = (int(first.shape[1]), int(first.shape[0]))  # (width, height) as decoded
         self._start = 0  # frames passed over by skip(): the first frame read is this one
 
     def skip(self, count: int) -> int:
