@@ -62,12 +62,20 @@ def test_the_split_follows_the_recordings_frame_size(tmp_path, monkeypatch):
     video = tmp_path / "numbered.avi"
     write_numbered_video(video, 40)
     asked: list[float] = []
+
+    class Asked(Exception):
+        """Stops face_frames once the split is asked for: no second process is needed to see the question."""
+
+    def split_point(frames, warm_up=None, megapixels=0.0):
+        asked.append(megapixels)
+        raise Asked
+
     monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
-    monkeypatch.setattr(split_tracking, "split_point",
-                        lambda frames, warm_up=None, megapixels=0.0: asked.append(megapixels) or frames)
+    monkeypatch.setattr(split_tracking, "split_point", split_point)
     with VideoFileSource(video) as source:
         assert source.frame_size == (64, 48)
-        list(face_frames(source, FakePipeline("unused"), trackers=2))
+        with pytest.raises(Asked):
+            list(face_frames(source, FakePipeline("unused"), trackers=2))
     assert asked == [pytest.approx(64 * 48 / 1e6)]
 
 

@@ -58,12 +58,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+    words = sys.argv[1:] if argv is None else argv
+    if words == ["--version"]:
         # Answered before the command modules (mediapipe, numpy, ...) are imported: install scripts and
         # package checks ask for it and should get it in a blink. argparse prints the same line otherwise.
         print(f"rehabcoach {__version__}")
         return 0
-    words = sys.argv[1:] if argv is None else argv
     if words and words[0] in DEVELOPMENT_COMMANDS:
         print(f"rehabcoach: error: '{words[0]}' is a development command, not part of the installed app; from "
               f"the top of a source checkout run `python -m lab {words[0]} ...` (README, \"Benchmarks and "
@@ -89,7 +89,9 @@ def run_command(run, args) -> int:
         # The reader went away (`rehabcoach list | head`): not an error.  Before OSError, its parent class.
         # Point stdout at nothing so that the interpreter's final flush does not complain again.
         try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
         except (OSError, ValueError):  # a stdout without a file behind it has nothing left to flush there
             pass
         return 0
