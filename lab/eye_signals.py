@@ -44,7 +44,7 @@ from lab.eval_cases import (
 )
 from rehabcoach.vision.landmarks import CONTOURS, SIDE_LANDMARKS
 
-_POSITION = {index: k for k, index in enumerate(KEPT_LANDMARKS)}
+LANDMARK_POSITION = {index: k for k, index in enumerate(KEPT_LANDMARKS)}
 # The 478-point model's irises: 468 (centre) and 469-472 (ring) beside the patient's right eye (33/133),
 # 473 and 474-477 beside the left (263/362).  Checked per replay by distance to the eye corners.
 IRIS_RING = {"right": (469, 470, 471, 472), "left": (474, 475, 476, 477)}
@@ -75,7 +75,7 @@ def head_frame(replay: Replay) -> np.ndarray:
     width, height = replay.image_size if replay.image_size != (0, 0) else (1, 1)
     raw = np.asarray(replay.landmarks, dtype=np.float64)
     out = np.full(raw.shape[:2] + (2,), np.nan)
-    bridge = _POSITION[168]
+    bridge = LANDMARK_POSITION[168]
     right, left = SIDE_LANDMARKS["right"], SIDE_LANDMARKS["left"]
     for i, frame in enumerate(replay.frames):
         if not frame.face or frame.pose is None or not np.isfinite(raw[i]).all():
@@ -86,7 +86,7 @@ def head_frame(replay: Replay) -> np.ndarray:
         points[:, 2] = -raw[i, :, 2] * width * DEPTH_SCALE
         points -= points[bridge]
         points = points @ rotation_from_pose(frame.pose.yaw, frame.pose.pitch, frame.pose.roll)
-        centres = [(points[_POSITION[lm.eye_outer]] + points[_POSITION[lm.eye_inner]]) / 2 for lm in (right, left)]
+        centres = [(points[LANDMARK_POSITION[lm.eye_outer]] + points[LANDMARK_POSITION[lm.eye_inner]]) / 2 for lm in (right, left)]
         iod = float(np.linalg.norm(centres[1] - centres[0]))
         if iod > 1e-6:
             out[i] = points[:, :2] / iod
@@ -94,7 +94,7 @@ def head_frame(replay: Replay) -> np.ndarray:
 
 
 def _pt(points: np.ndarray, index: int) -> np.ndarray:
-    return points[:, _POSITION[index]]
+    return points[:, LANDMARK_POSITION[index]]
 
 
 def lid_distance(points: np.ndarray, side: str) -> np.ndarray:
@@ -129,11 +129,11 @@ def contour_area(points: np.ndarray, side: str) -> np.ndarray:
     return 0.5 * np.abs(np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1))
 
 
-def _blendshape(replay: Replay, name: str) -> np.ndarray:
+def blendshape_series(replay: Replay, name: str) -> np.ndarray:
     return np.array([f.blendshapes.get(name, np.nan) if f.face else np.nan for f in replay.frames], dtype=np.float64)
 
 
-def _measure(replay: Replay, measure: str, side: str) -> np.ndarray:
+def measure_series(replay: Replay, measure: str, side: str) -> np.ndarray:
     values = [f.value(measure, side) if f.face else None for f in replay.frames]
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
@@ -152,7 +152,7 @@ class Signal:
 
 SIGNALS: tuple[Signal, ...] = (
     Signal("eye_aperture", "pipeline eye_aperture: mean of 3 lid distances / eye width, head rotation removed",
-           "geometric", lambda r, p, s: _measure(r, "eye_aperture", s)),
+           "geometric", lambda r, p, s: measure_series(r, "eye_aperture", s)),
     Signal("aperture_image", "mean of 3 lid distances / eye width, image plane", "geometric",
            lambda r, p, s: lid_distance(p, s) / eye_width(p, s)),
     Signal("lid_over_iris", "mean of 3 lid distances / iris diameter (same eye)", "geometric",
@@ -177,11 +177,11 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("area_over_iris2_head", "eye contour area / iris diameter^2 (same eye), head frame", "geometric",
            lambda r, p, s: contour_area(p, s) / iris_diameter(p, s) ** 2, "head"),
     Signal("eyeBlink", "blendshape eyeBlink{Side}", "blendshape",
-           lambda r, p, s: _blendshape(r, f"eyeBlink{BLEND_SIDE[s]}")),
+           lambda r, p, s: blendshape_series(r, f"eyeBlink{BLEND_SIDE[s]}")),
     Signal("eyeSquint", "blendshape eyeSquint{Side}", "blendshape",
-           lambda r, p, s: _blendshape(r, f"eyeSquint{BLEND_SIDE[s]}")),
+           lambda r, p, s: blendshape_series(r, f"eyeSquint{BLEND_SIDE[s]}")),
     Signal("blink+squint", "eyeBlink{Side} + eyeSquint{Side}", "blendshape",
-           lambda r, p, s: _blendshape(r, f"eyeBlink{BLEND_SIDE[s]}") + _blendshape(r, f"eyeSquint{BLEND_SIDE[s]}")),
+           lambda r, p, s: blendshape_series(r, f"eyeBlink{BLEND_SIDE[s]}") + blendshape_series(r, f"eyeSquint{BLEND_SIDE[s]}")),
 )
 # Combinations: the mean of two signals' deviations (each relative to its own rest).
 COMBINATIONS: tuple[tuple[str, str, str], ...] = (
@@ -212,7 +212,7 @@ def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
             out[signal.name] = {}
             for side in ("right", "left"):
                 values = signal.compute(replay, planes[signal.plane], side)
-                reference = _median(values[rest])
+                reference = median_of(values[rest])
                 if signal.kind == "geometric":
                     out[signal.name][side] = (values - reference) / reference
                 else:
@@ -221,7 +221,7 @@ def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
     return out
 
 
-def _median(values: np.ndarray) -> float:
+def median_of(values: np.ndarray) -> float:
     """Median of the finite values; NaN (quietly) when there are none (no face, or no pose)."""
     values = values[np.isfinite(values)]
     return float(np.median(values)) if len(values) else float("nan")
@@ -273,7 +273,7 @@ def pixel_deviations(case: Case, key: str, replay: Replay, media: Path, trace) -
     else:
         source = WarpedSource(media / case.clip, case, trace)
         try:
-            patches = eye_patches(((f.index, f.image) for f in source), replay.landmarks, replay.image_size, _POSITION)
+            patches = eye_patches(((f.index, f.image) for f in source), replay.landmarks, replay.image_size, LANDMARK_POSITION)
         finally:
             source.close()
         np.save(path, patches)
@@ -340,11 +340,11 @@ def take_samples(positives: dict[str, list[float]], negatives: dict[str, list[fl
     """Per signal, the window's positive (the median asymmetry on the affected side over the engaged frames) and,
     the first time the twin's window comes up, its negatives (the same, untouched, for both sides)."""
     for name, dev in window.warped.items():
-        positives.setdefault(name, []).append(_median(asymmetry_of(dev, window.case.affected_side)[window.engaged]))
+        positives.setdefault(name, []).append(median_of(asymmetry_of(dev, window.case.affected_side)[window.engaged]))
     if window.new_twin_window:
         for name, dev in window.plain.items():
             for side in ("right", "left"):
-                negatives.setdefault(name, []).append(_median(asymmetry_of(dev, side)[window.engaged]))
+                negatives.setdefault(name, []).append(median_of(asymmetry_of(dev, side)[window.engaged]))
 
 
 def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float], traces: dict | None = None
@@ -369,7 +369,7 @@ def collect(cases: Sequence[Case], media: Path, fps_of: dict[str, float], traces
         # The grade, as evaluate computes it: the current eye_aperture's excess over the twin.
         other = "left" if case.affected_side == "right" else "right"
         ap = {side: (window.warped["eye_aperture"][side], window.plain["eye_aperture"][side]) for side in ("right", "left")}
-        excess = _median((ap[other][0] - ap[other][1])[engaged] - (ap[case.affected_side][0] - ap[case.affected_side][1])[engaged])
+        excess = median_of((ap[other][0] - ap[other][1])[engaged] - (ap[case.affected_side][0] - ap[case.affected_side][1])[engaged])
         samples.grades.append(grade_of(float(excess) if np.isfinite(excess) else None, "narrow_eye"))
         samples.kinds.append(case.kind)
         samples.amounts.append(window.movement.amount)

@@ -21,14 +21,14 @@ import numpy as np
 
 from lab.eval_cases import CALIBRATION_SECONDS, Case, Replay
 from lab.eye_signals import (
-    _POSITION,
     BLEND_SIDE,
-    _blendshape,
-    _measure,
-    _median,
+    LANDMARK_POSITION,
     auc,
+    blendshape_series,
     d_prime,
     head_frame,
+    measure_series,
+    median_of,
     paired_windows,
     take_samples,
 )
@@ -37,8 +37,8 @@ from rehabcoach.vision.landmarks import NOSE_BRIDGE, NOSE_TIP, SIDE_LANDMARKS
 
 def sideways_from(head: np.ndarray, side: str, reference: int) -> np.ndarray:
     """The mouth corner's sideways distance from a midline landmark, in the head's frame (IODs)."""
-    corner = _POSITION[SIDE_LANDMARKS[side].mouth_corner]
-    return np.abs(head[:, corner, 0] - head[:, _POSITION[reference], 0])
+    corner = LANDMARK_POSITION[SIDE_LANDMARKS[side].mouth_corner]
+    return np.abs(head[:, corner, 0] - head[:, LANDMARK_POSITION[reference], 0])
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,14 @@ class Signal:
 
 
 def _blend(name: str) -> Callable[[Replay, np.ndarray, str], np.ndarray]:
-    return lambda r, h, s: _blendshape(r, f"{name}{BLEND_SIDE[s]}")
+    return lambda r, h, s: blendshape_series(r, f"{name}{BLEND_SIDE[s]}")
 
 
 SIGNALS: tuple[Signal, ...] = (
     Signal("mouth_corner_lift", "pipeline measure: the corner's height over the nose tip",
-           lambda r, h, s: _measure(r, "mouth_corner_lift", s)),
+           lambda r, h, s: measure_series(r, "mouth_corner_lift", s)),
     Signal("mouth_corner_excursion", "pipeline measure: the corner's sideways distance from the lips' midline",
-           lambda r, h, s: _measure(r, "mouth_corner_excursion", s)),
+           lambda r, h, s: measure_series(r, "mouth_corner_excursion", s)),
     Signal("sideways_from_nose_tip", "the corner's sideways distance from the nose tip, head frame",
            lambda r, h, s: sideways_from(h, s, NOSE_TIP)),
     Signal("sideways_from_nose_bridge", "the corner's sideways distance from the nose bridge, head frame",
@@ -77,7 +77,7 @@ def deviations(replay: Replay, fps: float) -> dict[str, dict[str, np.ndarray]]:
             out[signal.name] = {}
             for side in ("right", "left"):
                 values = signal.compute(replay, head, side)
-                out[signal.name][side] = values - _median(values[rest])
+                out[signal.name][side] = values - median_of(values[rest])
         name, a, b = LARGER_OF
         out[name] = {side: np.fmax(out[a][side], out[b][side]) for side in ("right", "left")}
     return out
