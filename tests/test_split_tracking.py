@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rehabcoach.analysis import split_tracking
-from rehabcoach.analysis.split_tracking import face_frames, split_point
+from rehabcoach.analysis.split_tracking import face_frames, second_tracker, split_point
 from rehabcoach.vision.sources import VideoFileSource
 
 MEDIA = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
@@ -74,9 +74,80 @@ def test_the_split_follows_the_recordings_frame_size(tmp_path, monkeypatch):
     monkeypatch.setattr(split_tracking, "split_point", split_point)
     with VideoFileSource(video) as source:
         assert source.frame_size == (64, 48)
-        with pytest.raises(Asked):
-            list(face_frames(source, FakePipeline("unused"), trackers=2))
+        with pytest.raises(Asked), second_tracker(source, "unused", trackers=2):
+            pass
     assert asked == [pytest.approx(64 * 48 / 1e6)]
+
+
+def test_no_second_tracker_when_it_does_not_pay(tmp_path, monkeypatch):
+    video = tmp_path / "numbered.avi"
+    write_numbered_video(video, 40)
+    model = tmp_path / "model.task"
+    model.write_bytes(b"never loaded")
+    with VideoFileSource(video) as source:
+        with second_tracker(source, model, trackers=2) as second:
+            assert second is None  # 40 frames: below MIN_FRAMES_TO_SPLIT
+        monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
+        with second_tracker(source, model, trackers=1) as second:
+            assert second is None  # one tracker asked for
+        pipeline = FakePipeline(str(model))
+        assert [f.index for f in face_frames(source, pipeline, None)] == list(range(40))
+
+
+def test_a_missing_model_is_said_before_any_process_starts(tmp_path, monkeypatch):
+    from rehabcoach.errors import ModelNotFoundError
+
+    video = tmp_path / "numbered.avi"
+    write_numbered_video(video, 40)
+    monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
+    monkeypatch.setattr(split_tracking, "ProcessPoolExecutor", None)  # starting a process would fail loudly
+    with VideoFileSource(video) as source:
+        with pytest.raises(ModelNotFoundError, match="no-such-model.task"):
+            with second_tracker(source, tmp_path / "no-such-model.task", trackers=2):
+                pass
+
+
+def test_analyze_starts_the_second_tracker_before_loading_its_own_model(tmp_path, monkeypatch):
+    # The second process's start (about a second) overlaps the loading of this process's model only if it
+    # is started first.
+    from concurrent.futures import Future
+
+    import rehabcoach.vision.pipeline
+    from rehabcoach.cli.main import main
+
+    video = tmp_path / "numbered.avi"
+    write_numbered_video(video, 40)
+    model = tmp_path / "model.task"
+    model.write_bytes(b"never loaded")
+    order: list[str] = []
+
+    class Pool:
+        def __init__(self, **_):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def submit(self, *_):
+            order.append("second tracker started")
+            return Future()
+
+    class Loaded(Exception):
+        pass
+
+    def load_model(*_, **__):
+        order.append("own model loading")
+        raise Loaded
+
+    monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
+    monkeypatch.setattr(split_tracking, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(rehabcoach.vision.pipeline, "FacePipeline", load_model)
+    with pytest.raises(Loaded):
+        main(["analyze", str(video), "--exercise", "gentle-smile", "--model", str(model), "--trackers", "2"])
+    assert order == ["second tracker started", "own model loading"]
 
 
 class FakePipeline:
@@ -100,10 +171,13 @@ def test_a_failing_second_process_leaves_the_rest_to_this_one(tmp_path, monkeypa
     write_numbered_video(video, 60)
     monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
     monkeypatch.setattr(split_tracking, "WARM_UP_FRAMES", 5)
-    # The second process loads the model from this path: it does not exist, so that process fails.
-    pipeline = FakePipeline(str(tmp_path / "no-such-model.task"))
-    with VideoFileSource(video) as source:
-        indices = [face.index for face in face_frames(source, pipeline, trackers=2)]
+    # The second process loads the model from this file: it is not a model, so that process fails.
+    model = tmp_path / "not-a-model.task"
+    model.write_bytes(b"not a face model")
+    pipeline = FakePipeline(str(model))
+    with VideoFileSource(video) as source, second_tracker(source, model, trackers=2) as second:
+        assert second is not None
+        indices = [face.index for face in face_frames(source, pipeline, second)]
     assert indices == list(range(60))
     assert pipeline.seen == list(range(60))  # the first part, then the rest after the failure
     assert "second face tracker could not be used" in caplog.text
@@ -116,14 +190,15 @@ def test_two_trackers_give_every_frame_once_in_order_and_the_second_part_from_th
     monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
     monkeypatch.setattr(split_tracking, "WARM_UP_FRAMES", 10)
     monkeypatch.setattr(split_tracking, "START_SECONDS", 0.0)  # a 78-frame clip: an even split
-    with VideoFileSource(MEDIA / CLIP) as source, FacePipeline() as pipeline:
+    with (VideoFileSource(MEDIA / CLIP) as source, second_tracker(source, trackers=2) as second,
+          FacePipeline() as pipeline):
         count = source.frame_count
         width, height = source.frame_size
         split = split_point(count, 10, megapixels=width * height / 1e6)
         seen: list[int] = []
         original = pipeline.process
         monkeypatch.setattr(pipeline, "process", lambda frame: seen.append(frame.index) or original(frame))
-        faces = list(face_frames(source, pipeline, trackers=2))
+        faces = list(face_frames(source, pipeline, second))
     assert [f.index for f in faces] == list(range(count))
     assert seen == list(range(split))  # this process tracked the first part only
     assert all(f.face for f in faces[split:split + 20])  # the other tracker found the face at once

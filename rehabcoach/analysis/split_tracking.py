@@ -9,8 +9,9 @@ of the second part can differ, and those are tracked twice:
 - the second tracker starts ``WARM_UP_FRAMES`` before its part and its results for them are dropped, so
   by its first kept frame it follows the face from the frames before, as the single tracker would (a
   tracker finds the face afresh on its first frame, then follows it from frame to frame);
-- the parts are unequal: the second one pays for starting a process, loading the model and passing over
-  the first part's frames (decoding without tracking), so it gets fewer frames (``split_point``).
+- the parts are unequal: the second one pays for starting a process and passing over the first part's
+  frames (decoding without tracking), so it gets fewer frames (``split_point``).  It is started first
+  (``second_tracker``), so that its start overlaps the loading of this process's model.
 
 Short recordings, a recording whose length the file does not say, one core, or a second process that
 fails in any way: the frames are tracked here, one after the other, as before.
@@ -21,9 +22,13 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Iterator
 
+from rehabcoach.resources import find_model
 from rehabcoach.vision.pipeline import FacePipeline
 from rehabcoach.vision.sources import FrameSource, VideoFileSource, read_ahead
 from rehabcoach.vision.types import FaceFrame
@@ -39,11 +44,14 @@ MIN_FRAMES_TO_SPLIT = 300
 # it into a picture, and passing over it without tracking it (decoding alone, ``VideoFileSource.skip``); and
 # starting the second process (Python, the imports, loading the model).  Decoding grows with the picture: measured
 # on the 2-core machine (session 25) at 0.5-0.8 ms a pass and 1.2-1.5 ms a read for 480-640 px
-# frames, 1-2.3 and 2.8-3.6 ms at 1280x720, 5 and 10-11 ms at 1920x1080; starting took 1.1-1.3 s.
+# frames, 1-2.3 and 2.8-3.6 ms at 1280x720, 5 and 10-11 ms at 1920x1080; starting took 1.1-1.3 s.  The second
+# process is started before this one loads its own model (0.6-0.9 s, `second_tracker`), so it begins tracking
+# about 0.6 s after this one: on d6 (1008 frames) a split at 550 ended both parts within 0.05-0.45 s of each other
+# (session 26; at the 1.2 s start's 569 this part ended 0.3-0.7 s after the other).
 TRACK_SECONDS = 0.014
 READ_SECONDS_PER_MEGAPIXEL = 0.005
 PASS_SECONDS_PER_MEGAPIXEL = 0.0025
-START_SECONDS = 1.2
+START_SECONDS = 0.6
 TYPICAL_MEGAPIXELS = 0.3  # when the frame size is not known
 
 
@@ -76,37 +84,58 @@ def track_part(path: str, first: int, keep_from: int, model_path: str | None) ->
         return [face for face in tracked(source, pipeline) if face.index >= keep_from]
 
 
-def face_frames(source: FrameSource, pipeline: FacePipeline, *, trackers: int | None = None) -> Iterator[FaceFrame]:
-    """Every frame of ``source`` through the face pipeline, in order; with two trackers when it pays."""
+@dataclass(frozen=True)
+class SecondTracker:
+    """The second tracker at work in its own process: it tracks the recording at ``path`` from ``split`` on."""
+
+    path: Path
+    split: int
+    result: Future
+
+
+@contextmanager
+def second_tracker(source: FrameSource, model_path: str | os.PathLike | None = None, *,
+                   trackers: int | None = None) -> Iterator[SecondTracker | None]:
+    """Start the second tracker on the second part of ``source`` when it pays (else None), before this
+    process loads its own model: the second process's start (Python, the imports, its model) then overlaps
+    this process's loading.  Leaving the block waits for the second process to end."""
     trackers = default_trackers() if trackers is None else trackers
     count = source.frame_count
     if trackers < 2 or not isinstance(source, VideoFileSource) or count is None or count < MIN_FRAMES_TO_SPLIT:
-        yield from tracked(source, pipeline)
+        yield None
         return
     width, height = source.frame_size
     split = split_point(count, megapixels=width * height / 1e6)
-    model = str(pipeline.landmarker.model_path)
+    model = str(find_model(model_path))  # a missing model is said here, as this process would say it
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        second: Future = pool.submit(track_part, str(source.path), split - WARM_UP_FRAMES, split, model)
-        last = -1
-        for frame in read_ahead(source):
-            if frame.index >= split:
-                break
-            last = frame.index
-            yield pipeline.process(frame)
-        else:
-            return  # the file ended before the split (its frame count was too high): all tracked here
-        try:
-            rest = second.result()
-        except Exception as exc:  # noqa: BLE001 - any failure of the second process: track the rest here
-            log.warning("the second face tracker could not be used (%s); the rest of the recording is "
-                        "tracked here", exc)
-            rest = None
-        if rest and rest[0].index == last + 1:
-            yield from rest
-            return
+        yield SecondTracker(source.path, split, pool.submit(track_part, str(source.path), split - WARM_UP_FRAMES, split, model))
+
+
+def face_frames(source: FrameSource, pipeline: FacePipeline, second: SecondTracker | None) -> Iterator[FaceFrame]:
+    """Every frame of ``source`` through the face pipeline, in order: the first part here and the rest
+    from ``second`` when there is one (``second_tracker``)."""
+    if second is None:
+        yield from tracked(source, pipeline)
+        return
+    last = -1
+    for frame in read_ahead(source):
+        if frame.index >= second.split:
+            break
+        last = frame.index
+        yield pipeline.process(frame)
+    else:
+        return  # the file ended before the split (its frame count was too high): all tracked here
+    try:
+        rest = second.result.result()
+    except Exception as exc:  # noqa: BLE001 - any failure of the second process: track the rest here
+        log.warning("the second face tracker could not be used (%s); the rest of the recording is "
+                    "tracked here", exc)
+        rest = None
+    if rest and rest[0].index == last + 1:
+        yield from rest
+        return
     # The second part could not be used: go on from the first frame not yet tracked, in this process.
-    again = VideoFileSource(source.path)
+    again = VideoFileSource(second.path)
     with again:
         again.skip(last + 1)
         yield from tracked(again, pipeline)
