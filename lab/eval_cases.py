@@ -30,6 +30,7 @@ the registered strength of an induced movement (its grade) is the warped replay 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import io
@@ -44,6 +45,7 @@ import numpy as np
 from lab import warps as _warps_module
 from lab.warps import close_eyes, envelope, narrow_eye, pull_mouth_corner
 from rehabcoach.files import write_private_atomic
+from rehabcoach.resources import file_sha256
 from rehabcoach.vision.catalogue import SIDES, Side
 from rehabcoach.vision.landmarks import CONTOURS
 from rehabcoach.vision.sources import FrameSource, open_source
@@ -250,10 +252,23 @@ def measure_code_version() -> str:
     return _MEASURE_CODE
 
 
-def first_pass(path: Path, *, pipeline_factory=None, use_cache: bool = True) -> ClipTrace:
-    """Run the face pipeline over an untouched clip (cached by file name, size and modification time)."""
+@functools.lru_cache(maxsize=None)
+def _content_digest(path: str, size: int, mtime_ns: int) -> str:
+    return file_sha256(Path(path))
+
+
+def clip_identity(path: Path) -> str:
+    """What names a clip in the caches: its content.  The shared media folder is provided again at times, with
+    new file times and the same bytes; a key on the file's time made every replay be computed again (20
+    minutes).  Hashed once per process for each file state (the clips are small: all of them in well under
+    a second)."""
     stat = path.stat()
-    key = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{measure_code_version()}".encode()).hexdigest()[:12]
+    return _content_digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+def first_pass(path: Path, *, pipeline_factory=None, use_cache: bool = True) -> ClipTrace:
+    """Run the face pipeline over an untouched clip (cached by its content and the measure code)."""
+    key = _fingerprint(clip_identity(path), measure_code_version())
     cached = cache_folder() / f"{path.stem}-{key}.npz"
     if use_cache and cached.is_file():
         return ClipTrace.load(cached)
@@ -816,9 +831,8 @@ class WarpedSource(FrameSource):
 def replay_key(case: Case, media: Path) -> str:
     """Everything that decides what the tracker sees in a case's replay (not which side is affected or
     which exercise is analysed when the frames are the same, as for the controls of a clip)."""
-    stat = (media / case.clip).stat()
     return _fingerprint(
-        f"{(media / case.clip).resolve()}|{stat.st_size}|{stat.st_mtime_ns}",
+        clip_identity(media / case.clip),
         repr((case.calibration, round(case.lead_in, 6), case.movements, case.timeline)),
         _MEASURE_CODE,
         _REPLAY_CODE,

@@ -677,3 +677,19 @@ def test_controls_are_also_reported_without_the_clip_of_posed_one_sided_movement
     assert lines["controls: false alarms per minute"]["verdict"] == "FAIL"
     posed = lines["  ... without posed one-sided clips (d6)"]
     assert posed["value"] == 0.0 and posed["verdict"] == "PASS"
+
+
+def test_a_replays_key_follows_the_clips_content_not_its_file_times(tmp_path):
+    # The shared media folder is provided again at times with new file times: the replays stay valid.
+    import os
+
+    from lab.eval_cases import replay_key
+
+    case = Case("c-left", "clip.mp4", "gentle-smile", "left", False, None, 0.0, ())
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"frames")
+    before = replay_key(case, tmp_path)
+    os.utime(clip, ns=(10**18, 10**18))
+    assert replay_key(case, tmp_path) == before
+    clip.write_bytes(b"other frames")
+    assert replay_key(case, tmp_path) != before
