@@ -61,6 +61,7 @@ class AnalysisResult:
     guarded: list[tuple[str, Side]] = field(default_factory=list)  # (region, side) pairs with a guard
     region_peaks: tuple[RegionPeak, ...] = ()  # over the whole movement phase, while armed
     turned_seconds: float = 0.0  # movement phase with the head turned past the pose limit (not judged)
+    calibrated_to_the_end: bool = False  # the recording ended before calibration did: nothing was watched
 
     def summary(self) -> dict:
         by_key: dict[str, dict] = {}
@@ -72,6 +73,12 @@ class AnalysisResult:
                 entry["peak"] = round(event.peak, 4)
         movement_s = max(0.0, self.duration_s - self.calibration["end_s"])
         notes = []
+        if self.calibrated_to_the_end:
+            notes.append(
+                f"The recording ended before calibration did (it asks for {self.calibration['requested_seconds']:g} s "
+                f"and at least {MIN_CALIBRATION_FRAMES} frames of a still face), so the whole recording was used as "
+                "the resting face and no movement was watched. Start the recording with a few seconds of the face "
+                "still and facing the camera, or ask for a shorter calibration (--calibration-seconds).")
         if mostly_not_judged(self.turned_seconds, movement_s):
             notes.append(
                 f"For {self.turned_seconds:.1f} s ({100 * self.turned_seconds / movement_s:.0f} % of the movement) the "
@@ -241,6 +248,7 @@ def analyze(
         guarded=guarded,
         region_peaks=monitor.region_peaks() if monitor is not None else (),
         turned_seconds=turned_s,
+        calibrated_to_the_end=monitor is None,
     )
 
 

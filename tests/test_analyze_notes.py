@@ -1,4 +1,5 @@
-"""`analyze` says how long the head was turned away from its calibrated pose: those frames are not judged."""
+"""The notes `analyze` adds to its summary: how long the head was turned away from its calibrated pose (those
+frames are not judged), and a recording that ended before calibration did (nothing was watched)."""
 
 from __future__ import annotations
 
@@ -29,11 +30,11 @@ def _frames(seconds: float, turned_from: float, turned_to: float):
         yield face_frame(t, i, pose=pose)
 
 
-def _summary(turned_from: float, turned_to: float) -> dict:
+def _summary(turned_from: float, turned_to: float, calibration_seconds: float = 1.5) -> dict:
     source = FrameSource()
     source.name, source.fps, source.frame_count = "synthetic", FPS, int(6 * FPS)
     exercise = resolve_exercise(load_library().exercise("gentle-smile"))
-    result = analyze(source, exercise, "left", calibration_seconds=1.5, pipeline=_NoPipeline(),
+    result = analyze(source, exercise, "left", calibration_seconds=calibration_seconds, pipeline=_NoPipeline(),
                      faces=_frames(6.0, turned_from, turned_to))
     return result.to_json()["summary"]
 
@@ -50,3 +51,12 @@ def test_a_short_turn_is_counted_without_a_note_and_a_still_head_has_neither():
     assert abs(short["turned_away_seconds"] - 0.5) <= 1.5 / FPS and short["notes"] == []
     still = _summary(10.0, 10.0)
     assert still["turned_away_seconds"] == 0 and still["notes"] == []
+
+
+def test_a_recording_that_ends_before_calibration_does_says_nothing_was_watched():
+    summary = _summary(10.0, 10.0, calibration_seconds=8.0)  # 6 s of recording
+    (note,) = summary["notes"]
+    assert "ended before calibration" in note and "8 s" in note and "no movement was watched" in note
+    assert "--calibration-seconds" in note
+    assert summary["events"] == 0
+    assert _summary(10.0, 10.0, calibration_seconds=5.0)["notes"] == []  # calibrated, then 1 s watched
