@@ -579,6 +579,30 @@ def _merge(*parts: Tally | None) -> Tally:
 POSED_ONE_SIDED_CLIPS = frozenset({"liveportrait__driving_d6.mp4"})
 
 
+# The issue's natural-speed cases are induced movements of 0.3-0.9 s, "as in ordinary smiles"; most of the
+# evaluation's last as long as the clip's smile or the synthetic closure (up to 3 s), so the short ones are
+# also reported apart.
+SHORT_MOVEMENT_SECONDS = 0.9
+
+
+def short_natural_tally(results: Sequence[CaseResult], which: str) -> Tally:
+    """Natural-speed graded movements lasting at most SHORT_MOVEMENT_SECONDS, in one set ("all": both)."""
+    tally = Tally()
+    for result in results:
+        case = result.case
+        if case.control or case.kind != "natural" or which not in (case.set, "all"):
+            continue
+        grades = result.grades or ["ungraded"] * len(case.induced_movements)
+        latencies = result.latencies or [None] * len(case.induced_movements)
+        for movement, grade, latency in zip(case.induced_movements, grades, latencies):
+            if grade in ("mild", "moderate") and movement.end - movement.start <= SHORT_MOVEMENT_SECONDS + 1e-9:
+                tally.induced += 1
+                if latency is not None:
+                    tally.detected += 1
+                    tally.latencies.append(latency)
+    return tally
+
+
 def control_tally(results: Sequence[CaseResult], which: str, *, without: frozenset[str] = POSED_ONE_SIDED_CLIPS) -> Tally:
     """False alarms per minute on the controls of a set, leaving out the clips in ``without``."""
     tally = Tally()
@@ -609,6 +633,9 @@ def bars(groups: dict[tuple[str, str, str, str], Tally], which: str,
         ("controls: false alarms per minute", controls.false_alarms_per_minute, "<=", BAR_CONTROL_FA_PER_MINUTE, controls),
     ]
     if results is not None:
+        short = short_natural_tally(results, which)
+        checks.insert(3, (f"  ... of those, lasting at most {SHORT_MOVEMENT_SECONDS:g} s: sensitivity", short.sensitivity,
+                          ">=", BAR_NATURAL, short))
         plain = control_tally(results, which)
         checks.append(("  ... without posed one-sided clips (d6)", plain.false_alarms_per_minute, "<=",
                        BAR_CONTROL_FA_PER_MINUTE, plain))

@@ -679,6 +679,25 @@ def test_controls_are_also_reported_without_the_clip_of_posed_one_sided_movement
     assert posed["value"] == 0.0 and posed["verdict"] == "PASS"
 
 
+def test_natural_movements_of_at_most_0_9_s_are_also_reported_apart():
+    # The natural-speed cases last 0.3-0.9 s; most of the evaluation's last longer.
+    from lab.evaluate import bars, breakdown
+
+    def natural(name, start, end, grade, latency, kind="natural"):
+        movement = Movement("narrow_eye", "left", start, end, 0.4)
+        case = Case(name, "clip.mp4", "gentle-smile", "left", False, None, 0.0, (movement,), kind=kind)
+        return CaseResult(case, Score(), Score(), [], 1.5, 30.0, 0.0, [], [], 0, latencies=[latency],
+                          grades=[grade])
+
+    results = [natural("short-hit", 2.0, 2.6, "mild", 0.2), natural("short-missed", 2.0, 2.9, "moderate", None),
+               natural("long-hit", 2.0, 3.8, "mild", 0.3), natural("short-below", 2.0, 2.5, "below", 0.1),
+               natural("held-short", 2.0, 2.5, "mild", None, kind="held")]
+    lines = {b["bar"]: b for b in bars(breakdown(results), "tune", results)}
+    assert lines["natural-speed movements (graded): sensitivity"]["detail"] == "2/3"
+    short = lines["  ... of those, lasting at most 0.9 s: sensitivity"]
+    assert short["detail"] == "1/2" and short["value"] == 0.5 and short["verdict"] == "FAIL"
+
+
 def test_a_replays_key_follows_the_clips_content_not_its_file_times(tmp_path):
     # The shared media folder is provided again at times with new file times: the replays stay valid.
     import os
