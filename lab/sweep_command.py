@@ -13,6 +13,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from lab.evaluate import SHORT_NATURAL_BAR
 from rehabcoach.errors import UserError
 
 
@@ -21,7 +22,8 @@ def register(subparsers, _parser) -> None:
         "sweep",
         help="sweep every guard's threshold and minimum duration together on the evaluation's cases",
         description="Scale the guards' thresholds and minimum durations over a grid and print, per setting, "
-        "the bars of `evaluate` (held ~15 %%, held ~8 %%, natural speed, false alarms a minute, warned latency) "
+        "the bars of `evaluate` (held ~15 %%, held ~8 %%, natural speed, natural speed of at most 0.9 s, false "
+        "alarms a minute, warned latency) "
         "for the tune set, the check set and all clips.",
     )
     p.add_argument("--thresholds", default="0.8,1,1.3", metavar="F,F,...",
@@ -72,6 +74,7 @@ SHOWN = (
     "held movements, excess >= 15 %: sensitivity",
     "held movements, excess ~8 %: sensitivity",
     "natural-speed movements (graded): sensitivity",
+    SHORT_NATURAL_BAR,
     "controls: false alarms per minute",
     "  ... to the warning being raised, s",
 )
@@ -79,7 +82,7 @@ SHOWN = (
 
 def run(args: argparse.Namespace) -> int:
     from lab.eval_cases import EXERCISE_REGION
-    from lab.evaluate import assign_grades, bars, breakdown, run_case, write_json
+    from lab.evaluate import SHORT_MOVEMENT_SECONDS, assign_grades, bars, breakdown, run_case, write_json
     from lab.evaluate_command import gather_for_command
     from rehabcoach.routines.loader import load_library, resolve_exercise
 
@@ -91,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
     media, _clips, traces, cases = gather_for_command(args.media, args.json, "all")
     library = load_library()
     exercises = {name: resolve_exercise(library.exercise(name)) for name in sorted({c.exercise for c in cases})}
-    print("Guard settings swept on the evaluation's cases (held ~15 % / held ~8 % / natural / false alarms a "
-          "minute / warned latency, s); a measurement of the detector, not a diagnosis")
+    print("Guard settings swept on the evaluation's cases (held ~15 % / held ~8 % / natural / natural of at most "
+          f"{SHORT_MOVEMENT_SECONDS:g} s / false alarms a minute / warned latency, s); a measurement of the detector, "
+          "not a diagnosis")
     rows = []
     for threshold_factor in threshold_factors:
         for duration_factor in duration_factors:
@@ -101,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             results = [run_case(case, traces[case.clip], media, tried[case.exercise], reuse=True) for case in cases]
             assign_grades(results)
             groups = breakdown(results)
-            figures = {which: bars(groups, which) for which in ("tune", "check", "all")}
+            figures = {which: bars(groups, which, results) for which in ("tune", "check", "all")}
             print(setting_line(threshold_factor, duration_factor, figures), flush=True)
             rows.append({"threshold_factor": threshold_factor, "duration_factor": duration_factor,
                          "exercise": args.exercise, "bars": figures})

@@ -39,12 +39,12 @@ def test_every_guard_is_scaled_and_nothing_else():
 
 def test_one_line_per_setting_with_every_set():
     figures = {
-        "tune": [{"bar": label, "value": v} for label, v in zip(SHOWN, (0.93, 0.63, 0.7, 1.44, 0.39))],
+        "tune": [{"bar": label, "value": v} for label, v in zip(SHOWN, (0.93, 0.63, 0.7, 0.25, 1.44, 0.39))],
         "check": [{"bar": label, "value": None} for label in SHOWN],
     }
     line = setting_line(1.3, 2.0, figures)
-    assert line == ("threshold x1.3 duration x2: tune 0.93 / 0.63 / 0.70 / 1.44 / 0.39 | "
-                    "check - / - / - / - / -")
+    assert line == ("threshold x1.3 duration x2: tune 0.93 / 0.63 / 0.70 / 0.25 / 1.44 / 0.39 | "
+                    "check - / - / - / - / - / -")
 
 
 def test_a_bad_factor_is_a_clear_error_from_the_command():
@@ -58,7 +58,7 @@ def test_every_bar_shown_is_one_that_evaluate_reports():
     # The line picks the bars by their labels: a label renamed in lab.evaluate would print "-" for ever.
     from lab.evaluate import bars
 
-    labels = {bar["bar"] for bar in bars({}, "all")}
+    labels = {bar["bar"] for bar in bars({}, "all", [])}
     assert set(SHOWN) <= labels
 
 
