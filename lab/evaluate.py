@@ -33,6 +33,7 @@ from lab.eval_cases import (
     Case,
     ClipTrace,
     Interval,
+    Movement,
     RecordingPipeline,
     ReplayedPipeline,
     ReplayedSource,
@@ -165,6 +166,13 @@ class CaseResult:
     baseline: Baseline | None = field(default=None, repr=False)
     excess: list[float | None] = field(default_factory=list)  # registered excess per induced movement
     grades: list[str] = field(default_factory=list)  # grade per induced movement (see grade_of)
+
+    def induced_outcomes(self) -> list[tuple[Movement, str, float | None, float | None]]:
+        """Each induced movement with its grade, onset latency and warning latency (None: missed), before
+        grading and scoring fill them in: "ungraded" and None."""
+        movements = self.case.induced_movements
+        return list(zip(movements, self.grades or ["ungraded"] * len(movements),
+                        self.latencies or [None] * len(movements), self.warning_latencies or [None] * len(movements)))
 
     def to_json(self) -> dict:
         case = self.case
@@ -546,10 +554,7 @@ def breakdown(results: Sequence[CaseResult]) -> dict[tuple[str, str, str, str], 
                 tally.false_alarms += result.engine.false_alarms
                 tally.minutes += result.engine.minutes
             continue
-        grades = result.grades or ["ungraded"] * len(case.induced_movements)
-        latencies = result.latencies or [None] * len(case.induced_movements)
-        warned = result.warning_latencies or [None] * len(case.induced_movements)
-        for grade, latency, warning in zip(grades, latencies, warned):
+        for _, grade, latency, warning in result.induced_outcomes():
             for tally in tallies(case, grade):
                 tally.induced += 1
                 if latency is not None:
@@ -593,9 +598,7 @@ def short_natural_tally(results: Sequence[CaseResult], which: str) -> Tally:
         case = result.case
         if case.control or case.kind != "natural" or which not in (case.set, "all"):
             continue
-        grades = result.grades or ["ungraded"] * len(case.induced_movements)
-        latencies = result.latencies or [None] * len(case.induced_movements)
-        for movement, grade, latency in zip(case.induced_movements, grades, latencies):
+        for movement, grade, latency, _ in result.induced_outcomes():
             if grade in ("mild", "moderate") and movement.end - movement.start <= SHORT_MOVEMENT_SECONDS + 1e-9:
                 tally.induced += 1
                 if latency is not None:

@@ -27,7 +27,7 @@ COMMAND_MODULES = [
 ]
 # The measuring commands live in lab/, outside the installed package (they only measure the product), but
 # people look for them here (issue texts say `rehabcoach bench`): point the way instead of "invalid choice".
-# tests/test_cli_library.py checks that this is exactly lab's list.
+# tests/test_cli_main.py checks that this is exactly lab's list.
 DEVELOPMENT_COMMANDS = ("evaluate", "bench", "bench-window", "sweep")
 
 
