@@ -18,7 +18,7 @@ with a resting face, a resting stretch found later in the clip is looped in fron
 Two kinds of cases (``Case.kind``):
 
 - **natural**: the clip plays at its own speed; the induced movements last as long as the subject's own
-  smiles or closures (0.3-0.9 s pieces and longer);
+  smiles or closures (0.3-0.9 s pieces and longer), or, in the "brief" cases, 0.4-0.8 s at their peak;
 - **held**: one smile, pucker or eye closure of the clip is stretched into a 3-5 s hold, as a patient holds
   it in an exercise: after a resting lead-in (the calibration) and the movement's natural onset, the clip
   frames around its peak are played back and forth (ping-pong), then the natural release follows.  The
@@ -534,6 +534,28 @@ def _lead_in(window: Interval | None, fps: float, seconds: float = CALIBRATION_S
     return int(np.ceil(seconds * fps)) / fps
 
 
+def _natural_carriers(trace: ClipTrace, exercise: str, scored_from: float,
+                      lead: float) -> tuple[list[Interval], str, list[Movement]]:
+    """The movements of one clip that carry natural-speed induced ones, in clip time, with the kind of
+    closures ("real", "synthetic" or both; "" for smiles) and the warped closures every replay shows."""
+    if exercise == "gentle-smile":
+        return split_long([iv for iv in smiles_with_open_eyes(trace) if iv[1] > scored_from + 0.3]), "", []
+    # The subject's own closures, plus warped ones in quiet stretches: these clips hold few real
+    # deliberate closures (people blink, but rarely keep their eyes shut).
+    real = [iv for iv in closures_with_resting_mouth(trace) if iv[1] > scored_from + 0.3]
+    synthetic = place_closures(quiet_stretches(trace, after=scored_from + 0.3))
+    kind = "+".join(name for name, found in (("real", real), ("synthetic", synthetic)) if found)
+    background = [Movement("close_eyes", None, a + lead, b + lead, SYNTHETIC_CLOSURE_AMOUNT) for a, b in synthetic]
+    return sorted(real + synthetic), kind, background
+
+
+def _induced_kind(exercise: str) -> tuple[str, tuple[float, ...]]:
+    """The synkinesis warp a natural-speed case of ``exercise`` induces, and the amounts it cycles through."""
+    if exercise == "gentle-smile":
+        return "narrow_eye", EYE_REDUCTIONS
+    return "pull_mouth", MOUTH_PULLS_IOD
+
+
 def build_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", "gentle-eye-closure"),
                 sides: Sequence[Side] = SIDES, controls: bool = True) -> list[Case]:
     """Every natural-speed case one clip offers: for each exercise and side, the induced case (if the clip
@@ -544,27 +566,11 @@ def build_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile",
     stem = clip_stem(trace.name)
     cases: list[Case] = []
     for exercise in exercises:
-        closures_kind = ""
-        background: list[Movement] = []
-        if exercise == "gentle-smile":
-            carriers = split_long([iv for iv in smiles_with_open_eyes(trace) if iv[1] > scored_from + 0.3])
-        else:
-            # The subject's own closures, plus warped ones in quiet stretches: these clips hold few real
-            # deliberate closures (people blink, but rarely keep their eyes shut).
-            real = [iv for iv in closures_with_resting_mouth(trace) if iv[1] > scored_from + 0.3]
-            synthetic = place_closures(quiet_stretches(trace, after=scored_from + 0.3))
-            carriers = sorted(real + synthetic)
-            closures_kind = "+".join(kind for kind, found in (("real", real), ("synthetic", synthetic)) if found)
-            background = [Movement("close_eyes", None, a + lead, b + lead, SYNTHETIC_CLOSURE_AMOUNT)
-                          for a, b in synthetic]
+        carriers, closures_kind, background = _natural_carriers(trace, exercise, scored_from, lead)
+        kind, amounts = _induced_kind(exercise)
         for side in sides:
-            induced: list[Movement] = []
-            for i, (a, b) in enumerate(carriers):
-                start = max(a, scored_from) + lead
-                if exercise == "gentle-smile":
-                    induced.append(Movement("narrow_eye", side, start, b + lead, EYE_REDUCTIONS[i % len(EYE_REDUCTIONS)]))
-                else:
-                    induced.append(Movement("pull_mouth", side, start, b + lead, MOUTH_PULLS_IOD[i % len(MOUTH_PULLS_IOD)]))
+            induced = [Movement(kind, side, max(a, scored_from) + lead, b + lead, amounts[i % len(amounts)])
+                       for i, (a, b) in enumerate(carriers)]
             short = EXERCISE_SHORT[exercise]
             if induced:
                 cases.append(Case(f"{stem}-{short}-{side}", trace.name, exercise, side, False, window, lead,
@@ -577,6 +583,47 @@ def build_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile",
                 # The untouched clip too: its own blinks, smiles and speech, nothing warped at all.
                 cases.append(Case(f"{stem}-{short}-{side}-untouched", trace.name, exercise, side, True, window,
                                   lead, (), "", fps=trace.fps))
+    return cases
+
+
+# Brief induced movements (issue 8: natural-speed cases are induced movements of 0.3-0.9 s, as in ordinary
+# smiles).  The natural cases above last as long as their carrier (up to 3 s), so these replay the same
+# frames with a brief one instead, at the carrier's peak: lengths cycle through BRIEF_SECONDS, with
+# BRIEF_RAMP_SECONDS ramps (a quick contraction; even the shortest holds its full amount for 0.1 s).
+BRIEF_SECONDS = (0.4, 0.6, 0.8)
+BRIEF_RAMP_SECONDS = 0.15
+
+
+def brief_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", "gentle-eye-closure"),
+                sides: Sequence[Side] = SIDES) -> list[Case]:
+    """For each exercise and side with natural-speed carriers, a case inducing a brief movement at each
+    carrier's peak (the smile's strongest frame; a closure's middle), graded against the natural case's
+    control twin, which replays the same frames."""
+    window = calibration_window(trace)
+    lead = _lead_in(window, trace.fps)
+    scored_from = CALIBRATION_SECONDS if window is None else 0.0
+    stem = clip_stem(trace.name)
+    smile_level = np.nanmin(trace.smile, axis=1) if trace.smile.size else np.zeros(len(trace.times))
+    cases: list[Case] = []
+    for exercise in exercises:
+        carriers, closures_kind, background = _natural_carriers(trace, exercise, scored_from, lead)
+        kind, amounts = _induced_kind(exercise)
+        short = EXERCISE_SHORT[exercise]
+        for k, side in enumerate(sides):
+            induced: list[Movement] = []
+            for i, (a, b) in enumerate(carriers):
+                a = max(a, scored_from)
+                seconds = min(BRIEF_SECONDS[(i + k) % len(BRIEF_SECONDS)], b - a)
+                if seconds < 2 * BRIEF_RAMP_SECONDS:
+                    continue
+                centre = _peak(trace, (a, b), smile_level) if exercise == "gentle-smile" else (a + b) / 2
+                start = min(max(centre - seconds / 2, a), b - seconds)
+                induced.append(Movement(kind, side, round(float(start + lead), 4), round(float(start + seconds + lead), 4),
+                                        amounts[(i + k) % len(amounts)], BRIEF_RAMP_SECONDS))
+            if induced:
+                cases.append(Case(f"{stem}-{short}-{side}-brief", trace.name, exercise, side, False, window, lead,
+                                  tuple(background + induced), closures_kind, fps=trace.fps,
+                                  twin=f"{stem}-{short}-{side}-control"))
     return cases
 
 

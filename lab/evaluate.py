@@ -38,6 +38,7 @@ from lab.eval_cases import (
     ReplayedPipeline,
     ReplayedSource,
     WarpedSource,
+    brief_cases,
     build_cases,
     first_pass,
     held_cases,
@@ -446,12 +447,14 @@ def default_media_folder() -> Path | None:
 
 def clip_cases(trace: ClipTrace, order: int) -> list[Case]:
     """Every case of one clip: natural-speed smiles (both sides) and closures (one side per clip,
-    alternating with ``order``: the replays are the slow part), held smiles, puckers and closures, and the
-    untouched clip as a control of every exercise."""
+    alternating with ``order``: the replays are the slow part), each also with brief induced movements, held
+    smiles, puckers and closures, and the untouched clip as a control of every exercise."""
     side = SIDES[order % 2]
     cases = build_cases(trace, exercises=["gentle-smile"])
     cases += [c for c in build_cases(trace, exercises=["gentle-eye-closure"])
               if c.control or c.affected_side == side]
+    cases += brief_cases(trace, exercises=["gentle-smile"])
+    cases += brief_cases(trace, exercises=["gentle-eye-closure"], sides=[side])
     cases += held_cases(trace, first_side=order % 2)
     names = {c.name for c in cases}
     cases += [c for c in untouched_cases(trace, ("lip-pucker", "gentle-eye-closure")) if c.name not in names]
