@@ -594,10 +594,30 @@ BRIEF_SECONDS = (0.4, 0.6, 0.8)
 BRIEF_RAMP_SECONDS = 0.15
 
 
+def _brief_start(trace: ClipTrace, carrier: Interval, seconds: float, level: np.ndarray) -> float:
+    """Where a brief narrowing of ``seconds`` goes in a smile: centred on the smile's strongest frame among
+    those whose window has both eyes open throughout (a narrowing during a blink is a blink: these clips
+    blink inside their smiles), else on the strongest frame."""
+    a, b = carrier
+    blink = np.nan_to_num(np.nanmax(trace.blink, axis=1) if trace.blink.size else np.zeros(len(trace.times)), nan=1.0)
+    smile = np.nan_to_num(level, nan=-1.0)
+    best, best_level = None, -np.inf
+    for i, t in enumerate(trace.times):
+        start = t - seconds / 2
+        if start < a - 1e-9 or start + seconds > b + 1e-9 or smile[i] <= best_level:
+            continue
+        window = (trace.times >= start) & (trace.times <= start + seconds)
+        if np.all(blink[window] < CLOSURE_LEVEL):
+            best, best_level = float(start), smile[i]
+    if best is None:
+        best = _peak(trace, carrier, level) - seconds / 2
+    return min(max(best, a), b - seconds)
+
+
 def brief_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", "gentle-eye-closure"),
                 sides: Sequence[Side] = SIDES) -> list[Case]:
     """For each exercise and side with natural-speed carriers, a case inducing a brief movement at each
-    carrier's peak (the smile's strongest frame; a closure's middle), graded against the natural case's
+    carrier's peak (the smile's strongest frame with the eyes open; a closure's middle), graded against the natural case's
     control twin, which replays the same frames."""
     window = calibration_window(trace)
     lead = _lead_in(window, trace.fps)
@@ -616,8 +636,8 @@ def brief_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile",
                 seconds = min(BRIEF_SECONDS[(i + k) % len(BRIEF_SECONDS)], b - a)
                 if seconds < 2 * BRIEF_RAMP_SECONDS:
                     continue
-                centre = _peak(trace, (a, b), smile_level) if exercise == "gentle-smile" else (a + b) / 2
-                start = min(max(centre - seconds / 2, a), b - seconds)
+                start = _brief_start(trace, (a, b), seconds, smile_level) if exercise == "gentle-smile" \
+                    else (a + b - seconds) / 2
                 induced.append(Movement(kind, side, round(float(start + lead), 4), round(float(start + seconds + lead), 4),
                                         amounts[(i + k) % len(amounts)], BRIEF_RAMP_SECONDS))
             if induced:
