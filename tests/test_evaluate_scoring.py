@@ -19,6 +19,7 @@ from lab.eval_cases import (
     ClipTrace,
     Movement,
     WarpedSource,
+    brief_cases,
     build_cases,
     calibration_window,
     closure_intervals,
@@ -179,6 +180,44 @@ def test_long_smiles_carry_several_narrowings_with_untouched_smiling_between():
     assert len(case.induced) == 3
     assert all(b - a == pytest.approx(eval_cases.SPLIT_PIECE_SECONDS) for a, b in case.induced)
     assert all(4.0 <= a and b <= 12.5 for a, b in case.induced)
+
+
+def test_brief_narrowings_sit_at_the_smiles_strongest_open_eyed_frame():
+    # Two smiles; the first is strongest at 4.5 s, but a blink covers 4.3-4.7 s, so its narrowing goes to the
+    # strongest frames whose window has the eyes open (3.9-4.1 s); the second has no blink and goes to its peak.
+    trace = make_trace(14, smiles=[(3.0, 5.5), (8.0, 10.0)], blinks=[(4.3, 4.7)])
+    trace.smile[(trace.times >= 3.9) & (trace.times < 4.2)] = 0.95
+    trace.smile[(trace.times >= 4.4) & (trace.times < 4.6)] = 0.99
+    trace.smile[(trace.times >= 9.0) & (trace.times < 9.2)] = 0.97
+    cases = {c.name: c for c in brief_cases(trace, exercises=["gentle-smile"])}
+    assert set(cases) == {"clip-smile-left-brief", "clip-smile-right-brief"}
+    left = cases["clip-smile-left-brief"]
+    assert not left.control and left.kind == "natural" and left.twin == "clip-smile-left-control"
+    first, second = left.induced_movements
+    assert (first.end - first.start, second.end - second.start) == (pytest.approx(0.4), pytest.approx(0.6))
+    assert first.start == pytest.approx(3.7)  # centred on the first of its strongest open-eyed frames (3.9 s)
+    assert second.start == pytest.approx(8.7)  # 0.6 s centred on its peak (9.0 s)
+    assert first.ramp == eval_cases.BRIEF_RAMP_SECONDS
+    # The other side gets the next lengths and amounts, so both sides see every length.
+    right = cases["clip-smile-right-brief"].induced_movements
+    assert [round(m.end - m.start, 3) for m in right] == [0.6, 0.8]
+    assert right[0].amount != first.amount
+    # The same frames as the natural case's control, which grades them.
+    control = next(c for c in build_cases(trace, exercises=["gentle-smile"]) if c.name == left.twin)
+    assert (control.calibration, control.lead_in) == (left.calibration, left.lead_in)
+
+
+def test_brief_pulls_sit_in_the_middle_of_each_closure():
+    trace = make_trace(12, smiles=[(1.8, 2.6)], closures=[(3.0, 4.0)])
+    case = brief_cases(trace, exercises=["gentle-eye-closure"], sides=["right"])[0]
+    assert case.name == "clip-closure-right-brief" and case.twin == "clip-closure-right-control"
+    real = next(m for m in case.induced_movements if m.start < 4.0)
+    assert (real.start, real.end) == (pytest.approx(3.3), pytest.approx(3.7))
+    assert all(m.kind == "pull_mouth" and m.side == "right" for m in case.induced_movements)
+    # The warped closures the natural case shows are shown here too, each with a pull inside it.
+    closures = [m for m in case.movements if m.kind == "close_eyes"]
+    assert closures and all(any(c.start < m.start and m.end < c.end for c in closures)
+                            for m in case.induced_movements if m is not real)
 
 
 def test_select_cases_by_substring_or_glob():
