@@ -587,9 +587,10 @@ def _merge(*parts: Tally | None) -> Tally:
 POSED_ONE_SIDED_CLIPS = frozenset({"liveportrait__driving_d6.mp4"})
 
 
-# The natural-speed cases are induced movements of 0.3-0.9 s, "as in ordinary smiles"; most of the
-# evaluation's last as long as the clip's smile or the synthetic closure (up to 3 s), so the short ones are
-# also reported apart.
+# The natural-speed cases are induced movements of 0.3-0.9 s, "as in ordinary smiles".  The whole-carrier
+# natural cases mostly last as long as the clip's smile or the synthetic closure (up to 3 s), the brief ones
+# (eval_cases.BRIEF_SECONDS) as long as the issue's, so the short ones are also reported apart: of the natural
+# figures, theirs is the one nearest the judged one.
 SHORT_MOVEMENT_SECONDS = 0.9
 SHORT_NATURAL_BAR = f"  ... of those, lasting at most {SHORT_MOVEMENT_SECONDS:g} s: sensitivity"
 
