@@ -189,11 +189,7 @@ class CaseResult:
                     "missed": [[round(a, 3), round(b, 3)] for a, b in score.missed],
                     "false_alarm_events": events_json(score.alarms)}
 
-        movements = case.induced_movements
-        latencies = self.latencies or [None] * len(movements)
-        warned = self.warning_latencies or [None] * len(movements)
-        excess = self.excess or [None] * len(movements)
-        grades = self.grades or ["ungraded"] * len(movements)
+        excess = self.excess or [None] * len(case.induced_movements)
         return {
             "case": case.name, "clip": case.clip, "exercise": case.exercise, "affected_side": case.affected_side,
             "control": case.control, "kind": case.kind, "set": case.set, "twin": case.twin or None,
@@ -205,9 +201,8 @@ class CaseResult:
                          "tracker_saw": _maybe_round(seen), "tracker_saw_other_side": _maybe_round(other),
                          "registered_excess": _maybe_round(ex), "grade": grade, "latency_s": _maybe_round(lat, 3),
                          "warning_latency_s": _maybe_round(warn, 3)}
-                        for m, seen, other, ex, grade, lat, warn in zip(movements, self.induced_seen,
-                                                                        self.induced_seen_other, excess, grades,
-                                                                        latencies, warned)],
+                        for (m, grade, lat, warn), seen, other, ex in zip(self.induced_outcomes(), self.induced_seen,
+                                                                          self.induced_seen_other, excess)],
             "engine": score_json(self.engine),
             "plain_threshold": score_json(self.baseline_detector),
             "events": events_json(self.events),
