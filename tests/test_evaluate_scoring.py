@@ -735,6 +735,14 @@ def test_natural_movements_of_at_most_0_9_s_are_also_reported_apart():
     assert lines["natural-speed movements (graded): sensitivity"]["detail"] == "2/3"
     short = lines["  ... of those, lasting at most 0.9 s: sensitivity"]
     assert short["detail"] == "1/2" and short["value"] == 0.5 and short["verdict"] == "FAIL"
+    # And by length: the held movement and the one below grade count nowhere.
+    from lab.evaluate import format_natural_by_length, natural_by_length
+
+    by_length = {row["length"]: (row["detected"], row["induced"]) for row in natural_by_length(results, "tune")}
+    assert by_length == {"0-0.5 s": (0, 0), "0.5-0.7 s": (1, 1), "0.7-0.9 s": (0, 1), "over 0.9 s": (1, 1)}
+    assert format_natural_by_length(results, "tune") == (
+        "  natural-speed movements (graded) by length: 0-0.5 s 0/0 (-), 0.5-0.7 s 1/1 (1.00), 0.7-0.9 s 0/1 (0.00),"
+        " over 0.9 s 1/1 (1.00)")
 
 
 def test_a_replays_key_follows_the_clips_content_not_its_file_times(tmp_path):
