@@ -617,8 +617,8 @@ def _brief_start(trace: ClipTrace, carrier: Interval, seconds: float, level: np.
 def brief_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", "gentle-eye-closure"),
                 sides: Sequence[Side] = SIDES) -> list[Case]:
     """For each exercise and side with natural-speed carriers, a case inducing a brief movement at each
-    carrier's peak (the smile's strongest frame with the eyes open; a closure's middle), graded against the natural case's
-    control twin, which replays the same frames."""
+    carrier's peak (the smile's strongest frame with the eyes open; a closure's middle), graded against the
+    natural case's control twin, which replays the same frames."""
     window = calibration_window(trace)
     lead = _lead_in(window, trace.fps)
     scored_from = CALIBRATION_SECONDS if window is None else 0.0
