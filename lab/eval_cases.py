@@ -6,9 +6,9 @@ No footage of patients is available, so cases are made from ordinary recordings 
 2. the subject's own smiles (mouthSmileLeft/Right high) and deliberate eye closures (eyeBlink high on
    both eyes for longer than a blink) are found in those traces;
 3. a case replays the clip through :class:`WarpedSource`, which warps frames on the fly (no video is
-   written): one eye narrows during the smiles (exercise ``gentle-smile``), or one mouth corner pulls
-   during the closures (``gentle-eye-closure``).  The clips hold few deliberate closures, so both eyes
-   are also closed by a warp in quiet stretches of each clip ("synthetic" closures);
+   written): one eye narrows during the smiles (exercise ``gentle-smile``) or the puckers (``lip-pucker``),
+   or one mouth corner pulls during the closures (``gentle-eye-closure``).  The clips hold few deliberate
+   closures, so both eyes are also closed by a warp in quiet stretches of each clip ("synthetic" closures);
 4. controls replay the same clips without the synkinesis warp, for each affected side (for
    gentle-eye-closure both with the warped closures and untouched).
 
@@ -540,6 +540,8 @@ def _natural_carriers(trace: ClipTrace, exercise: str, scored_from: float,
     closures ("real", "synthetic" or both; "" for smiles) and the warped closures every replay shows."""
     if exercise == "gentle-smile":
         return split_long([iv for iv in smiles_with_open_eyes(trace) if iv[1] > scored_from + 0.3]), "", []
+    if exercise == "lip-pucker":
+        return split_long([iv for iv in pucker_intervals(trace) if iv[1] > scored_from + 0.3]), "", []
     # The subject's own closures, plus warped ones in quiet stretches: these clips hold few real
     # deliberate closures (people blink, but rarely keep their eyes shut).
     real = [iv for iv in closures_with_resting_mouth(trace) if iv[1] > scored_from + 0.3]
@@ -551,7 +553,7 @@ def _natural_carriers(trace: ClipTrace, exercise: str, scored_from: float,
 
 def _induced_kind(exercise: str) -> tuple[str, tuple[float, ...]]:
     """The synkinesis warp a natural-speed case of ``exercise`` induces, and the amounts it cycles through."""
-    if exercise == "gentle-smile":
+    if exercise in ("gentle-smile", "lip-pucker"):
         return "narrow_eye", EYE_REDUCTIONS
     return "pull_mouth", MOUTH_PULLS_IOD
 
@@ -559,7 +561,9 @@ def _induced_kind(exercise: str) -> tuple[str, tuple[float, ...]]:
 def build_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile", "gentle-eye-closure"),
                 sides: Sequence[Side] = SIDES, controls: bool = True) -> list[Case]:
     """Every natural-speed case one clip offers: for each exercise and side, the induced case (if the clip
-    has the movement it needs) and a control."""
+    has the movement it needs) and a control.  A lip-pucker case's control is the untouched clip (the name
+    untouched_cases gives it): no warped movement plays in the background, as for smiles, and the untouched
+    clip is a control of lip-pucker whether or not the clip has puckers."""
     window = calibration_window(trace)
     lead = _lead_in(window, trace.fps)
     scored_from = CALIBRATION_SECONDS if window is None else 0.0  # clip time after which analyze scores
@@ -572,12 +576,12 @@ def build_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile",
             induced = [Movement(kind, side, max(a, scored_from) + lead, b + lead, amounts[i % len(amounts)])
                        for i, (a, b) in enumerate(carriers)]
             short = EXERCISE_SHORT[exercise]
+            control = f"{stem}-{short}-{side}-{'untouched' if exercise == 'lip-pucker' else 'control'}"
             if induced:
                 cases.append(Case(f"{stem}-{short}-{side}", trace.name, exercise, side, False, window, lead,
-                                  tuple(background + induced), closures_kind, fps=trace.fps,
-                                  twin=f"{stem}-{short}-{side}-control"))
+                                  tuple(background + induced), closures_kind, fps=trace.fps, twin=control))
             if controls and (exercise == "gentle-smile" or carriers):
-                cases.append(Case(f"{stem}-{short}-{side}-control", trace.name, exercise, side, True, window, lead,
+                cases.append(Case(control, trace.name, exercise, side, True, window, lead,
                                   tuple(background), closures_kind, fps=trace.fps))
             if controls and background:
                 # The untouched clip too: its own blinks, smiles and speech, nothing warped at all.

@@ -441,13 +441,15 @@ def default_media_folder() -> Path | None:
 
 
 def clip_cases(trace: ClipTrace, order: int) -> list[Case]:
-    """Every case of one clip: natural-speed smiles (both sides) and closures (one side per clip,
-    alternating with ``order``: the replays are the slow part), each also with brief induced movements, held
+    """Every case of one clip: natural-speed smiles and puckers (both sides) and closures (one side per clip,
+    alternating with ``order``: the replays are the slow part), smiles and closures also with brief induced
+    movements (puckers are brief already), held
     smiles, puckers and closures, and the untouched clip as a control of every exercise."""
     side = SIDES[order % 2]
     cases = build_cases(trace, exercises=["gentle-smile"])
     cases += [c for c in build_cases(trace, exercises=["gentle-eye-closure"])
               if c.control or c.affected_side == side]
+    cases += build_cases(trace, exercises=["lip-pucker"])
     cases += brief_cases(trace, exercises=["gentle-smile"])
     cases += brief_cases(trace, exercises=["gentle-eye-closure"], sides=[side])
     cases += held_cases(trace, first_side=order % 2)
