@@ -475,6 +475,27 @@ def test_puckers_are_found_but_not_speech_flickers():
     assert pucker_intervals(make_trace(5)) == []  # a trace without mouthPucker has no puckers
 
 
+def test_natural_puckers_narrow_one_eye_with_the_untouched_clip_as_twin():
+    from lab.evaluate import clip_cases
+
+    trace = held_trace()
+    cases = {c.name: c for c in build_cases(trace, exercises=["lip-pucker"])}
+    assert set(cases) == {"clip-pucker-left", "clip-pucker-right", "clip-pucker-left-untouched",
+                          "clip-pucker-right-untouched"}
+    induced = cases["clip-pucker-left"]
+    assert induced.kind == "natural" and induced.twin == "clip-pucker-left-untouched"
+    assert [(m.kind, m.side, m.start, m.end) for m in induced.movements] == [("narrow_eye", "left", 9.0, 10.5)]
+    twin = cases[induced.twin]
+    assert twin.control and twin.movements == () and (twin.calibration, twin.lead_in) == (induced.calibration,
+                                                                                          induced.lead_in)
+    # The clip's cases hold that control once, not again as the untouched lip-pucker control.
+    names = [c.name for c in clip_cases(trace, 0)]
+    assert names.count("clip-pucker-left-untouched") == 1 and "clip-pucker-left" in names
+    # Without puckers there is no induced pucker case; the untouched control still comes from untouched_cases.
+    plain = [c.name for c in clip_cases(make_trace(12, smiles=[(3.0, 5.0)]), 0) if "pucker" in c.name]
+    assert plain == ["clip-pucker-left-untouched", "clip-pucker-right-untouched"]
+
+
 def test_held_cases_induce_during_the_hold_on_each_side_and_have_untouched_twins():
     from lab.eval_cases import held_cases
 
