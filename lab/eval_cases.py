@@ -435,10 +435,15 @@ def pucker_intervals(trace: ClipTrace) -> list[Interval]:
     """Puckers fit for lip-pucker: mouthPucker high with the eyes open and no smile (speech drives
     mouthPucker high too, but in flickers shorter than PUCKER_MIN_SECONDS)."""
     smile = np.nan_to_num(np.nanmax(trace.smile, axis=1) if trace.smile.size else np.zeros(0), nan=1.0)
-    blink = np.nan_to_num(np.nanmax(trace.blink, axis=1) if trace.blink.size else np.zeros(0), nan=1.0)
     level = np.nan_to_num(trace.pucker_level(), nan=0.0)
-    active = trace.face & (level >= PUCKER_LEVEL) & (smile < SMILE_LEVEL) & (blink < CLOSURE_LEVEL)
+    active = trace.face & (level >= PUCKER_LEVEL) & (smile < SMILE_LEVEL) & eyes_open(trace)
     return find_intervals(trace.times, active, min_seconds=PUCKER_MIN_SECONDS)
+
+
+def eyes_open(trace: ClipTrace) -> np.ndarray:
+    """Per frame: neither eye's eyeBlink reaches CLOSURE_LEVEL (a frame without the blendshapes counts as shut)."""
+    blink = np.nan_to_num(np.nanmax(trace.blink, axis=1) if trace.blink.size else np.zeros(0), nan=1.0)
+    return blink < CLOSURE_LEVEL
 
 
 # -- cases ----------------------------------------------------------------------------------------------
@@ -598,20 +603,20 @@ BRIEF_SECONDS = (0.4, 0.6, 0.8)
 BRIEF_RAMP_SECONDS = 0.15
 
 
-def _brief_start(trace: ClipTrace, carrier: Interval, seconds: float, level: np.ndarray) -> float:
+def _brief_start(trace: ClipTrace, carrier: Interval, seconds: float, level: np.ndarray, open_eyes: np.ndarray) -> float:
     """Where a brief narrowing of ``seconds`` goes in a smile: centred on the smile's strongest frame among
-    those whose window has both eyes open throughout (a narrowing during a blink is a blink: these clips
-    blink inside their smiles), else on the strongest frame."""
+    those whose window has both eyes open throughout (``open_eyes``: a narrowing during a blink is a blink,
+    and these clips blink inside their smiles), else on the strongest frame."""
     a, b = carrier
-    blink = np.nan_to_num(np.nanmax(trace.blink, axis=1) if trace.blink.size else np.zeros(len(trace.times)), nan=1.0)
     smile = np.nan_to_num(level, nan=-1.0)
     best, best_level = None, -np.inf
-    for i, t in enumerate(trace.times):
-        start = t - seconds / 2
-        if start < a - 1e-9 or start + seconds > b + 1e-9 or smile[i] <= best_level:
+    # The frames whose window of ``seconds`` around them fits inside the carrier.
+    fitting = (trace.times >= a + seconds / 2 - 1e-9) & (trace.times + seconds / 2 <= b + 1e-9)
+    for i in np.nonzero(fitting)[0]:
+        if smile[i] <= best_level:
             continue
-        window = (trace.times >= start) & (trace.times <= start + seconds)
-        if np.all(blink[window] < CLOSURE_LEVEL):
+        start = trace.times[i] - seconds / 2
+        if open_eyes[(trace.times >= start) & (trace.times <= start + seconds)].all():
             best, best_level = float(start), smile[i]
     if best is None:
         best = _peak(trace, carrier, level) - seconds / 2
@@ -628,6 +633,7 @@ def brief_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile",
     scored_from = CALIBRATION_SECONDS if window is None else 0.0
     stem = clip_stem(trace.name)
     smile_level = np.nanmin(trace.smile, axis=1) if trace.smile.size else np.zeros(len(trace.times))
+    open_eyes = eyes_open(trace)
     cases: list[Case] = []
     for exercise in exercises:
         carriers, closures_kind, background = _natural_carriers(trace, exercise, scored_from, lead)
@@ -640,7 +646,7 @@ def brief_cases(trace: ClipTrace, *, exercises: Sequence[str] = ("gentle-smile",
                 seconds = min(BRIEF_SECONDS[(i + k) % len(BRIEF_SECONDS)], b - a)
                 if seconds < 2 * BRIEF_RAMP_SECONDS:
                     continue
-                start = _brief_start(trace, (a, b), seconds, smile_level) if exercise == "gentle-smile" \
+                start = _brief_start(trace, (a, b), seconds, smile_level, open_eyes) if exercise == "gentle-smile" \
                     else (a + b - seconds) / 2
                 induced.append(Movement(kind, side, round(float(start + lead), 4), round(float(start + seconds + lead), 4),
                                         amounts[(i + k) % len(amounts)], BRIEF_RAMP_SECONDS))
