@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from rehabcoach.analysis.analyze import analyze
-from rehabcoach.analysis.split_tracking import default_trackers, face_frames, second_tracker
+from rehabcoach.analysis.split_tracking import default_trackers, face_tracking
 from rehabcoach.coaching.calibration import Calibrator
 from rehabcoach.coaching.monitor import MovementMonitor
 from rehabcoach.errors import UserError
@@ -153,10 +153,8 @@ def time_analysis(video: str, exercise, model=None, out=sys.stdout) -> dict:
     figures = {}
     for label, trackers in (("", None), ("_one_tracker", 1)):
         start = time.perf_counter()
-        with (open_source(video) as source, second_tracker(source, model, trackers=trackers) as second,
-              FacePipeline(model) as pipeline):
-            result = analyze(source, exercise, pipeline=pipeline, keep_rows=False,
-                             faces=face_frames(source, pipeline, second))
+        with open_source(video) as source, face_tracking(source, model, trackers=trackers) as (pipeline, faces):
+            result = analyze(source, exercise, pipeline=pipeline, keep_rows=False, faces=faces)
         seconds = time.perf_counter() - start
         video_seconds = result.frames / result.fps
         how = f"{default_trackers()} trackers (the default here)" if trackers is None else "1 tracker"

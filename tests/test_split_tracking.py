@@ -112,7 +112,6 @@ def test_analyze_starts_the_second_tracker_before_loading_its_own_model(tmp_path
     # is started first.
     from concurrent.futures import Future
 
-    import rehabcoach.vision.pipeline
     from rehabcoach.cli.main import main
 
     video = tmp_path / "numbered.avi"
@@ -144,7 +143,7 @@ def test_analyze_starts_the_second_tracker_before_loading_its_own_model(tmp_path
 
     monkeypatch.setattr(split_tracking, "MIN_FRAMES_TO_SPLIT", 10)
     monkeypatch.setattr(split_tracking, "ProcessPoolExecutor", Pool)
-    monkeypatch.setattr(rehabcoach.vision.pipeline, "FacePipeline", load_model)
+    monkeypatch.setattr(split_tracking, "FacePipeline", load_model)
     with pytest.raises(Loaded):
         main(["analyze", str(video), "--exercise", "gentle-smile", "--model", str(model), "--trackers", "2"])
     assert order == ["second tracker started", "own model loading"]

@@ -111,6 +111,16 @@ def second_tracker(source: FrameSource, model_path: str | os.PathLike | None = N
         yield SecondTracker(source.path, split, pool.submit(track_part, str(source.path), split - WARM_UP_FRAMES, split, model))
 
 
+@contextmanager
+def face_tracking(source: FrameSource, model_path: str | os.PathLike | None = None, *,
+                  trackers: int | None = None) -> Iterator[tuple[FacePipeline, Iterator[FaceFrame]]]:
+    """This process's face pipeline and every frame of ``source`` through the trackers, as ``analyze`` takes
+    them (``pipeline=``, ``faces=``).  The second tracker, when it pays, is started before this process
+    loads its own model, so that the two starts overlap."""
+    with second_tracker(source, model_path, trackers=trackers) as second, FacePipeline(model_path) as pipeline:
+        yield pipeline, face_frames(source, pipeline, second)
+
+
 def face_frames(source: FrameSource, pipeline: FacePipeline, second: SecondTracker | None) -> Iterator[FaceFrame]:
     """Every frame of ``source`` through the face pipeline, in order: the first part here and the rest
     from ``second`` when there is one (``second_tracker``)."""

@@ -36,10 +36,9 @@ def register(subparsers, _parser) -> None:
 
 def run(args) -> int:
     from rehabcoach.analysis.analyze import StderrProgress, analyze
-    from rehabcoach.analysis.split_tracking import face_frames, second_tracker
+    from rehabcoach.analysis.split_tracking import face_tracking
     from rehabcoach.routines.loader import load_library
     from rehabcoach.routines.resolve import resolve_exercise
-    from rehabcoach.vision.pipeline import FacePipeline
     from rehabcoach.vision.sources import open_source
 
     # Checked before the (long) analysis: never the video itself, never a device, never one file twice.
@@ -52,17 +51,15 @@ def run(args) -> int:
     if not exercise.guards:
         raise UserError(f"exercise '{exercise.id}' is a {exercise.category} exercise with nothing to watch; "
                         "choose a movement exercise (`rehabcoach list` shows them)")
-    # The second tracker (if any) starts first, so that its start overlaps the loading of this one's model.
     with (open_source(args.video) as source,
-          second_tracker(source, args.model, trackers=args.trackers) as second,
-          FacePipeline(args.model) as pipeline):
+          face_tracking(source, args.model, trackers=args.trackers) as (pipeline, faces)):
         result = analyze(
             source, exercise, args.affected_side,
             calibration_seconds=args.calibration_seconds,
             pipeline=pipeline,
             progress=StderrProgress(f"analysing {source.name}"),
             keep_rows=bool(args.csv),
-            faces=face_frames(source, pipeline, second),
+            faces=faces,
         )
     report = result.to_json()
     report["video"] = str(args.video)
