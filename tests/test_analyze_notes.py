@@ -1,14 +1,15 @@
 """The notes `analyze` adds to its summary: how long the head was turned away from its calibrated pose (those
-frames are not judged), and a recording that ended before calibration did (nothing was watched)."""
+frames are not judged), a recording that ended before calibration did (nothing was watched), and a resting face
+that was small or dim in the picture (measured anyway)."""
 
 from __future__ import annotations
 
-from synthetic_faces import face_frame
+from synthetic_faces import GOOD_QUALITY, face_frame
 
 from rehabcoach.analysis.analyze import analyze
 from rehabcoach.routines.loader import load_library, resolve_exercise
 from rehabcoach.vision.sources import FrameSource
-from rehabcoach.vision.types import HeadPose
+from rehabcoach.vision.types import FaceQuality, HeadPose
 
 FPS = 30.0
 
@@ -23,19 +24,20 @@ class _NoPipeline:
         pass
 
 
-def _frames(seconds: float, turned_from: float, turned_to: float):
+def _frames(seconds: float, turned_from: float, turned_to: float, quality: FaceQuality = GOOD_QUALITY):
     for i in range(int(seconds * FPS)):
         t = i / FPS
         pose = HeadPose(25.0, 0.0, 0.0) if turned_from <= t < turned_to else HeadPose(0.0, 0.0, 0.0)
-        yield face_frame(t, i, pose=pose)
+        yield face_frame(t, i, pose=pose, quality=quality)
 
 
-def _summary(turned_from: float, turned_to: float, calibration_seconds: float = 1.5) -> dict:
+def _summary(turned_from: float, turned_to: float, calibration_seconds: float = 1.5,
+             quality: FaceQuality = GOOD_QUALITY) -> dict:
     source = FrameSource()
     source.name, source.fps, source.frame_count = "synthetic", FPS, int(6 * FPS)
     exercise = resolve_exercise(load_library().exercise("gentle-smile"))
     result = analyze(source, exercise, "left", calibration_seconds=calibration_seconds, pipeline=_NoPipeline(),
-                     faces=_frames(6.0, turned_from, turned_to))
+                     faces=_frames(6.0, turned_from, turned_to, quality))
     return result.to_json()["summary"]
 
 
@@ -60,3 +62,15 @@ def test_a_recording_that_ends_before_calibration_does_says_nothing_was_watched(
     assert "--calibration-seconds" in note
     assert summary["events"] == 0
     assert _summary(10.0, 10.0, calibration_seconds=5.0)["notes"] == []  # calibrated, then 1 s watched
+
+
+def test_a_small_or_dim_face_is_measured_and_the_report_says_so():
+    # The live checks would ask the person to move closer or turn on a light; a recording is analysed as it is.
+    small = _summary(10.0, 10.0, quality=FaceQuality(face_width=0.08, center_offset=0.0, brightness=120))
+    (note,) = small["notes"]
+    assert "small in the picture" in note and "measured where it was" in note
+    dim = _summary(10.0, 10.0, quality=FaceQuality(face_width=0.4, center_offset=0.0, brightness=20))
+    (note,) = dim["notes"]
+    assert "dim" in note
+    # Off centre costs no precision, so it is taken without a word.
+    assert _summary(10.0, 10.0, quality=FaceQuality(face_width=0.4, center_offset=0.4, brightness=120))["notes"] == []

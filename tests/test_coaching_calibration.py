@@ -36,6 +36,24 @@ def test_each_problem_is_reported_with_help(frame, problem, words):
     assert words in status.message
 
 
+@pytest.mark.parametrize("quality, problem", [
+    (FaceQuality(0.08, 0.0, 120), "face_too_small"),
+    (FaceQuality(0.4, 0.4, 120), "off_centre"),
+    (FaceQuality(0.4, 0.0, 20), "too_dark"),
+])
+def test_a_recording_is_calibrated_where_its_face_is_and_the_placement_is_counted(quality, problem):
+    # Headless, nobody can move closer or turn on a light: the frames are taken, and counted for the report.
+    live = Calibrator(required_frames=12)
+    recording = Calibrator(required_frames=12, placement=False)
+    frames = [face_frame(i / 30, i, quality=quality) for i in range(12)]
+    assert not any(s.done for s in feed_all(live, frames))
+    assert feed_all(recording, frames)[-1].done
+    assert recording.placement_problems == {problem: 12} and live.placement_problems == {}
+    # A turned head is still no resting face, placement or not.
+    turned = Calibrator(placement=False).feed(face_frame(0, quality=quality, pose=HeadPose(25, 0, 0)))
+    assert turned.problem == "head_turned"
+
+
 def test_movement_and_blinks_are_skipped_not_averaged():
     calibrator = Calibrator(required_frames=10)
     feed_all(calibrator, [face_frame(i / 30, i) for i in range(5)])

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from rehabcoach.analysis.split_tracking import tracked
-from rehabcoach.coaching.calibration import Calibrator
+from rehabcoach.coaching.calibration import MIN_BRIGHTNESS, MIN_FACE_WIDTH, Calibrator, Problem
 from rehabcoach.coaching.guards import POSE_LIMIT_DEG
 from rehabcoach.coaching.monitor import FaceLoss, MovementMonitor
 from rehabcoach.coaching.summary import mostly_not_judged
@@ -62,6 +62,9 @@ class AnalysisResult:
     region_peaks: tuple[RegionPeak, ...] = ()  # over the whole movement phase, while armed
     turned_seconds: float = 0.0  # movement phase with the head turned past the pose limit (not judged)
     calibrated_to_the_end: bool = False  # the recording ended before calibration did: nothing was watched
+    # Calibration frames taken although the live checks would have asked the person to move or turn on a light
+    # (coaching.calibration: a recording cannot be asked), per problem.
+    placement_problems: dict[Problem, int] = field(default_factory=dict)
 
     def summary(self) -> dict:
         by_key: dict[str, dict] = {}
@@ -85,6 +88,7 @@ class AnalysisResult:
                 f"head was turned, nodded or tilted more than {POSE_LIMIT_DEG:.0f} degrees from where it was during "
                 "calibration, and no warning could start then. Calibrate facing the camera the way the face is held "
                 "during the exercise.")
+        notes += self._placement_notes()
         return {
             "events": len(self.events),
             "by_region_side": by_key,
@@ -101,6 +105,21 @@ class AnalysisResult:
             "note": "Measurements to support therapy, not a diagnosis.",
             "notes": notes,
         }
+
+    def _placement_notes(self) -> list[str]:
+        """Say so when most of the resting face was small or dim in the picture: it was measured anyway."""
+        frames = self.baseline.frames
+        said = {
+            "face_too_small": f"the face was small in the picture (less than {MIN_FACE_WIDTH:.0%} of its width)",
+            "too_dark": f"the face was dim (mean grey level under {MIN_BRIGHTNESS:.0f} of 255)",
+        }
+        return [
+            f"In {count} of the {frames} calibration frames {words}. It was measured where it was; the tracker is "
+            "less precise on such a face, and the thresholds allow for the wobble it showed while calibrating. "
+            "A closer, well-lit face gives more precise measurements."
+            for problem, words in said.items()
+            if (count := self.placement_problems.get(problem, 0)) * 2 > frames
+        ]
 
     def to_json(self) -> dict:
         return {
@@ -173,7 +192,9 @@ def analyze(
         raise UserError("--calibration-seconds must be a positive number")
     own_pipeline = pipeline is None
     pipeline = pipeline or FacePipeline()
-    calibrator = Calibrator(required_frames=10**9)  # collect every stable frame of the window
+    # Collect every stable frame of the window, wherever the face sits in the picture: a recording
+    # cannot be asked to move closer or turn on a light (coaching.calibration).
+    calibrator = Calibrator(required_frames=10**9, placement=False)
     monitor: MovementMonitor | None = None
     baseline: Baseline | None = None
     calibration_end = 0.0
@@ -249,6 +270,7 @@ def analyze(
         region_peaks=monitor.region_peaks() if monitor is not None else (),
         turned_seconds=turned_s,
         calibrated_to_the_end=monitor is None,
+        placement_problems=dict(calibrator.placement_problems),
     )
 
 

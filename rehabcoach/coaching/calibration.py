@@ -4,6 +4,11 @@ Every warning compares against this baseline, because resting eye opening varies
 and no fixed threshold works (domain notes).  Frames are only accepted when the face is present, big
 enough, centred, lit, turned towards the camera and still; a blink or a twitch is skipped rather than
 averaged in.  When frames keep being rejected the status says why, in words the patient can act on.
+
+A recording cannot move closer or turn on a light, so headless calibration (``placement=False``) takes
+the face where it is: the measures are normalised by the eyes' distance, and the noise floor comes from the
+tracker's own jitter, which grows where a small or dim face is tracked less precisely.  What the placement
+checks would have said is still counted (``placement_problems``) so the report can mention it.
 """
 
 from __future__ import annotations
@@ -55,14 +60,17 @@ class CalibrationError(UserError):
 
 
 class Calibrator:
-    def __init__(self, required_frames: int = 24):
+    def __init__(self, required_frames: int = 24, *, placement: bool = True):
         self.required_frames = required_frames
+        self.placement = placement
         self.reset()
 
     def reset(self) -> None:
         self._accepted: list[FaceFrame] = []
         self._previous: FaceFrame | None = None
         self._problem_counts: dict[Problem, int] = {}
+        # Headless: accepted frames the placement checks would have rejected, per problem.
+        self.placement_problems: dict[Problem, int] = {}
         self.baseline: Baseline | None = None
 
     @property
@@ -76,6 +84,8 @@ class Calibrator:
         self._previous = frame if frame.face else None
         if problem is None:
             self._accepted.append(frame)
+            if not self.placement and (waived := _placement_problem(frame)) is not None:
+                self.placement_problems[waived] = self.placement_problems.get(waived, 0) + 1
             if len(self._accepted) >= self.required_frames:
                 self.baseline = baseline_from(self._accepted)
         else:
@@ -109,14 +119,8 @@ class Calibrator:
     def _problem(self, frame: FaceFrame) -> Problem | None:
         if not frame.face:
             return "no_face"
-        quality = frame.quality
-        if quality is not None:
-            if quality.brightness < MIN_BRIGHTNESS:
-                return "too_dark"
-            if quality.face_width < MIN_FACE_WIDTH:
-                return "face_too_small"
-            if quality.center_offset > MAX_CENTRE_OFFSET:
-                return "off_centre"
+        if self.placement and (placement := _placement_problem(frame)) is not None:
+            return placement
         if frame.pose is not None and max(abs(frame.pose.yaw), abs(frame.pose.pitch)) > MAX_HEAD_TURN:
             return "head_turned"
         if self._previous is not None and _changed(self._previous, frame):
@@ -124,6 +128,19 @@ class Calibrator:
         if self._accepted and _is_blink(self._accepted, frame):
             return "moving"
         return None
+
+
+def _placement_problem(frame: FaceFrame) -> Problem | None:
+    quality = frame.quality
+    if quality is None:
+        return None
+    if quality.brightness < MIN_BRIGHTNESS:
+        return "too_dark"
+    if quality.face_width < MIN_FACE_WIDTH:
+        return "face_too_small"
+    if quality.center_offset > MAX_CENTRE_OFFSET:
+        return "off_centre"
+    return None
 
 
 def _changed(before: FaceFrame, after: FaceFrame) -> bool:
