@@ -109,7 +109,7 @@ class AnalysisResult:
     def _placement_notes(self) -> list[str]:
         """Say so when most of the resting face was small or dim in the picture: it was measured anyway."""
         frames = self.baseline.frames
-        said = {
+        said: dict[Problem, str] = {
             "face_too_small": f"the face was small in the picture (less than {MIN_FACE_WIDTH:.0%} of its width)",
             "too_dark": f"the face was dim (mean grey level under {MIN_BRIGHTNESS:.0f} of 255)",
         }
