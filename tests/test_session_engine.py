@@ -25,7 +25,7 @@ from rehabcoach.coaching.types import ActiveWarning, Baseline, MovementEvent, Re
 from rehabcoach.routines.models import Step
 from rehabcoach.routines.resolve import ResolvedExercise
 from rehabcoach.vision.catalogue import MEASURES, SIDES
-from rehabcoach.vision.types import FaceFrame, HeadPose
+from rehabcoach.vision.types import FaceFrame, FaceQuality, HeadPose
 
 FPS = 30.0
 REST = {
@@ -287,6 +287,25 @@ def test_calibration_reports_the_problem_and_can_be_redone():
     driver.run(2)
     assert len(driver.of(CalibrationDone)) == 2
     assert driver.engine.state.phase == "instruction"
+
+
+@pytest.mark.parametrize("placement_checks, calibrated", [(True, False), (False, True)])
+def test_a_recording_is_calibrated_with_its_face_small_in_the_picture(placement_checks, calibrated):
+    # Live, the patient is asked to move closer; a recording (session --source FILE) cannot be, so its face is
+    # taken where it is (SessionSettings.placement_checks, from FrameSource.live).
+    driver = Driver([smile(reps=1)], SessionSettings(placement_checks=placement_checks))
+    small = FaceQuality(face_width=0.08, center_offset=0.0, brightness=120)
+    driver.face = lambda state: dataclasses.replace(face_frame(driver.clock.now()), quality=small)
+    driver.engine.start()
+    driver.run(3)
+    assert (len(driver.of(CalibrationDone)) == 1) == calibrated
+    if not calibrated:
+        assert driver.engine.state.calibration.problem == "face_too_small"
+
+
+def test_only_a_camera_is_a_live_source():
+    from rehabcoach.vision.sources import CameraSource, FrameSource, ImageFolderSource, VideoFileSource
+    assert CameraSource.live and not VideoFileSource.live and not ImageFolderSource.live and not FrameSource.live
 
 
 def test_without_camera_movement_waits_on_camera_missing_then_continues_with_massage_only():

@@ -100,7 +100,8 @@ def run(args) -> int:
     clock = ManualClock()
     # A camera stamps frames with real time; the session clock follows those stamps (see runner).
     with open_source(args.source, loop=True) as source, FacePipeline(args.model) as pipeline:
-        engine = SessionEngine(exercises, clock, SessionSettings(affected_side=args.affected_side))
+        engine = SessionEngine(exercises, clock, SessionSettings(affected_side=args.affected_side,
+                                                                 placement_checks=source.live))
         printer = SessionPrinter(engine, out)
         collector = EventCollector()
         engine.subscribe(printer)

@@ -107,6 +107,9 @@ class SessionSettings:
     reminder_global_seconds: float = 8.0
     reminder_per_region_seconds: float = 15.0
     calibration_reminder_seconds: float = 6.0
+    # Calibration asks for a face big enough, centred and lit (coaching.calibration).  Off for a recording,
+    # which cannot move closer or turn on a light: its face is taken where it is.
+    placement_checks: bool = True
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ class SessionEngine:
         settings: SessionSettings | None = None,
         *,
         baseline: Baseline | None = None,
-        calibrator_factory: Callable[[], Calibrating] = Calibrator,
+        calibrator_factory: Callable[[], Calibrating] | None = None,
         guard_factory: GuardFactory = GuardMonitor,
         target_factory: TargetFactory = TargetMeter,
     ):
@@ -187,7 +190,8 @@ class SessionEngine:
         self.exercises = list(exercises)
         self.clock = clock
         self.settings = settings or SessionSettings()
-        self._calibrator_factory = calibrator_factory
+        self._calibrator_factory = calibrator_factory or (
+            lambda: Calibrator(placement=self.settings.placement_checks))
         self._guard_factory = guard_factory
         self._target_factory = target_factory
         self._listeners: list[Listener] = []

@@ -34,6 +34,8 @@ class FrameSource:
     name: str = ""
     fps: float = 30.0
     frame_count: int | None = None
+    # A camera films a person who can be asked to move closer or turn on a light; a recording cannot be.
+    live: bool = False
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -152,6 +154,8 @@ class ImageFolderSource(FrameSource):
 
 class CameraSource(FrameSource):
     """A webcam by index; timestamps come from the injected clock."""
+
+    live = True
 
     def __init__(self, index: int, *, clock: Clock | None = None, width: int = 640, height: int = 480):
         self.index = index
