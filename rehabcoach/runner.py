@@ -87,7 +87,7 @@ class HeadlessRunner:
         # A recording (or an image folder) can leave frames unread while no face is needed: its session
         # time advances one frame period per step.  A camera is read continuously (a paused reader gets
         # stale buffered images) and its own timestamps are the session time.
-        recorded = self.source.frame_count is not None
+        recorded = self.source.recorded
         frames_in = iter(self.source)
         frames = face_frames = 0
         waiting_since: float | None = None

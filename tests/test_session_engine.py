@@ -292,7 +292,7 @@ def test_calibration_reports_the_problem_and_can_be_redone():
 @pytest.mark.parametrize("placement_checks, calibrated", [(True, False), (False, True)])
 def test_a_recording_is_calibrated_with_its_face_small_in_the_picture(placement_checks, calibrated):
     # Live, the patient is asked to move closer; a recording (session --source FILE) cannot be, so its face is
-    # taken where it is (SessionSettings.placement_checks, from FrameSource.live).
+    # taken where it is (SessionSettings.placement_checks, from FrameSource.recorded).
     driver = Driver([smile(reps=1)], SessionSettings(placement_checks=placement_checks))
     small = FaceQuality(face_width=0.08, center_offset=0.0, brightness=120)
     driver.face = lambda state: dataclasses.replace(face_frame(driver.clock.now()), quality=small)
@@ -303,9 +303,17 @@ def test_a_recording_is_calibrated_with_its_face_small_in_the_picture(placement_
         assert driver.engine.state.calibration.problem == "face_too_small"
 
 
-def test_only_a_camera_is_a_live_source():
-    from rehabcoach.vision.sources import CameraSource, FrameSource, ImageFolderSource, VideoFileSource
-    assert CameraSource.live and not VideoFileSource.live and not ImageFolderSource.live and not FrameSource.live
+def test_a_source_that_knows_its_length_is_a_recording(tmp_path):
+    # The one rule the headless runner (frames left unread) and calibration (placement) both follow.
+    import cv2
+    import numpy as np
+
+    from rehabcoach.vision.sources import FrameSource, ImageFolderSource
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((8, 8, 3), np.uint8))
+    with ImageFolderSource(tmp_path) as folder:
+        assert folder.recorded
+    camera = FrameSource()  # frame_count None, as CameraSource sets it
+    assert not camera.recorded
 
 
 def test_without_camera_movement_waits_on_camera_missing_then_continues_with_massage_only():

@@ -101,7 +101,7 @@ def run(args) -> int:
     # A camera stamps frames with real time; the session clock follows those stamps (see runner).
     with open_source(args.source, loop=True) as source, FacePipeline(args.model) as pipeline:
         engine = SessionEngine(exercises, clock, SessionSettings(affected_side=args.affected_side,
-                                                                 placement_checks=source.live))
+                                                                 placement_checks=not source.recorded))
         printer = SessionPrinter(engine, out)
         collector = EventCollector()
         engine.subscribe(printer)

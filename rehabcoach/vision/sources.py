@@ -33,9 +33,13 @@ class FrameSource:
 
     name: str = ""
     fps: float = 30.0
-    frame_count: int | None = None
-    # A camera films a person who can be asked to move closer or turn on a light; a recording cannot be.
-    live: bool = False
+    frame_count: int | None = None  # None: a camera (or a file that does not say its length)
+
+    @property
+    def recorded(self) -> bool:
+        """A recording (its length known): it can leave frames unread while no face is needed, and it cannot
+        be asked to move closer or turn on a light.  A camera is neither."""
+        return self.frame_count is not None
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -154,8 +158,6 @@ class ImageFolderSource(FrameSource):
 
 class CameraSource(FrameSource):
     """A webcam by index; timestamps come from the injected clock."""
-
-    live = True
 
     def __init__(self, index: int, *, clock: Clock | None = None, width: int = 640, height: int = 480):
         self.index = index
